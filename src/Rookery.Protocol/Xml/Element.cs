@@ -1,0 +1,298 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Rookery.Protocol.Xml;
+
+/// <summary>
+/// A namespace-resolved XML element: the in-memory form of one stanza or stream-level element.
+/// Built once per stanza by <see cref="XmlStreamParser"/> and written by <see cref="ElementWriter"/>.
+/// </summary>
+/// <remarks>
+/// Attribute names are stored as they appeared, without namespace resolution, because XMPP only ever uses
+/// unprefixed attributes plus <c>xml:lang</c>. Element names are resolved: <see cref="Name"/> is the local name and
+/// <see cref="Namespace"/> the URI that applies to it, whatever prefix the sender chose.
+/// </remarks>
+public sealed class Element
+{
+    private List<KeyValuePair<string, string>>? _attributes;
+    private List<object>? _children; // Element or string (text node)
+
+    /// <summary>Creates an element in the given namespace.</summary>
+    public Element(string name, string ns)
+    {
+        Name = name;
+        Namespace = ns;
+    }
+
+    /// <summary>The local name (for example <c>message</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The namespace URI the element belongs to.</summary>
+    public string Namespace { get; }
+
+    /// <summary>Attributes in document order, without <c>xmlns</c> declarations.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Attributes => (IReadOnlyList<KeyValuePair<string, string>>?)_attributes ?? [];
+
+    /// <summary>Child nodes in document order: each is an <see cref="Element"/> or a <see cref="string"/> text node.</summary>
+    public IReadOnlyList<object> Nodes => (IReadOnlyList<object>?)_children ?? [];
+
+    /// <summary>True when the element has at least one child node.</summary>
+    public bool HasNodes => _children is { Count: > 0 };
+
+    /// <summary>Returns the value of an attribute, or null when absent.</summary>
+    public string? GetAttribute(string name)
+    {
+        if (_attributes is null)
+        {
+            return null;
+        }
+
+        foreach (var a in _attributes)
+        {
+            if (a.Key == name)
+            {
+                return a.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Sets, replaces, or (with a null value) removes an attribute; returns this element for chaining.</summary>
+    public Element SetAttribute(string name, string? value)
+    {
+        _attributes ??= new List<KeyValuePair<string, string>>(4);
+        for (var i = 0; i < _attributes.Count; i++)
+        {
+            if (_attributes[i].Key == name)
+            {
+                if (value is null)
+                {
+                    _attributes.RemoveAt(i);
+                }
+                else
+                {
+                    _attributes[i] = new(name, value);
+                }
+
+                return this;
+            }
+        }
+
+        if (value is not null)
+        {
+            _attributes.Add(new(name, value));
+        }
+
+        return this;
+    }
+
+    /// <summary>Appends an attribute without checking for duplicates; the parser has already rejected them.</summary>
+    internal void AddAttributeUnchecked(string name, string value)
+    {
+        _attributes ??= new List<KeyValuePair<string, string>>(4);
+        _attributes.Add(new(name, value));
+    }
+
+    /// <summary>Appends a child element and returns it.</summary>
+    public Element Add(Element child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        (_children ??= new List<object>(2)).Add(child);
+        return child;
+    }
+
+    /// <summary>Appends a text node; empty text is ignored. Returns this element for chaining.</summary>
+    public Element AddText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0)
+        {
+            return this;
+        }
+
+        _children ??= new List<object>(1);
+        // Merge adjacent text so that Text stays cheap and escaping splits do not leak into the model.
+        if (_children.Count > 0 && _children[^1] is string last)
+        {
+            _children[^1] = string.Concat(last, text);
+        }
+        else
+        {
+            _children.Add(text);
+        }
+
+        return this;
+    }
+
+    /// <summary>Creates a child element in the given namespace (default: this element's), appends it and returns it.</summary>
+    public Element AddChild(string name, string? ns = null) => Add(new Element(name, ns ?? Namespace));
+
+    /// <summary>Removes a child node (element or text) by reference; returns whether it was present.</summary>
+    public bool Remove(Element child) => _children?.Remove(child) ?? false;
+
+    /// <summary>Removes every child element with this name and namespace.</summary>
+    public void RemoveAll(string name, string ns) =>
+        _children?.RemoveAll(n => n is Element e && e.Name == name && e.Namespace == ns);
+
+    /// <summary>Removes all child nodes.</summary>
+    public void ClearNodes() => _children?.Clear();
+
+    /// <summary>The concatenated text of the direct text children ("" when none).</summary>
+    public string Text
+    {
+        get
+        {
+            if (_children is null)
+            {
+                return string.Empty;
+            }
+
+            string? single = null;
+            System.Text.StringBuilder? sb = null;
+            foreach (var n in _children)
+            {
+                if (n is string s)
+                {
+                    if (single is null)
+                    {
+                        single = s;
+                    }
+                    else
+                    {
+                        sb ??= new System.Text.StringBuilder(single);
+                        sb.Append(s);
+                    }
+                }
+            }
+
+            return sb?.ToString() ?? single ?? string.Empty;
+        }
+    }
+
+    /// <summary>Replaces all children with one text node.</summary>
+    public Element SetText(string text)
+    {
+        _children?.Clear();
+        return AddText(text);
+    }
+
+    /// <summary>Enumerates the child elements (text nodes skipped).</summary>
+    public IEnumerable<Element> Elements()
+    {
+        if (_children is null)
+        {
+            yield break;
+        }
+
+        foreach (var n in _children)
+        {
+            if (n is Element e)
+            {
+                yield return e;
+            }
+        }
+    }
+
+    /// <summary>Returns the first child element with the given name and namespace, or null.</summary>
+    public Element? Child(string name, string ns)
+    {
+        if (_children is null)
+        {
+            return null;
+        }
+
+        foreach (var n in _children)
+        {
+            if (n is Element e && e.Name == name && e.Namespace == ns)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Returns the first child element in the given namespace, whatever its name, or null.</summary>
+    public Element? ChildInNamespace(string ns)
+    {
+        if (_children is null)
+        {
+            return null;
+        }
+
+        foreach (var n in _children)
+        {
+            if (n is Element e && e.Namespace == ns)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Returns the first child element, or null.</summary>
+    public Element? FirstElement()
+    {
+        if (_children is null)
+        {
+            return null;
+        }
+
+        foreach (var n in _children)
+        {
+            if (n is Element e)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Tries to get the first child element with the given name and namespace.</summary>
+    public bool TryGetChild(string name, string ns, [NotNullWhen(true)] out Element? child)
+    {
+        child = Child(name, ns);
+        return child is not null;
+    }
+
+    /// <summary>The text of the first matching child element, or null when there is none.</summary>
+    public string? ChildText(string name, string ns) => Child(name, ns)?.Text;
+
+    /// <summary>A deep copy: stanzas are mutated when stamped (from, to), so fan-out works on copies.</summary>
+    public Element Clone()
+    {
+        var copy = new Element(Name, Namespace);
+        if (_attributes is not null)
+        {
+            copy._attributes = new List<KeyValuePair<string, string>>(_attributes);
+        }
+
+        if (_children is not null)
+        {
+            copy._children = new List<object>(_children.Count);
+            foreach (var n in _children)
+            {
+                copy._children.Add(n is Element e ? e.Clone() : n);
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>A shallow copy: name, namespace and attributes, no children.</summary>
+    public Element CloneWithoutChildren()
+    {
+        var copy = new Element(Name, Namespace);
+        if (_attributes is not null)
+        {
+            copy._attributes = new List<KeyValuePair<string, string>>(_attributes);
+        }
+
+        return copy;
+    }
+
+    /// <summary>Serialises the element as XML text (for logs and tests; the connection writes bytes directly).</summary>
+    public override string ToString() => ElementWriter.ToXmlString(this);
+}

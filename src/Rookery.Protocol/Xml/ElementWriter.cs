@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Text;
+
+namespace Rookery.Protocol.Xml;
+
+/// <summary>
+/// Serialises <see cref="Element"/> trees as UTF-8 straight into an <see cref="IBufferWriter{T}"/> (the connection's
+/// pipe), escaping text and attribute values, and declaring a namespace only where it differs from the parent's.
+/// </summary>
+public static class ElementWriter
+{
+    private static ReadOnlySpan<byte> Lt => "<"u8;
+    private static ReadOnlySpan<byte> LtSlash => "</"u8;
+    private static ReadOnlySpan<byte> Gt => ">"u8;
+    private static ReadOnlySpan<byte> SlashGt => "/>"u8;
+    private static ReadOnlySpan<byte> XmlnsEq => " xmlns='"u8;
+    private static ReadOnlySpan<byte> StreamPrefix => "stream:"u8;
+
+    /// <summary>
+    /// Writes <paramref name="element"/>. <paramref name="parentNamespace"/> is the default namespace in scope where it is
+    /// written (for stanzas, the stream's content namespace such as <c>jabber:client</c>), so it is not repeated.
+    /// Elements in the streams namespace are written with the <c>stream:</c> prefix, as every XMPP peer expects.
+    /// </summary>
+    public static void Write(Element element, IBufferWriter<byte> output, string parentNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(element);
+        ArgumentNullException.ThrowIfNull(output);
+        WriteElement(element, output, parentNamespace);
+    }
+
+    private static void WriteElement(Element e, IBufferWriter<byte> output, string scopeNs)
+    {
+        var prefixed = e.Namespace == Ns.Streams;
+        output.Write(Lt);
+        if (prefixed)
+        {
+            output.Write(StreamPrefix);
+        }
+
+        WriteUtf8(output, e.Name);
+        var childScope = scopeNs;
+        if (!prefixed && e.Namespace != scopeNs)
+        {
+            output.Write(XmlnsEq);
+            WriteEscaped(output, e.Namespace, attribute: true);
+            output.Write("'"u8);
+            childScope = e.Namespace;
+        }
+
+        foreach (var a in e.Attributes)
+        {
+            output.Write(" "u8);
+            WriteUtf8(output, a.Key);
+            output.Write("='"u8);
+            WriteEscaped(output, a.Value, attribute: true);
+            output.Write("'"u8);
+        }
+
+        if (!e.HasNodes)
+        {
+            output.Write(SlashGt);
+            return;
+        }
+
+        output.Write(Gt);
+        foreach (var n in e.Nodes)
+        {
+            if (n is Element child)
+            {
+                WriteElement(child, output, childScope);
+            }
+            else
+            {
+                WriteEscaped(output, (string)n, attribute: false);
+            }
+        }
+
+        output.Write(LtSlash);
+        if (prefixed)
+        {
+            output.Write(StreamPrefix);
+        }
+
+        WriteUtf8(output, e.Name);
+        output.Write(Gt);
+    }
+
+    /// <summary>
+    /// Writes the opening <c>&lt;stream:stream&gt;</c> tag (never closed by this call, as RFC 6120 §4.2 requires),
+    /// preceded by the XML declaration.
+    /// </summary>
+    public static void WriteStreamHeader(IBufferWriter<byte> output, string contentNamespace, string? from, string? to, string? id, string? version = "1.0", string? lang = "en")
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("<?xml version='1.0'?><stream:stream xmlns='"u8);
+        WriteEscaped(output, contentNamespace, attribute: true);
+        output.Write("' xmlns:stream='http://etherx.jabber.org/streams'"u8);
+        WriteAttribute(output, "from", from);
+        WriteAttribute(output, "to", to);
+        WriteAttribute(output, "id", id);
+        WriteAttribute(output, "version", version);
+        WriteAttribute(output, "xml:lang", lang);
+        output.Write(">"u8);
+    }
+
+    /// <summary>Writes the closing <c>&lt;/stream:stream&gt;</c> tag.</summary>
+    public static void WriteStreamFooter(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("</stream:stream>"u8);
+    }
+
+    /// <summary>Serialises an element to a string, in the <c>jabber:client</c> default namespace (tests, logs, storage).</summary>
+    public static string ToXmlString(Element element, string parentNamespace = Ns.Client)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Write(element, buffer, parentNamespace);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteAttribute(IBufferWriter<byte> output, string name, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        output.Write(" "u8);
+        WriteUtf8(output, name);
+        output.Write("='"u8);
+        WriteEscaped(output, value, attribute: true);
+        output.Write("'"u8);
+    }
+
+    private static void WriteUtf8(IBufferWriter<byte> output, string s)
+    {
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(s.Length));
+        var n = Encoding.UTF8.GetBytes(s, span);
+        output.Advance(n);
+    }
+
+    /// <summary>
+    /// Escapes the characters that would break XML: &amp;, &lt; and &gt; always (&gt; for the <c>]]&gt;</c> case),
+    /// quotes in attributes (we delimit attributes with single quotes but escape both for safety).
+    /// </summary>
+    private static void WriteEscaped(IBufferWriter<byte> output, string s, bool attribute)
+    {
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            ReadOnlySpan<byte> entity;
+            switch (s[i])
+            {
+                case '&': entity = "&amp;"u8; break;
+                case '<': entity = "&lt;"u8; break;
+                case '>': entity = "&gt;"u8; break;
+                case '\'' when attribute: entity = "&apos;"u8; break;
+                case '"' when attribute: entity = "&quot;"u8; break;
+                default: continue;
+            }
+
+            if (i > start)
+            {
+                WriteUtf8Slice(output, s.AsSpan(start, i - start));
+            }
+
+            output.Write(entity);
+            start = i + 1;
+        }
+
+        if (start < s.Length)
+        {
+            WriteUtf8Slice(output, s.AsSpan(start));
+        }
+    }
+
+    private static void WriteUtf8Slice(IBufferWriter<byte> output, ReadOnlySpan<char> chars)
+    {
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(chars.Length));
+        var n = Encoding.UTF8.GetBytes(chars, span);
+        output.Advance(n);
+    }
+}

@@ -1,0 +1,31 @@
+namespace Rookery.Storage;
+
+/// <summary>
+/// User accounts of the server's hosts. Passwords never reach storage: only SCRAM salted keys, one set per hash.
+/// </summary>
+public interface IAccountStore
+{
+    /// <summary>Creates an account; returns false when it already exists.</summary>
+    Task<bool> CreateAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default);
+
+    /// <summary>Replaces the credentials of an account; returns false when the account does not exist.</summary>
+    Task<bool> SetCredentialsAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default);
+
+    /// <summary>The stored credentials of an account, or null when it does not exist.</summary>
+    Task<IReadOnlyList<StoredCredential>?> GetCredentialsAsync(string domain, string user, CancellationToken ct = default);
+
+    /// <summary>Whether the account exists.</summary>
+    Task<bool> ExistsAsync(string domain, string user, CancellationToken ct = default);
+
+    /// <summary>
+    /// Deletes an account and everything stored for it (roster, pending subscriptions, offline messages, and the data of
+    /// later modules, which register their tables with the same cascade); returns false when it did not exist.
+    /// </summary>
+    Task<bool> DeleteAsync(string domain, string user, CancellationToken ct = default);
+
+    /// <summary>The user names of a domain, sorted ordinally.</summary>
+    Task<IReadOnlyList<string>> ListAsync(string domain, CancellationToken ct = default);
+
+    /// <summary>The number of accounts of a domain.</summary>
+    Task<int> CountAsync(string domain, CancellationToken ct = default);
+}

@@ -1,0 +1,19 @@
+namespace Rookery.Storage;
+
+/// <summary>
+/// One storage backend: the stores it provides and the start-up step that brings its schema up to date.
+/// </summary>
+public interface IStorage : IAsyncDisposable
+{
+    /// <summary>Applies every schema migration not yet applied, in order; safe to call on every start.</summary>
+    Task MigrateAsync(CancellationToken ct = default);
+
+    /// <summary>Accounts and credentials.</summary>
+    IAccountStore Accounts { get; }
+
+    /// <summary>Rosters and subscription requests.</summary>
+    IRosterStore Rosters { get; }
+
+    /// <summary>Offline messages.</summary>
+    IOfflineStore Offline { get; }
+}

@@ -1,0 +1,6 @@
+namespace Rookery.Storage;
+
+/// <summary>A user's roster as stored: its items and the version that XEP-0237 roster versioning hands to clients.</summary>
+/// <param name="Version">Increases with every change; 0 for a roster that was never written.</param>
+/// <param name="Items">The items, ordered by contact JID.</param>
+public sealed record Roster(long Version, IReadOnlyList<RosterItem> Items);
