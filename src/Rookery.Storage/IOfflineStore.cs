@@ -15,7 +15,7 @@ public interface IOfflineStore
     /// <summary>The stored messages of a user, oldest first, without removing them.</summary>
     Task<IReadOnlyList<StoredOfflineMessage>> PeekAsync(string owner, CancellationToken ct = default);
 
-    /// <summary>Removes delivered messages by their ids.</summary>
+    /// <summary>Removes delivered messages by their ids; ids that do not exist or belong to another owner are ignored.</summary>
     Task RemoveAsync(string owner, IReadOnlyList<long> ids, CancellationToken ct = default);
 
     /// <summary>The number of messages stored for a user.</summary>

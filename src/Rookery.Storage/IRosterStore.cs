@@ -19,7 +19,10 @@ public interface IRosterStore
     /// <summary>Removes an item; returns the new version, or null when there was no such item.</summary>
     Task<long?> RemoveItemAsync(string owner, string contact, CancellationToken ct = default);
 
-    /// <summary>Records an inbound subscription request (replacing an older one from the same contact).</summary>
+    /// <summary>
+    /// Records an inbound subscription request, replacing an older one from the same contact; the replacement counts as
+    /// the newest request in <see cref="GetPendingInAsync"/>.
+    /// </summary>
     Task AddPendingInAsync(string owner, PendingSubscription request, CancellationToken ct = default);
 
     /// <summary>Removes an inbound subscription request; returns whether one was there.</summary>

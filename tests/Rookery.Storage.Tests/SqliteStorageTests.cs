@@ -1,0 +1,116 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Rookery.Storage.Sqlite;
+
+namespace Rookery.Storage.Tests;
+
+/// <summary>The storage contract against SQLite, plus the SQLite-specific settings and migrations. A fresh file per test.</summary>
+public sealed class SqliteStorageTests : StorageContractTests
+{
+    // A directory that does not exist yet, so every test also covers its creation.
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "rookery-storage-tests", Guid.NewGuid().ToString("N"));
+
+    private string DbPath => Path.Combine(_root, "data", "rookery.db");
+
+    protected override Task<IStorage> CreateStorageAsync() =>
+        Task.FromResult<IStorage>(new SqliteStorage(new SqliteStorageOptions { Path = DbPath }));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Migrate_MissingDirectory_CreatesIt()
+    {
+        File.Exists(DbPath).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Connections_UseWalFullSyncForeignKeysAndBusyTimeout()
+    {
+        await using var storage = new SqliteStorage(new SqliteStorageOptions { Path = DbPath, BusyTimeout = TimeSpan.FromMilliseconds(1234) });
+        await using var connection = await storage.Database.OpenAsync(CancellationToken.None);
+
+        (await connection.ExecuteScalarAsync<string>("PRAGMA journal_mode")).Should().Be("wal");
+        // 2 = FULL: an offline message must be on disk before the sender's stanza counts as handled.
+        (await connection.ExecuteScalarAsync<long>("PRAGMA synchronous")).Should().Be(2);
+        (await connection.ExecuteScalarAsync<long>("PRAGMA foreign_keys")).Should().Be(1);
+        (await connection.ExecuteScalarAsync<long>("PRAGMA busy_timeout")).Should().Be(1234);
+    }
+
+    [Fact]
+    public async Task Migrate_RecordsEveryEmbeddedMigrationOnce()
+    {
+        await Storage.MigrateAsync();
+
+        await using var connection = await OpenRawAsync();
+        var versions = (await connection.QueryAsync<long>("SELECT version FROM schema_version ORDER BY version")).ToList();
+        versions.Should().Equal(Enumerable.Range(1, new SqliteMigrator().LatestVersion).Select(v => (long)v));
+    }
+
+    [Fact]
+    public async Task Migrator_NewMigrationAdded_AppliesOnlyThatOne()
+    {
+        await using var connection = await OpenRawAsync();
+        var migrator = new SqliteMigrator([.. EmbeddedMigrations(), new SqliteMigration(9000, "9000_extra.sql", "CREATE TABLE extra (x INTEGER);")]);
+
+        (await migrator.MigrateAsync(connection)).Should().Be(1);
+        (await migrator.MigrateAsync(connection)).Should().Be(0);
+
+        (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'extra'")).Should().Be(1);
+        (await connection.ExecuteScalarAsync<long>("SELECT MAX(version) FROM schema_version")).Should().Be(9000);
+    }
+
+    [Fact]
+    public async Task Migrator_FailingMigration_RollsBackAndIsRetriedLater()
+    {
+        await using var connection = await OpenRawAsync();
+        var broken = new SqliteMigrator([.. EmbeddedMigrations(), new SqliteMigration(9000, "9000_broken.sql", "CREATE TABLE half (x INTEGER); SELECT * FROM no_such_table;")]);
+
+        var act = () => broken.MigrateAsync(connection);
+
+        await act.Should().ThrowAsync<SqliteException>();
+        (await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'")).Should().Be(0);
+        (await connection.ExecuteScalarAsync<long>("SELECT MAX(version) FROM schema_version")).Should().Be(new SqliteMigrator().LatestVersion);
+
+        var fixedMigrator = new SqliteMigrator([.. EmbeddedMigrations(), new SqliteMigration(9000, "9000_fixed.sql", "CREATE TABLE half (x INTEGER);")]);
+        (await fixedMigrator.MigrateAsync(connection)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Migrate_DatabaseNewerThanServer_Throws()
+    {
+        await using (var connection = await OpenRawAsync())
+        {
+            await connection.ExecuteAsync("INSERT INTO schema_version (version, name, applied_at) VALUES (9999, '9999_future.sql', 0)");
+        }
+
+        var act = () => Storage.MigrateAsync();
+
+        await act.Should().ThrowAsync<InvalidOperationException>().WithMessage("*9999*");
+    }
+
+    [Fact]
+    public void Options_Invalid_AreRejected()
+    {
+        var emptyPath = () => new SqliteStorage(new SqliteStorageOptions { Path = " " });
+        var negativeTimeout = () => new SqliteStorage(new SqliteStorageOptions { Path = DbPath, BusyTimeout = TimeSpan.FromSeconds(-1) });
+
+        emptyPath.Should().Throw<ArgumentException>();
+        negativeTimeout.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    private static IReadOnlyList<SqliteMigration> EmbeddedMigrations() => new SqliteMigrator().Migrations;
+
+    private async Task<SqliteConnection> OpenRawAsync()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DbPath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        return connection;
+    }
+}
