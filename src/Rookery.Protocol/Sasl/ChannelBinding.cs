@@ -13,4 +13,7 @@ public sealed record ChannelBinding(string Type, byte[] Data)
 
     /// <summary>The RFC 9266 binding type for TLS 1.3 exporters.</summary>
     public const string TlsExporterType = "tls-exporter";
+
+    /// <summary>RFC 5929 §3: the first TLS Finished message of the handshake (what most deployed clients implement).</summary>
+    public const string TlsUniqueType = "tls-unique";
 }

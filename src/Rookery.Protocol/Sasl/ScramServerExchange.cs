@@ -22,7 +22,8 @@ public sealed class ScramServerExchange
     private static readonly byte[] ProcessSecret = RandomNumberGenerator.GetBytes(32);
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly ChannelBinding? _serverBinding;
+    private readonly ChannelBinding[] _serverBindings;
+    private ChannelBinding? _selectedBinding;
     private State _state;
     private char _cbindFlag;
     private byte[]? _gs2Header;
@@ -36,19 +37,35 @@ public sealed class ScramServerExchange
     /// <summary>
     /// Starts an exchange for the mechanism the client selected. <paramref name="plus"/> is true for the -PLUS variant,
     /// which requires <paramref name="serverBinding"/>: the binding data of this connection, as the server sees it.
+    /// Without a binding, name the argument (<c>serverBinding: null</c>): a bare <c>null</c> also fits the span overload.
     /// </summary>
     public ScramServerExchange(ScramHash hash, bool plus, ChannelBinding? serverBinding)
+        : this(hash, plus, serverBinding is null ? [] : [serverBinding])
     {
-        if (plus && serverBinding is null)
+    }
+
+    /// <summary>
+    /// Starts an exchange on a connection that supports several channel-binding types (for example
+    /// <c>tls-server-end-point</c> and <c>tls-unique</c>); the client's GS2 header picks one of them. The bindings
+    /// are copied.
+    /// </summary>
+    public ScramServerExchange(ScramHash hash, bool plus, ReadOnlySpan<ChannelBinding> serverBindings)
+    {
+        if (plus && serverBindings.IsEmpty)
         {
-            throw new ArgumentException("A -PLUS mechanism needs the connection's channel binding data.", nameof(serverBinding));
+            throw new ArgumentException("A -PLUS mechanism needs the connection's channel binding data.", nameof(serverBindings));
         }
 
         _ = hash.HashSize(); // validates the enum value
         Hash = hash;
         Plus = plus;
-        _serverBinding = serverBinding;
-        ServerAdvertisesPlus = serverBinding is not null;
+        foreach (var binding in serverBindings)
+        {
+            ArgumentNullException.ThrowIfNull(binding, nameof(serverBindings));
+        }
+
+        _serverBindings = serverBindings.ToArray();
+        ServerAdvertisesPlus = !serverBindings.IsEmpty;
     }
 
     private enum State
@@ -173,7 +190,7 @@ public sealed class ScramServerExchange
             case 'p' when !Plus:
                 Malformed("channel binding requested with a non-PLUS mechanism");
                 break;
-            case 'p' when _serverBinding is null || !string.Equals(_serverBinding.Type, cbName, StringComparison.Ordinal):
+            case 'p' when (_selectedBinding = FindBinding(cbName)) is null:
                 SaslException.Throw(SaslFailure.NotAuthorized, $"SCRAM channel binding type '{cbName}' is not supported on this connection.");
                 break;
             case 'n' or 'y' when Plus:
@@ -288,7 +305,7 @@ public sealed class ScramServerExchange
         }
 
         // RFC 5802 §6: c= carries the GS2 header, followed by the binding data when the flag is 'p'.
-        var binding = _cbindFlag == 'p' ? _serverBinding!.Data : [];
+        var binding = _cbindFlag == 'p' ? _selectedBinding!.Data : [];
         var expected = new byte[_gs2Header!.Length + binding.Length];
         _gs2Header.CopyTo(expected, 0);
         binding.CopyTo(expected, _gs2Header.Length);
@@ -496,4 +513,17 @@ public sealed class ScramServerExchange
 
     [DoesNotReturn]
     private static void Malformed(string why) => SaslException.Throw(SaslFailure.MalformedRequest, "Malformed SCRAM message: " + why + ".");
+
+    private ChannelBinding? FindBinding(string? type)
+    {
+        foreach (var b in _serverBindings)
+        {
+            if (string.Equals(b.Type, type, StringComparison.Ordinal))
+            {
+                return b;
+            }
+        }
+
+        return null;
+    }
 }

@@ -1,0 +1,24 @@
+namespace Rookery.Hosting;
+
+/// <summary>The network listeners of a node (configuration section <c>Listeners</c>).</summary>
+public sealed class ListenerOptions
+{
+    /// <summary>Client connections with STARTTLS (RFC 6120). Default port 5222.</summary>
+    public EndpointOptions Client { get; init; } = new() { Port = 5222 };
+
+    /// <summary>Client connections with TLS from the first byte (XEP-0368). Default port 5223.</summary>
+    public EndpointOptions DirectTls { get; init; } = new() { Port = 5223 };
+}
+
+/// <summary>One listening socket.</summary>
+public sealed class EndpointOptions
+{
+    /// <summary>Listen on this port; 0 picks a free port (tests), and the listener is off when <see cref="Enabled"/> is false.</summary>
+    public int Port { get; init; }
+
+    /// <summary>The address to bind: an IP address, or <c>*</c> / <c>any</c> for all interfaces. Default <c>*</c>.</summary>
+    public string Address { get; init; } = "*";
+
+    /// <summary>Whether the listener is opened. Default true.</summary>
+    public bool Enabled { get; init; } = true;
+}

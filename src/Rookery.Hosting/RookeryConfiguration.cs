@@ -1,0 +1,135 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Rookery.Protocol.Addressing;
+
+namespace Rookery.Hosting;
+
+/// <summary>Loads, binds and validates a node's configuration, failing with a message that names the offending key.</summary>
+public static class RookeryConfiguration
+{
+    /// <summary>The environment variable prefix (<c>ROOKERY_Listeners__Client__Port=5222</c>).</summary>
+    public const string EnvironmentPrefix = "ROOKERY_";
+
+    /// <summary>
+    /// Builds the configuration from the optional file, the environment, generic <c>--Key=value</c> switches and
+    /// explicit overrides (from friendly CLI options), in increasing precedence.
+    /// </summary>
+    public static IConfigurationRoot Build(string? configFile, IEnumerable<KeyValuePair<string, string?>>? overrides = null, string[]? switches = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new ConfigurationException($"Configuration file '{configFile}' does not exist");
+            }
+
+            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        if (switches is { Length: > 0 })
+        {
+            builder.AddCommandLine(switches);
+        }
+
+        if (overrides is not null)
+        {
+            builder.AddInMemoryCollection(overrides);
+        }
+
+        try
+        {
+            return builder.Build();
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigurationException($"Configuration file '{configFile}' is not valid JSON: {e.Message}", e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ConfigurationException($"Configuration file '{configFile}' is not valid: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Binds and validates; unknown keys are errors too, so that a typo does not silently do nothing.</summary>
+    public static RookeryOptions Bind(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        RookeryOptions options;
+        try
+        {
+            options = configuration.Get<RookeryOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new RookeryOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException("Invalid configuration: " + e.Message, e);
+        }
+
+        Validate(options);
+        return options;
+    }
+
+    /// <summary>Checks every setting and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
+    public static void Validate(RookeryOptions o)
+    {
+        Require(!string.IsNullOrWhiteSpace(o.DataDirectory), "DataDirectory", "must not be empty");
+        foreach (var (domain, host) in o.ToServerOptions().Hosts)
+        {
+            Require(Jid.TryParse(domain, out var j) && j.IsDomain && j.IsBare, $"Hosts:{domain}", "is not a valid domain name");
+            Require(string.IsNullOrEmpty(host.KeyPath) || !string.IsNullOrEmpty(host.CertificatePath), $"Hosts:{domain}:KeyPath", "needs CertificatePath as well");
+            if (!string.IsNullOrEmpty(host.CertificatePath))
+            {
+                Require(File.Exists(host.CertificatePath), $"Hosts:{domain}:CertificatePath", $"file '{host.CertificatePath}' does not exist");
+            }
+
+            if (!string.IsNullOrEmpty(host.KeyPath))
+            {
+                Require(File.Exists(host.KeyPath), $"Hosts:{domain}:KeyPath", $"file '{host.KeyPath}' does not exist");
+            }
+
+            for (var i = 0; i < host.Admins.Count; i++)
+            {
+                Require(Jid.TryParse(host.Admins[i], out var a) && a.Local is not null, $"Hosts:{domain}:Admins:{i}", $"'{host.Admins[i]}' is not a user JID");
+            }
+        }
+
+        for (var i = 0; i < o.Admins.Count; i++)
+        {
+            Require(Jid.TryParse(o.Admins[i], out var a) && a.Local is not null, $"Admins:{i}", $"'{o.Admins[i]}' is not a user JID");
+        }
+
+        ValidateEndpoint(o.Listeners.Client, "Listeners:Client");
+        ValidateEndpoint(o.Listeners.DirectTls, "Listeners:DirectTls");
+        Require(o.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase), "Storage:Provider", $"'{o.Storage.Provider}' is not a known backend (sqlite)");
+        Require(!string.IsNullOrWhiteSpace(o.Storage.Sqlite.Path), "Storage:Sqlite:Path", "must not be empty");
+        Require(o.Limits.MaxStanzaBytes >= 1024, "Limits:MaxStanzaBytes", "must be at least 1024");
+        Require(o.Limits.MaxDepth is >= 4 and <= 10_000, "Limits:MaxDepth", "must be between 4 and 10000");
+        Require(o.Limits.MaxAttributes is >= 4 and <= 10_000, "Limits:MaxAttributes", "must be between 4 and 10000");
+        Require(o.Limits.AuthTimeoutSeconds >= 1, "Limits:AuthTimeoutSeconds", "must be at least 1");
+        Require(o.Limits.MaxOutboundQueue >= 10, "Limits:MaxOutboundQueue", "must be at least 10");
+        Require(o.Auth.ScramIterations is >= 1 and <= 10_000_000, "Auth:ScramIterations", "must be between 1 and 10000000 (RFC 7677 recommends at least 4096)");
+        Require(o.Auth.FailureDelayMilliseconds >= 0, "Auth:FailureDelayMilliseconds", "must not be negative");
+        Require(o.Auth.MaxFailureDelayMilliseconds >= o.Auth.FailureDelayMilliseconds, "Auth:MaxFailureDelayMilliseconds", "must be at least Auth:FailureDelayMilliseconds");
+        Require(o.Auth.MaxAttemptsPerStream >= 1, "Auth:MaxAttemptsPerStream", "must be at least 1");
+        Require(o.Offline.MaxMessagesPerUser >= 0, "Offline:MaxMessagesPerUser", "must not be negative");
+    }
+
+    private static void ValidateEndpoint(EndpointOptions e, string key)
+    {
+        Require(e.Port is >= 0 and <= 65535, key + ":Port", $"{e.Port} is not a TCP port");
+        Require(ParseAddress(e.Address) is not null, key + ":Address", $"'{e.Address}' is not an IP address or '*'");
+    }
+
+    /// <summary>The IP address of a listener; <c>*</c> and <c>any</c> mean all interfaces (IPv6 dual-stack).</summary>
+    public static IPAddress? ParseAddress(string address) =>
+        address is "*" or "any" ? IPAddress.IPv6Any : IPAddress.TryParse(address, out var ip) ? ip : null;
+
+    private static void Require(bool condition, string key, string problem)
+    {
+        if (!condition)
+        {
+            throw new ConfigurationException($"Configuration key '{key}' {problem}");
+        }
+    }
+}

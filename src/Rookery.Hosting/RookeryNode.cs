@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rookery.Server.Hosts;
+using Rookery.Server.Routing;
+using Rookery.Server.Transport;
+using Rookery.Storage;
+
+namespace Rookery.Hosting;
+
+/// <summary>
+/// One running Rookery node: the composition root that wires configuration, storage, the routing modules and the
+/// Kestrel listeners, and shuts streams down cleanly (<c>system-shutdown</c>) before the process exits.
+/// </summary>
+public sealed class RookeryNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ListenOptions? _client;
+    private readonly ListenOptions? _directTls;
+
+    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls)
+    {
+        _app = app;
+        _client = client;
+        _directTls = directTls;
+    }
+
+    /// <summary>The node's services (tests use them to reach the stores and the session table).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The bound client (STARTTLS) endpoint, once started.</summary>
+    public IPEndPoint? ClientEndPoint => _client?.IPEndPoint;
+
+    /// <summary>The bound direct-TLS endpoint, once started.</summary>
+    public IPEndPoint? DirectTlsEndPoint => _directTls?.IPEndPoint;
+
+    /// <summary>Builds a node from validated options; <paramref name="configureLogging"/> lets tests capture logs.</summary>
+    public static RookeryNode Create(RookeryOptions options, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddRookery(options);
+        builder.Services.AddHostedService<StreamShutdownService>();
+
+        ListenOptions? client = null, directTls = null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var listeners = options.Listeners;
+            if (listeners.Client.Enabled)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.Client.Address)!, listeners.Client.Port, lo =>
+                {
+                    client = lo;
+                    lo.UseConnectionHandler<C2sConnectionHandler>();
+                });
+            }
+
+            if (listeners.DirectTls.Enabled)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.DirectTls.Address)!, listeners.DirectTls.Port, lo =>
+                {
+                    directTls = lo;
+                    lo.Use(next => connection =>
+                    {
+                        connection.Items[C2sConnectionHandler.DirectTlsKey] = true;
+                        return next(connection);
+                    });
+                    lo.UseConnectionHandler<C2sConnectionHandler>();
+                });
+            }
+        });
+
+        var app = builder.Build();
+        return new RookeryNode(app, client, directTls);
+    }
+
+    /// <summary>
+    /// Prepares storage (migrations), certificates and the route table, then opens the listeners. A failure here
+    /// (bad certificate, unusable database, port in use) stops the start with its reason.
+    /// </summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        var services = _app.Services;
+        await services.GetRequiredService<IStorage>().MigrateAsync(ct).ConfigureAwait(false);
+        services.GetRequiredService<CertificateStore>().LoadAll();
+        var routes = services.GetRequiredService<RouteTable>();
+        var local = services.GetRequiredService<LocalRouter>();
+        foreach (var domain in services.GetRequiredService<HostRegistry>().Domains)
+        {
+            routes.Register(domain, local);
+        }
+
+        routes.Fallback = services.GetRequiredService<S2SManager>();
+        await _app.StartAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs until the process is asked to stop (SIGTERM, Ctrl+C).</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct = default) => _app.WaitForShutdownAsync(ct);
+
+    /// <summary>Closes every stream with <c>system-shutdown</c>, then stops the listeners.</summary>
+    public Task StopAsync(CancellationToken ct = default) => _app.StopAsync(ct);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,45 @@
+using Rookery.Server.Hosts;
+
+namespace Rookery.Hosting;
+
+/// <summary>
+/// The whole configuration of a node, bound from the configuration root: the file <c>rookery.json</c>, then
+/// environment variables prefixed <c>ROOKERY_</c> (<c>__</c> separates levels), then command-line switches.
+/// Every key is documented in docs/configuration.md.
+/// </summary>
+public sealed class RookeryOptions
+{
+    /// <summary>Folder for the database, generated certificates and other state. Default <c>data</c>.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Virtual hosts, keyed by domain. When none is configured, the node serves <c>localhost</c>.</summary>
+    public Dictionary<string, HostOptions> Hosts { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Bare JIDs that administer every host.</summary>
+    public List<string> Admins { get; init; } = [];
+
+    /// <summary>Network listeners.</summary>
+    public ListenerOptions Listeners { get; init; } = new();
+
+    /// <summary>Storage backend.</summary>
+    public StorageOptions Storage { get; init; } = new();
+
+    /// <summary>Stream limits.</summary>
+    public StreamLimitOptions Limits { get; init; } = new();
+
+    /// <summary>Authentication.</summary>
+    public AuthOptions Auth { get; init; } = new();
+
+    /// <summary>Offline storage.</summary>
+    public OfflineOptions Offline { get; init; } = new();
+
+    /// <summary>The server part of the options, as the server core consumes it.</summary>
+    public ServerOptions ToServerOptions() => new()
+    {
+        Hosts = Hosts.Count > 0 ? Hosts : new(StringComparer.OrdinalIgnoreCase) { ["localhost"] = new HostOptions() },
+        Admins = Admins,
+        Limits = Limits,
+        Auth = Auth,
+        Offline = Offline,
+    };
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rookery.Server.Auth;
+using Rookery.Server.Hosts;
+using Rookery.Server.Im;
+using Rookery.Server.Modules;
+using Rookery.Server.Routing;
+using Rookery.Server.Sessions;
+using Rookery.Server.Streams;
+using Rookery.Server.Transport;
+using Rookery.Storage;
+using Rookery.Storage.Sqlite;
+
+namespace Rookery.Hosting;
+
+/// <summary>Registers the server core, its modules and the configured storage backend.</summary>
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Adds everything a node runs, from already validated options.</summary>
+    public static IServiceCollection AddRookery(this IServiceCollection services, RookeryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        services.AddSingleton(options);
+        services.AddSingleton(Options.Create(options.ToServerOptions()));
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton<IStorage>(_ => CreateStorage(options, dataDirectory));
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Accounts);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Rosters);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Offline);
+
+        services.AddSingleton<HostRegistry>();
+        services.AddSingleton<RouteTable>();
+        services.AddSingleton<Router>();
+        services.AddSingleton<LocalRouter>();
+        services.AddSingleton<S2SManager>();
+        services.AddSingleton<SessionTable>();
+        services.AddSingleton<SessionManager>();
+        services.AddSingleton<RosterManager>();
+        services.AddSingleton<SubscriptionManager>();
+        services.AddSingleton<PresenceManager>();
+        services.AddSingleton<OfflineStorage>();
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<ClientConnections>();
+        services.AddSingleton(sp => new CertificateStore(
+            sp.GetRequiredService<HostRegistry>(), dataDirectory, sp.GetRequiredService<ILogger<CertificateStore>>()));
+        services.AddSingleton<C2sServices>();
+        services.AddSingleton<C2sConnectionHandler>();
+
+        services.AddSingleton<IXmppModule, RosterModule>();
+        services.AddSingleton<ModuleRegistry>();
+        return services;
+    }
+
+    private static SqliteStorage CreateStorage(RookeryOptions options, string dataDirectory)
+    {
+        var path = options.Storage.Sqlite.Path;
+        if (!Path.IsPathRooted(path))
+        {
+            path = Path.Combine(dataDirectory, path);
+        }
+
+        return new SqliteStorage(new SqliteStorageOptions { Path = path });
+    }
+}

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Sasl;
+using Rookery.Server.Hosts;
+using Rookery.Storage;
+
+namespace Rookery.Server.Auth;
+
+/// <summary>
+/// Account operations shared by the CLI, SASL and (later) in-band registration: user names are prepped as JID local
+/// parts, and passwords are turned into SCRAM keys for every supported hash before anything is stored.
+/// </summary>
+public sealed class AccountService(IAccountStore store, IOptions<ServerOptions> options)
+{
+    private static readonly ScramHash[] Hashes = [ScramHash.Sha1, ScramHash.Sha256, ScramHash.Sha512];
+
+    /// <summary>The underlying store.</summary>
+    public IAccountStore Store => store;
+
+    /// <summary>Normalises a user name; throws <see cref="FormatException"/> when it is not a valid local part.</summary>
+    public static Jid Normalize(string user, string domain) => Jid.Create(user, domain);
+
+    /// <summary>Creates an account; returns false when it exists already.</summary>
+    public Task<bool> CreateAsync(Jid account, string password, CancellationToken ct = default) =>
+        store.CreateAsync(account.Domain, account.Local!, Derive(password), ct);
+
+    /// <summary>Changes a password; returns false when the account does not exist.</summary>
+    public Task<bool> SetPasswordAsync(Jid account, string password, CancellationToken ct = default) =>
+        store.SetCredentialsAsync(account.Domain, account.Local!, Derive(password), ct);
+
+    /// <summary>The SCRAM keys of an account for one hash, or null when the account (or that hash) does not exist.</summary>
+    public async Task<ScramKeys?> GetKeysAsync(Jid account, ScramHash hash, CancellationToken ct = default)
+    {
+        var stored = await store.GetCredentialsAsync(account.Domain, account.Local!, ct).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var name = hash.HashName();
+        foreach (var c in stored)
+        {
+            if (c.Mechanism == name)
+            {
+                return new ScramKeys(hash, c.Salt, c.Iterations, c.StoredKey, c.ServerKey);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a clear-text password (SASL PLAIN) against the stored keys by deriving them again with the stored salt
+    /// and iteration count, compared in constant time.
+    /// </summary>
+    public async Task<bool> VerifyPasswordAsync(Jid account, string password, CancellationToken ct = default)
+    {
+        var keys = await GetKeysAsync(account, ScramHash.Sha256, ct).ConfigureAwait(false)
+                   ?? await GetKeysAsync(account, ScramHash.Sha1, ct).ConfigureAwait(false);
+        if (keys is null)
+        {
+            return false;
+        }
+
+        var derived = ScramKeys.Derive(keys.Hash, password, keys.Salt, keys.Iterations);
+        return CryptographicOperations.FixedTimeEquals(derived.StoredKey, keys.StoredKey);
+    }
+
+    private List<StoredCredential> Derive(string password)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(password);
+        var iterations = options.Value.Auth.ScramIterations;
+        var list = new List<StoredCredential>(Hashes.Length);
+        foreach (var h in Hashes)
+        {
+            var k = ScramKeys.Create(h, password, iterations);
+            list.Add(new StoredCredential(h.HashName(), k.Salt, k.Iterations, k.StoredKey, k.ServerKey));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,84 @@
+namespace Rookery.Server.Hosts;
+
+/// <summary>The server's settings (configuration section <c>Rookery</c>); every key is documented in docs/configuration.md.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>The virtual hosts served, keyed by domain. Default: one host, <c>localhost</c>.</summary>
+    public Dictionary<string, HostOptions> Hosts { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Bare JIDs with administrative rights on every host.</summary>
+    public List<string> Admins { get; init; } = [];
+
+    /// <summary>Limits applied to every incoming stream.</summary>
+    public StreamLimitOptions Limits { get; init; } = new();
+
+    /// <summary>Authentication settings.</summary>
+    public AuthOptions Auth { get; init; } = new();
+
+    /// <summary>Offline message storage (XEP-0160).</summary>
+    public OfflineOptions Offline { get; init; } = new();
+}
+
+/// <summary>Settings of one virtual host.</summary>
+public sealed class HostOptions
+{
+    /// <summary>Require STARTTLS (or direct TLS) before authentication on this host.</summary>
+    public bool TlsRequired { get; init; }
+
+    /// <summary>
+    /// PEM certificate (chain) for this host. When empty, a self-signed certificate is generated on first start and
+    /// kept in the data folder.
+    /// </summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>PEM private key matching <see cref="CertificatePath"/> (may be the same file).</summary>
+    public string? KeyPath { get; init; }
+
+    /// <summary>Allow in-band registration (XEP-0077) on this host. Off by default.</summary>
+    public bool AllowRegistration { get; init; }
+
+    /// <summary>Bare JIDs with administrative rights on this host, in addition to the global list.</summary>
+    public List<string> Admins { get; init; } = [];
+}
+
+/// <summary>Limits that protect the server from oversized or hostile input.</summary>
+public sealed class StreamLimitOptions
+{
+    /// <summary>Largest accepted stanza in bytes; larger ones end the stream with policy-violation. Default 256 KiB.</summary>
+    public int MaxStanzaBytes { get; init; } = 256 * 1024;
+
+    /// <summary>Deepest accepted element nesting inside a stanza. Default 64.</summary>
+    public int MaxDepth { get; init; } = 64;
+
+    /// <summary>Most attributes accepted on one element. Default 64.</summary>
+    public int MaxAttributes { get; init; } = 64;
+
+    /// <summary>Seconds a new connection may take to authenticate before it is closed. Default 60.</summary>
+    public int AuthTimeoutSeconds { get; init; } = 60;
+
+    /// <summary>Stanzas that may wait in one client's outgoing queue before the stream is closed as too slow. Default 10000.</summary>
+    public int MaxOutboundQueue { get; init; } = 10_000;
+}
+
+/// <summary>Authentication settings.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>PBKDF2 iterations for SCRAM keys of new or changed passwords (RFC 7677 asks for at least 4096).</summary>
+    public int ScramIterations { get; init; } = 4096;
+
+    /// <summary>Delay before a failed authentication is answered, in milliseconds. Default 1000.</summary>
+    public int FailureDelayMilliseconds { get; init; } = 1000;
+
+    /// <summary>Upper bound of the delay for an address that keeps failing, in milliseconds. Default 15000.</summary>
+    public int MaxFailureDelayMilliseconds { get; init; } = 15_000;
+
+    /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
+    public int MaxAttemptsPerStream { get; init; } = 3;
+}
+
+/// <summary>Offline message storage settings.</summary>
+public sealed class OfflineOptions
+{
+    /// <summary>Messages kept per user; beyond it, new ones bounce with service-unavailable. Default 1000.</summary>
+    public int MaxMessagesPerUser { get; init; } = 1000;
+}

@@ -1,0 +1,17 @@
+namespace Rookery.Server.Modules;
+
+/// <summary>What a module may register at start-up (the counterpart of Prosody's module API and ejabberd's gen_mod).</summary>
+public interface IModuleBuilder
+{
+    /// <summary>Adds a feature to the host's service discovery information.</summary>
+    void AddFeature(string feature);
+
+    /// <summary>Adds a stream feature offered to clients after resource binding is possible (for example roster versioning).</summary>
+    void AddStreamFeature(string name, string ns);
+
+    /// <summary>
+    /// Handles iq stanzas of a type whose payload is <c>&lt;<paramref name="name"/> xmlns='<paramref name="ns"/>'/&gt;</c>
+    /// when addressed to one of <paramref name="targets"/>.
+    /// </summary>
+    void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler);
+}

@@ -1,0 +1,151 @@
+using Rookery.Protocol.Errors;
+using Rookery.Server.Im;
+using Rookery.Server.Modules;
+using Rookery.Server.Routing;
+using Rookery.Storage;
+
+namespace Rookery.Server.Sessions;
+
+/// <summary>
+/// The third routing module (seed 000): stanzas for local accounts. Picks the resources that get a message by
+/// presence and priority (RFC 6121 §8.5), stores it offline when none is available, and bounces what cannot be
+/// delivered; presence goes to the <see cref="PresenceManager"/>, iq to a bare JID to the modules.
+/// </summary>
+public sealed class SessionManager(
+    SessionTable sessions,
+    IAccountStore accounts,
+    PresenceManager presence,
+    OfflineStorage offline,
+    ModuleRegistry modules,
+    Router router)
+{
+    /// <summary>Routes a stanza whose addressee has a local part on one of our hosts.</summary>
+    public ValueTask RouteAsync(Stanza stanza, CancellationToken ct = default) => stanza.Name switch
+    {
+        "message" => RouteMessageAsync(stanza, ct),
+        "presence" => RoutePresenceAsync(stanza, ct),
+        "iq" => RouteIqAsync(stanza, ct),
+        _ => ValueTask.CompletedTask,
+    };
+
+    private async ValueTask RouteMessageAsync(Stanza stanza, CancellationToken ct)
+    {
+        var type = stanza.Type ?? "normal";
+        if (!stanza.To.IsBare)
+        {
+            var target = sessions.Find(stanza.To);
+            if (target is not null && target.Send(stanza.Element))
+            {
+                return;
+            }
+
+            // RFC 6121 §8.5.3.2.1: a full JID with no such resource is treated as the bare JID for chat and normal;
+            // groupchat gets service-unavailable; headline and error are dropped.
+            switch (type)
+            {
+                case "groupchat":
+                    await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+                    return;
+                case "headline" or "error":
+                    return;
+            }
+        }
+
+        var all = sessions.Sessions(stanza.To.Bare);
+        if (type == "groupchat" && stanza.To.IsBare)
+        {
+            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+            return;
+        }
+
+        // §8.5.2.1.1: the available resources of non-negative priority; chat and normal go to the highest of them.
+        var best = int.MinValue;
+        foreach (var s in all)
+        {
+            if (s.IsAvailable && s.Priority >= 0 && s.Priority > best)
+            {
+                best = s.Priority;
+            }
+        }
+
+        if (best != int.MinValue)
+        {
+            var delivered = false;
+            foreach (var s in all)
+            {
+                var eligible = s.IsAvailable && s.Priority >= 0 && (type == "headline" || s.Priority == best);
+                if (eligible && s.Send(delivered ? stanza.Element.Clone() : stanza.Element))
+                {
+                    delivered = true;
+                }
+            }
+
+            if (delivered)
+            {
+                return;
+            }
+        }
+
+        if (all.Length == 0 && !await accounts.ExistsAsync(stanza.To.Domain, stanza.To.Local!, ct).ConfigureAwait(false))
+        {
+            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+            return;
+        }
+
+        // §8.5.2.2.1: headline and error messages are not stored; chat and normal are.
+        if (type is "headline" or "error")
+        {
+            return;
+        }
+
+        if (!await offline.TryStoreAsync(stanza, ct).ConfigureAwait(false))
+        {
+            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable, "Offline message storage is full").ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RoutePresenceAsync(Stanza stanza, CancellationToken ct)
+    {
+        if (sessions.Sessions(stanza.To.Bare).Length == 0 && !await accounts.ExistsAsync(stanza.To.Domain, stanza.To.Local!, ct).ConfigureAwait(false))
+        {
+            // RFC 6121 §3.1.3: a subscription request to an account that does not exist gets service-unavailable;
+            // other presence to nobody is ignored.
+            if (stanza.Type == "subscribe")
+            {
+                await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await presence.InboundAsync(stanza, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask RouteIqAsync(Stanza stanza, CancellationToken ct)
+    {
+        if (!stanza.To.IsBare)
+        {
+            var target = sessions.Find(stanza.To);
+            if (target is not null && target.Send(stanza.Element))
+            {
+                return;
+            }
+
+            // RFC 6121 §8.5.3.2.1: an iq for a resource that is not online gets service-unavailable.
+            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+            return;
+        }
+
+        var isSelf = stanza.From.Bare == stanza.To;
+        if (!isSelf && sessions.Sessions(stanza.To).Length == 0 &&
+            !await accounts.ExistsAsync(stanza.To.Domain, stanza.To.Local!, ct).ConfigureAwait(false))
+        {
+            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+            return;
+        }
+
+        // An iq to a bare JID is answered by the server on behalf of the account (RFC 6121 §8.5.2.1.3).
+        var session = isSelf ? sessions.Find(stanza.From) : null;
+        await modules.DispatchIqAsync(stanza, IqTarget.Bare, session, router, ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rookery.Server.Auth;
+using Rookery.Server.Hosts;
+using Rookery.Server.Im;
+using Rookery.Server.Modules;
+using Rookery.Server.Routing;
+using Rookery.Server.Sessions;
+using Rookery.Server.Transport;
+
+namespace Rookery.Server.Streams;
+
+/// <summary>The collaborators every client stream needs, resolved once and shared by all connections.</summary>
+public sealed class C2sServices(
+    HostRegistry hosts,
+    Router router,
+    SessionTable sessions,
+    PresenceManager presence,
+    ModuleRegistry modules,
+    AccountService accounts,
+    LoginThrottle throttle,
+    CertificateStore certificates,
+    ClientConnections connections,
+    IOptions<ServerOptions> options,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    /// <summary>The served hosts.</summary>
+    public HostRegistry Hosts => hosts;
+    /// <summary>The stanza router.</summary>
+    public Router Router => router;
+    /// <summary>The session table.</summary>
+    public SessionTable Sessions => sessions;
+    /// <summary>Presence handling.</summary>
+    public PresenceManager Presence => presence;
+    /// <summary>Modules (stream features, iq handlers).</summary>
+    public ModuleRegistry Modules => modules;
+    /// <summary>Accounts and credentials.</summary>
+    public AccountService Accounts => accounts;
+    /// <summary>Failed-login slow-down.</summary>
+    public LoginThrottle Throttle => throttle;
+    /// <summary>TLS certificates.</summary>
+    public CertificateStore Certificates => certificates;
+    /// <summary>Open client connections.</summary>
+    public ClientConnections Connections => connections;
+    /// <summary>Server options.</summary>
+    public ServerOptions Options => options.Value;
+    /// <summary>The clock.</summary>
+    public TimeProvider Time => time;
+    /// <summary>The logger for streams.</summary>
+    public ILogger Logger { get; } = loggers.CreateLogger("Rookery.Server.Streams.C2sStream");
+}

@@ -1,0 +1,101 @@
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Routing;
+
+namespace Rookery.Server.Streams;
+
+/// <content>Stanzas from a bound client: addressing checks, stamping, and hand-off to presence handling or the router.</content>
+public sealed partial class C2sStream
+{
+    private async ValueTask HandleStanzaAsync(Element element)
+    {
+        if (element.Namespace != Ns.Client || element.Name is not ("message" or "presence" or "iq"))
+        {
+            throw new StreamErrorException(StreamErrorCondition.UnsupportedStanzaType, $"<{element.Name} xmlns='{element.Namespace}'/> is not supported here");
+        }
+
+        var jid = _jid!;
+        // RFC 6120 §8.1.2.1: a 'from' other than the client's own JID is an invalid-from stream error; then stamp it.
+        var from = element.GetAttribute("from");
+        if (from is not null && (!Jid.TryParse(from, out var claimed) || (claimed != jid && claimed != jid.Bare)))
+        {
+            throw new StreamErrorException(StreamErrorCondition.InvalidFrom, "The 'from' does not match the bound JID");
+        }
+
+        element.SetAttribute("from", jid.ToString());
+        var toAttr = element.GetAttribute("to");
+        Jid? to = null;
+        if (toAttr is not null && !Jid.TryParse(toAttr, out to))
+        {
+            await _services.Router.BounceAsync(new Stanza(element, jid, jid.Bare), StanzaErrorCondition.JidMalformed).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            switch (element.Name)
+            {
+                case "presence":
+                    await _services.Presence.OutboundAsync(this, element, _closing.Token).ConfigureAwait(false);
+                    return;
+                case "iq":
+                    if (!ValidateIq(element, jid))
+                    {
+                        return;
+                    }
+
+                    if (to is null && element.FirstElement() is { Name: "session", Namespace: Ns.Session })
+                    {
+                        SendElement(new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", element.GetAttribute("id")));
+                        return;
+                    }
+
+                    break;
+            }
+
+            // RFC 6120 §10.3: a message or iq with no 'to' is handled as if addressed to the sender's bare JID.
+            await _services.Router.RouteAsync(new Stanza(element, jid, to ?? jid.Bare)).ConfigureAwait(false);
+        }
+        catch (StanzaErrorException e)
+        {
+            await _services.Router.BounceAsync(new Stanza(element, jid, to ?? jid.Bare), e.Condition, e.Text).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>RFC 6120 §8.2.3: an iq has an id, a known type, and get/set carry exactly one payload element.</summary>
+    private bool ValidateIq(Element iq, Jid jid)
+    {
+        var type = iq.GetAttribute("type");
+        var valid = iq.GetAttribute("id") is not null && type switch
+        {
+            "get" or "set" => CountElements(iq) == 1,
+            "result" => CountElements(iq) <= 1,
+            "error" => true,
+            _ => false,
+        };
+        if (!valid && type is not ("result" or "error"))
+        {
+            var reply = StanzaErrors.BuildReply(iq, StanzaErrorCondition.BadRequest, "Malformed iq");
+            reply.SetAttribute("from", null);
+            reply.SetAttribute("to", jid.ToString());
+            SendElement(reply);
+        }
+
+        return valid;
+    }
+
+    private static int CountElements(Element e)
+    {
+        var n = 0;
+        foreach (var node in e.Nodes)
+        {
+            if (node is Element)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+}

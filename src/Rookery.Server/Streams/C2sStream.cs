@@ -1,0 +1,408 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Hosts;
+using Rookery.Server.Sessions;
+
+namespace Rookery.Server.Streams;
+
+/// <summary>
+/// One client-to-server connection (RFC 6120): the stream state machine from header through STARTTLS, SASL and
+/// resource binding, then the bound session that sends the client's stanzas to the router and writes what is routed
+/// to it. Stanzas from the client are processed in order on the read loop (RFC 6120 §10.1); everything written goes
+/// through one outgoing queue drained by one writer loop, which batches and flushes once per burst.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The connection owns its lifetime: RunAsync disposes everything when the connection ends.")]
+public sealed partial class C2sStream : ILocalClientSession
+{
+    private readonly ConnectionContext _connection;
+    private readonly C2sServices _services;
+    private readonly bool _directTls;
+    private readonly XmlStreamParser _parser;
+    private readonly Channel<Outbound> _outbox = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _closing = new();
+    private PipeReader _input;
+    private PipeWriter _output;
+    private StreamState _state = StreamState.AwaitingHeader;
+    private string _streamId = string.Empty;
+    private HostOptions? _host;
+    private string? _domain;
+    private Jid? _jid;
+    private Jid? _authenticated;
+    private int _closeRequested;
+    private volatile Element? _presence;
+    private volatile int _priority;
+    private volatile bool _interested;
+    private int _queued; // stanzas from Send() not yet written: the single-reader channel keeps no count itself
+
+    internal C2sStream(ConnectionContext connection, C2sServices services, bool directTls)
+    {
+        _connection = connection;
+        _services = services;
+        _directTls = directTls;
+        _input = connection.Transport.Input;
+        _output = connection.Transport.Output;
+        var limits = services.Options.Limits;
+        _parser = new XmlStreamParser(new XmlLimits
+        {
+            MaxStanzaBytes = limits.MaxStanzaBytes,
+            MaxDepth = limits.MaxDepth,
+            MaxAttributes = limits.MaxAttributes,
+        });
+    }
+
+    private enum StreamState
+    {
+        AwaitingHeader,
+        Negotiating,
+        Bound,
+        Closed,
+    }
+
+    private ILogger Logger => _services.Logger;
+
+    private IPAddress? RemoteAddress => (_connection.RemoteEndPoint as IPEndPoint)?.Address;
+
+    /// <inheritdoc />
+    public Jid Jid => _jid ?? throw new InvalidOperationException("The stream has no bound resource yet");
+
+    /// <inheritdoc />
+    public int Priority => _priority;
+
+    /// <inheritdoc />
+    public bool IsAvailable => _presence is not null;
+
+    /// <inheritdoc />
+    public Element? Presence => _presence;
+
+    /// <inheritdoc />
+    public bool IsInterested => _interested;
+
+    /// <inheritdoc />
+    public HashSet<Jid> DirectedPresence { get; } = [];
+
+    /// <inheritdoc />
+    public void SetPresence(Element? presence, int priority)
+    {
+        _priority = priority;
+        _presence = presence;
+    }
+
+    /// <inheritdoc />
+    public void MarkInterested() => _interested = true;
+
+    /// <inheritdoc />
+    public bool Send(Element stanza)
+    {
+        if (Volatile.Read(ref _closeRequested) != 0)
+        {
+            return false;
+        }
+
+        if (Interlocked.Increment(ref _queued) > _services.Options.Limits.MaxOutboundQueue)
+        {
+            // A client that does not read its socket must not make the server buffer without bound.
+            Close(StreamErrorCondition.ResourceConstraint, "Too many stanzas waiting to be written");
+            return false;
+        }
+
+        return _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true));
+    }
+
+    /// <inheritdoc />
+    public void Close(StreamErrorCondition condition, string? text = null)
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        {
+            return;
+        }
+
+        Log.ClosingWithError(Logger, _connection.ConnectionId, condition, text);
+        EnsureHeaderSent();
+        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
+        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+        _outbox.Writer.TryComplete();
+        _closing.Cancel();
+    }
+
+    /// <summary>Runs the connection until either side closes it; never throws.</summary>
+    internal async Task RunAsync()
+    {
+        _services.Connections.Add(this);
+        using var scope = Logger.BeginScope("Connection {ConnectionId} from {Remote}", _connection.ConnectionId, _connection.RemoteEndPoint);
+        Task writer = Task.CompletedTask;
+        try
+        {
+            if (_directTls)
+            {
+                // XEP-0368: TLS starts before any XML; SNI picks the host's certificate.
+                await UpgradeToTlsAsync(sniDomain: null).ConfigureAwait(false);
+            }
+
+            writer = WriteLoopAsync();
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (StreamErrorException e)
+        {
+            Close(e.Condition, e.Text);
+        }
+        catch (Exception e) when (IsConnectionTeardown(e))
+        {
+            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
+        }
+        catch (Exception e)
+        {
+            Log.StreamFailed(Logger, e, _connection.ConnectionId);
+            Close(StreamErrorCondition.InternalServerError);
+        }
+        finally
+        {
+            await EndAsync(writer).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        using var authTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Options.Limits.AuthTimeoutSeconds), _services.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(authTimeout.Token, _closing.Token);
+        while (true)
+        {
+            // Until the client is bound, a stalled negotiation is cut off; afterwards only closing cancels a read.
+            var token = _state == StreamState.Bound ? _closing.Token : linked.Token;
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (authTimeout.IsCancellationRequested && !_closing.IsCancellationRequested)
+            {
+                throw new StreamErrorException(StreamErrorCondition.ConnectionTimeout, "Authentication took too long");
+            }
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var buffer = result.Buffer;
+            var upgrade = false;
+            try
+            {
+                while (_parser.TryRead(ref buffer, out var ev))
+                {
+                    upgrade = await HandleEventAsync(ev).ConfigureAwait(false);
+                    if (upgrade || _state == StreamState.Closed)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            if (_state == StreamState.Closed)
+            {
+                return;
+            }
+
+            if (upgrade)
+            {
+                await StartTlsAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Handles one parser event; returns true when the transport must now be upgraded to TLS.</summary>
+    private async ValueTask<bool> HandleEventAsync(XmlStreamEvent ev)
+    {
+        switch (ev.Kind)
+        {
+            case XmlStreamEventKind.StreamOpen:
+                OnStreamHeader(ev.Element!);
+                return false;
+            case XmlStreamEventKind.StreamClose:
+                // RFC 6120 §4.4: answer the closing tag with ours, then end.
+                if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
+                {
+                    _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+                    _outbox.Writer.TryComplete();
+                }
+
+                _state = StreamState.Closed;
+                return false;
+        }
+
+        var element = ev.Element!;
+        if (_state == StreamState.Bound)
+        {
+            await HandleStanzaAsync(element).ConfigureAwait(false);
+            return false;
+        }
+
+        return await HandleNegotiationAsync(element).ConfigureAwait(false);
+    }
+
+    private void OnStreamHeader(Element header)
+    {
+        _streamId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        var to = header.GetAttribute("to");
+        string? domain = null;
+        if (to is not null && Jid.TryParse(to, out var toJid) && toJid.IsDomain && toJid.IsBare)
+        {
+            domain = toJid.Domain;
+        }
+
+        _domain = domain is not null && _services.Hosts.IsLocal(domain) ? domain : _domain ?? _services.Hosts.Domains[0];
+        _host = _services.Hosts.Find(_domain);
+        SendHeader();
+        if (_parser.ContentNamespace != Ns.Client)
+        {
+            throw new StreamErrorException(StreamErrorCondition.InvalidNamespace, "Client streams use jabber:client");
+        }
+
+        // RFC 6120 §4.9.3.6: a 'to' that is not one of ours ends the stream.
+        if (domain is null || !_services.Hosts.IsLocal(domain))
+        {
+            throw new StreamErrorException(StreamErrorCondition.HostUnknown, to is null ? "The stream header has no 'to'" : $"This server does not serve {to}");
+        }
+
+        // RFC 6120 §4.7.5: no version means a pre-1.0 peer; we speak only 1.0.
+        var version = header.GetAttribute("version");
+        if (version is null || !version.StartsWith("1.", StringComparison.Ordinal))
+        {
+            throw new StreamErrorException(StreamErrorCondition.UnsupportedVersion, "XMPP 1.0 is required");
+        }
+
+        if (_state == StreamState.Closed)
+        {
+            return;
+        }
+
+        _state = StreamState.Negotiating;
+        SendFeatures();
+    }
+
+    private int _headerSent;
+
+    private void SendHeader()
+    {
+        if (Interlocked.Exchange(ref _headerSent, 1) == 0)
+        {
+            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Header));
+        }
+    }
+
+    /// <summary>RFC 6120 §4.9.1.2: an error before our header still needs the header first.</summary>
+    private void EnsureHeaderSent()
+    {
+        if (string.IsNullOrEmpty(_streamId))
+        {
+            _streamId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        }
+
+        SendHeader();
+    }
+
+    private void SendElement(Element element) => _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, element));
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    switch (item.Kind)
+                    {
+                        case OutboundKind.Element:
+                            ElementWriter.Write(item.Element!, _output, Ns.Client);
+                            if (item.Counted)
+                            {
+                                Interlocked.Decrement(ref _queued);
+                            }
+
+                            break;
+                        case OutboundKind.Header:
+                            ElementWriter.WriteStreamHeader(_output, Ns.Client, _domain ?? _services.Hosts.Domains[0], null, _streamId);
+                            break;
+                        case OutboundKind.Barrier:
+                            await _output.FlushAsync().ConfigureAwait(false);
+                            item.Barrier!.Reached.TrySetResult();
+                            await item.Barrier.Resume.Task.ConfigureAwait(false);
+                            break;
+                        case OutboundKind.Close:
+                            ElementWriter.WriteStreamFooter(_output);
+                            await _output.FlushAsync().ConfigureAwait(false);
+                            return;
+                    }
+                }
+
+                var flush = await _output.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (IsConnectionTeardown(e))
+        {
+            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
+        }
+        finally
+        {
+            // Nothing can be written any more: stop accepting stanzas and wake the reader.
+            Interlocked.Exchange(ref _closeRequested, 1);
+            _outbox.Writer.TryComplete();
+            _closing.Cancel();
+        }
+    }
+
+    private async Task EndAsync(Task writer)
+    {
+        _state = StreamState.Closed;
+        if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
+        {
+            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+        }
+
+        _outbox.Writer.TryComplete();
+        try
+        {
+            await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException || IsConnectionTeardown(e))
+        {
+            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
+        }
+
+        if (_jid is not null)
+        {
+            await UnbindAsync().ConfigureAwait(false);
+        }
+
+        _services.Connections.Remove(this);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        _closing.Dispose();
+        DisposeTls();
+    }
+
+    private static bool IsConnectionTeardown(Exception e) =>
+        e is ConnectionResetException or ConnectionAbortedException or OperationCanceledException or IOException or ObjectDisposedException
+        || e.InnerException is System.Net.Sockets.SocketException;
+}

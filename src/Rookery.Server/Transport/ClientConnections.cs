@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using Rookery.Protocol.Errors;
+using Rookery.Server.Streams;
+
+namespace Rookery.Server.Transport;
+
+/// <summary>Every open client stream, bound or not, so that shutdown can close each one with a stream error.</summary>
+public sealed class ClientConnections
+{
+    private readonly ConcurrentDictionary<C2sStream, byte> _open = new();
+
+    /// <summary>The number of open client connections.</summary>
+    public int Count => _open.Count;
+
+    internal void Add(C2sStream stream) => _open.TryAdd(stream, 0);
+
+    internal void Remove(C2sStream stream) => _open.TryRemove(stream, out _);
+
+    /// <summary>Closes every stream with <c>system-shutdown</c> and waits (bounded) until they are gone.</summary>
+    public async Task CloseAllAsync(TimeSpan timeout, CancellationToken ct = default)
+    {
+        foreach (var s in _open.Keys)
+        {
+            s.Close(StreamErrorCondition.SystemShutdown, "The server is shutting down");
+        }
+
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_open.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+    }
+}

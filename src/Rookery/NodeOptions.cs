@@ -1,0 +1,104 @@
+using System.CommandLine;
+using Rookery.Hosting;
+using Rookery.Server.Hosts;
+
+namespace Rookery.Cli;
+
+/// <summary>
+/// The options every verb shares to locate a node's configuration and data: <c>--config</c>, <c>--data</c>, and for
+/// <c>run</c> the friendly switches for domain, ports and registration that override the file.
+/// </summary>
+internal sealed class NodeOptions
+{
+    public Option<string?> Config { get; } = new("--config", "-c") { Description = "Configuration file (JSON). Default: rookery.json in the current folder, if present." };
+    public Option<string?> Data { get; } = new("--data", "-d") { Description = "Data folder (database, certificates). Overrides DataDirectory." };
+    public Option<string[]> Domains { get; } = new("--domain") { Description = "A domain to serve (repeatable). Replaces the configured hosts.", AllowMultipleArgumentsPerToken = true };
+    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Client (STARTTLS) port. Overrides Listeners:Client:Port." };
+    public Option<int?> TlsPort { get; } = new("--tls-port") { Description = "Direct-TLS port (XEP-0368). Overrides Listeners:DirectTls:Port." };
+    public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
+    public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
+    public Option<bool> TlsRequired { get; } = new("--tls-required") { Description = "Require TLS before authentication on the served domains." };
+
+    public void AddCommon(Command command)
+    {
+        command.Add(Config);
+        command.Add(Data);
+    }
+
+    public void AddRun(Command command)
+    {
+        AddCommon(command);
+        command.Add(Domains);
+        command.Add(Port);
+        command.Add(TlsPort);
+        command.Add(NoDirectTls);
+        command.Add(AllowRegistration);
+        command.Add(TlsRequired);
+    }
+
+    /// <summary>Loads the configuration with the command line's overrides applied, and validates it.</summary>
+    public RookeryOptions Load(ParseResult parse, string[]? switches = null)
+    {
+        var file = parse.GetValue(Config);
+        if (file is null && File.Exists("rookery.json"))
+        {
+            file = "rookery.json";
+        }
+
+        var overrides = new Dictionary<string, string?>();
+        if (parse.GetValue(Data) is { } data)
+        {
+            overrides["DataDirectory"] = data;
+        }
+
+        if (parse.GetResult(Port) is not null && parse.GetValue(Port) is { } port)
+        {
+            overrides["Listeners:Client:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetResult(TlsPort) is not null && parse.GetValue(TlsPort) is { } tlsPort)
+        {
+            overrides["Listeners:DirectTls:Port"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetResult(NoDirectTls) is not null && parse.GetValue(NoDirectTls))
+        {
+            overrides["Listeners:DirectTls:Enabled"] = "false";
+        }
+
+        var configuration = RookeryConfiguration.Build(file, overrides, switches);
+        var options = RookeryConfiguration.Bind(configuration);
+        ApplyHostSwitches(parse, options);
+        return options;
+    }
+
+    private void ApplyHostSwitches(ParseResult parse, RookeryOptions options)
+    {
+        var domains = parse.GetResult(Domains) is null ? [] : parse.GetValue(Domains) ?? [];
+        var registration = parse.GetResult(AllowRegistration) is not null && parse.GetValue(AllowRegistration);
+        var tls = parse.GetResult(TlsRequired) is not null && parse.GetValue(TlsRequired);
+        if (domains.Length == 0 && !registration && !tls)
+        {
+            return;
+        }
+
+        var current = options.ToServerOptions().Hosts;
+        var selected = domains.Length > 0 ? domains : [.. current.Keys];
+        options.Hosts.Clear();
+        foreach (var d in selected)
+        {
+            var existing = current.GetValueOrDefault(d) ?? new HostOptions();
+            options.Hosts[d] = new HostOptions
+            {
+                AllowRegistration = registration || existing.AllowRegistration,
+                TlsRequired = tls || existing.TlsRequired,
+                CertificatePath = existing.CertificatePath,
+                KeyPath = existing.KeyPath,
+                Admins = existing.Admins,
+            };
+        }
+
+        // Re-validate: switch values (a domain) go through the same checks as the file.
+        RookeryConfiguration.Validate(options);
+    }
+}

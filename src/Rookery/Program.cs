@@ -1,0 +1,3 @@
+using Rookery.Cli;
+
+return await RookeryCli.RunAsync(args).ConfigureAwait(false);
