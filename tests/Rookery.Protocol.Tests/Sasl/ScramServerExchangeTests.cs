@@ -1,5 +1,6 @@
 using System.Text;
 using Rookery.Protocol.Sasl;
+using Rookery.TestKit;
 
 namespace Rookery.Protocol.Tests.Sasl;
 
@@ -45,7 +46,7 @@ public sealed class ScramServerExchangeTests
     public void Rfc5802Sha1Vector_WrongProof_NotAuthorized()
     {
         var keys = ScramKeys.Derive(ScramHash.Sha1, "pencil", Rfc5802Salt, 4096);
-        var server = new ScramServerExchange(ScramHash.Sha1, false, null) { NonceFactory = () => "3rfcNHYJY1ZVvWVs7j" };
+        var server = new ScramServerExchange(ScramHash.Sha1, false, serverBinding: null) { NonceFactory = () => "3rfcNHYJY1ZVvWVs7j" };
         server.ReadClientFirst(U("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"));
         server.CreateServerFirst(keys);
 
@@ -62,7 +63,7 @@ public sealed class ScramServerExchangeTests
     public void FullExchange_RandomNonce_ClientVerifiesServer(ScramHash hash)
     {
         var keys = ScramKeys.Create(hash, "correct horse", 4096);
-        var server = new ScramServerExchange(hash, false, null);
+        var server = new ScramServerExchange(hash, false, serverBinding: null);
         var client = new ScramClient(hash, "juliet", "correct horse", "clientnonce123");
 
         server.ReadClientFirst(client.ClientFirst()).Username.Should().Be("juliet");
@@ -79,7 +80,7 @@ public sealed class ScramServerExchangeTests
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
         string Nonce()
         {
-            var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+            var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
             server.ReadClientFirst(U("n,,n=u,r=abc"));
             return S(server.CreateServerFirst(keys)).Split(',')[0];
         }
@@ -94,7 +95,7 @@ public sealed class ScramServerExchangeTests
     public void VerifyClientFinal_WrongPassword_NotAuthorized(ScramHash hash)
     {
         var keys = ScramKeys.Create(hash, "right", 4096);
-        var server = new ScramServerExchange(hash, false, null);
+        var server = new ScramServerExchange(hash, false, serverBinding: null);
         var client = new ScramClient(hash, "juliet", "wrong", "n0nce");
         server.ReadClientFirst(client.ClientFirst());
         var final = client.ClientFinal(server.CreateServerFirst(keys));
@@ -106,7 +107,7 @@ public sealed class ScramServerExchangeTests
     [Fact]
     public void UnknownUser_NormalLookingServerFirst_ThenNotAuthorized()
     {
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null) { UnknownUserIterations = 5000 };
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null) { UnknownUserIterations = 5000 };
         var client = new ScramClient(ScramHash.Sha256, "ghost", "anything", "n0nce");
         server.ReadClientFirst(client.ClientFirst());
         var serverFirst = S(server.CreateServerFirst(null));
@@ -121,7 +122,7 @@ public sealed class ScramServerExchangeTests
     {
         static string Salt(string user)
         {
-            var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+            var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
             server.ReadClientFirst(U($"n,,n={user},r=abc"));
             return S(server.CreateServerFirst(null)).Split(',')[1];
         }
@@ -140,6 +141,28 @@ public sealed class ScramServerExchangeTests
         var final = client.ClientFinal(server.CreateServerFirst(keys));
 
         client.VerifyServerFinal(server.VerifyClientFinal(final)).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("tls-server-end-point", 1)]
+    [InlineData("tls-unique", 2)]
+    public void Plus_SeveralBindings_ClientPicksOne(string type, byte data)
+    {
+        ChannelBinding[] bindings = [new("tls-server-end-point", [1, 1]), new("tls-unique", [2, 2])];
+        var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
+
+        var good = new ScramServerExchange(ScramHash.Sha256, plus: true, bindings);
+        var client = new ScramClient(ScramHash.Sha256, "juliet", "pw", "n0nce", $"p={type},,", [data, data]);
+        good.ReadClientFirst(client.ClientFirst());
+        client.VerifyServerFinal(good.VerifyClientFinal(client.ClientFinal(good.CreateServerFirst(keys)))).Should().BeTrue();
+
+        // The other type's data must not verify for this type.
+        var bad = new ScramServerExchange(ScramHash.Sha256, plus: true, bindings);
+        var other = (byte)(3 - data);
+        var wrong = new ScramClient(ScramHash.Sha256, "juliet", "pw", "n0nce", $"p={type},,", [other, other]);
+        bad.ReadClientFirst(wrong.ClientFirst());
+        var final = wrong.ClientFinal(bad.CreateServerFirst(keys));
+        bad.Invoking(b => b.VerifyClientFinal(final)).Should().Throw<SaslException>().Which.Failure.Should().Be(SaslFailure.NotAuthorized);
     }
 
     [Fact]
@@ -174,7 +197,7 @@ public sealed class ScramServerExchangeTests
     {
         // c= must repeat the GS2 header of client-first; "biws" is "n,," but client-first used an authzid.
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
         var client = new ScramClient(ScramHash.Sha256, "juliet", "pw", "n0nce", "n,a=juliet@example.com,");
         server.ReadClientFirst(client.ClientFirst());
         var final = client.ClientFinal(server.CreateServerFirst(keys), overrideChannelBinding: "biws");
@@ -187,7 +210,7 @@ public sealed class ScramServerExchangeTests
     public void Authzid_IsDecodedAndExchangeSucceeds()
     {
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
         var client = new ScramClient(ScramHash.Sha256, "a,b=c", "pw", "n0nce", "n,a=admin=2Cx=3Dy@example.com,");
         var first = server.ReadClientFirst(client.ClientFirst());
 
@@ -200,7 +223,7 @@ public sealed class ScramServerExchangeTests
     public void WrongNonce_NotAuthorized()
     {
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null) { NonceFactory = () => "server" };
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null) { NonceFactory = () => "server" };
         var client = new ScramClient(ScramHash.Sha256, "juliet", "pw", "n0nce");
         server.ReadClientFirst(client.ClientFirst());
         var final = client.ClientFinal(server.CreateServerFirst(keys), overrideNonce: "n0nceSERVER");
@@ -223,7 +246,7 @@ public sealed class ScramServerExchangeTests
     public void YFlag_ServerDoesNotAdvertisePlus_Accepted()
     {
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, plus: false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, plus: false, serverBinding: null);
         var client = new ScramClient(ScramHash.Sha256, "juliet", "pw", "n0nce", "y,,");
         server.ReadClientFirst(client.ClientFirst());
 
@@ -233,7 +256,7 @@ public sealed class ScramServerExchangeTests
     [Fact]
     public void YFlag_AdvertisedPlusSetExplicitly_NotAuthorized()
     {
-        var server = new ScramServerExchange(ScramHash.Sha1, plus: false, null) { ServerAdvertisesPlus = true };
+        var server = new ScramServerExchange(ScramHash.Sha1, plus: false, serverBinding: null) { ServerAdvertisesPlus = true };
 
         var act = () => server.ReadClientFirst(U("y,,n=user,r=abc"));
         act.Should().Throw<SaslException>().Which.Failure.Should().Be(SaslFailure.NotAuthorized);
@@ -271,7 +294,7 @@ public sealed class ScramServerExchangeTests
     [Fact]
     public void PlusMechanism_WithoutServerBinding_Throws()
     {
-        var act = () => new ScramServerExchange(ScramHash.Sha256, plus: true, null);
+        var act = () => new ScramServerExchange(ScramHash.Sha256, plus: true, serverBinding: null);
         act.Should().Throw<ArgumentException>();
     }
 
@@ -294,7 +317,7 @@ public sealed class ScramServerExchangeTests
     [InlineData("n,,n=us\0er,r=abc")]
     public void ReadClientFirst_Malformed_MalformedRequest(string message)
     {
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
 
         var act = () => server.ReadClientFirst(U(message));
         act.Should().Throw<SaslException>().Which.Failure.Should().Be(SaslFailure.MalformedRequest);
@@ -303,7 +326,7 @@ public sealed class ScramServerExchangeTests
     [Fact]
     public void ReadClientFirst_InvalidUtf8_MalformedRequest()
     {
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
 
         var act = () => server.ReadClientFirst([.. U("n,,n=us"), 0xC3, 0x28, .. U(",r=abc")]);
         act.Should().Throw<SaslException>().Which.Failure.Should().Be(SaslFailure.MalformedRequest);
@@ -314,7 +337,7 @@ public sealed class ScramServerExchangeTests
     [InlineData("n,a=bad=escape,n=user,r=abc")]
     public void ReadClientFirst_BadAuthzid_InvalidAuthzid(string message)
     {
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
 
         var act = () => server.ReadClientFirst(U(message));
         act.Should().Throw<SaslException>().Which.Failure.Should().Be(SaslFailure.InvalidAuthzid);
@@ -323,7 +346,7 @@ public sealed class ScramServerExchangeTests
     [Fact]
     public void ReadClientFirst_ExtensionsAfterNonce_Accepted()
     {
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
 
         server.ReadClientFirst(U("n,,n=user,r=abc,x=ext")).Username.Should().Be("user");
     }
@@ -341,7 +364,7 @@ public sealed class ScramServerExchangeTests
     public void VerifyClientFinal_Malformed_MalformedRequest(string message)
     {
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null) { NonceFactory = () => "server" };
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null) { NonceFactory = () => "server" };
         server.ReadClientFirst(U("n,,n=user,r=abc"));
         server.CreateServerFirst(keys);
 
@@ -353,7 +376,7 @@ public sealed class ScramServerExchangeTests
     public void VerifyClientFinal_ProofOfWrongLength_NotAuthorized()
     {
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null) { NonceFactory = () => "server" };
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null) { NonceFactory = () => "server" };
         server.ReadClientFirst(U("n,,n=user,r=abc"));
         server.CreateServerFirst(keys);
 
@@ -365,7 +388,7 @@ public sealed class ScramServerExchangeTests
     public void Steps_OutOfOrderOrAfterFailure_InvalidOperation()
     {
         var keys = ScramKeys.Create(ScramHash.Sha256, "pw", 4096);
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
         server.Invoking(s => s.CreateServerFirst(keys)).Should().Throw<InvalidOperationException>();
         server.Invoking(s => s.VerifyClientFinal(U("c=biws,r=x,p=AAAA"))).Should().Throw<InvalidOperationException>();
 
@@ -376,7 +399,7 @@ public sealed class ScramServerExchangeTests
     [Fact]
     public void CreateServerFirst_KeysForAnotherHash_Throws()
     {
-        var server = new ScramServerExchange(ScramHash.Sha256, false, null);
+        var server = new ScramServerExchange(ScramHash.Sha256, false, serverBinding: null);
         server.ReadClientFirst(U("n,,n=user,r=abc"));
 
         server.Invoking(s => s.CreateServerFirst(ScramKeys.Create(ScramHash.Sha1, "pw", 4096))).Should().Throw<ArgumentException>();
