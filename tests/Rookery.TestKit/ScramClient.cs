@@ -2,11 +2,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Rookery.Protocol.Sasl;
 
-namespace Rookery.Protocol.Tests.Sasl;
+namespace Rookery.TestKit;
 
 /// <summary>Minimal SCRAM client (RFC 5802 §3) for driving <see cref="ScramServerExchange"/> in tests; ASCII passwords only.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "SCRAM-SHA-1 is defined with SHA-1.")]
-internal sealed class ScramClient(ScramHash hash, string username, string password, string clientNonce, string gs2Header = "n,,", byte[]? bindingData = null)
+public sealed class ScramClient(ScramHash hash, string username, string password, string clientNonce, string gs2Header = "n,,", byte[]? bindingData = null)
 {
     private string? _clientFirstBare;
     private byte[]? _serverSignature;
@@ -24,7 +24,10 @@ internal sealed class ScramClient(ScramHash hash, string username, string passwo
         var text = Encoding.UTF8.GetString(serverFirst);
         var attributes = text.Split(',').ToDictionary(a => a[0], a => a[2..]);
         var nonce = attributes['r'];
-        nonce.Should().StartWith(clientNonce);
+        if (!nonce.StartsWith(clientNonce, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("The server nonce does not extend the client nonce");
+        }
         var salt = Convert.FromBase64String(attributes['s']);
         var iterations = int.Parse(attributes['i'], System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,0 +1,139 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Rookery.Hosting;
+using Rookery.Protocol.Addressing;
+using Rookery.Server.Auth;
+using Rookery.Server.Hosts;
+using Rookery.Storage;
+
+namespace Rookery.TestKit;
+
+/// <summary>
+/// A real Rookery node for a test: its own temporary data folder and SQLite file, listeners on free loopback ports,
+/// fast failure delays, and captured logs. Disposing it asserts that nothing was logged at Error unless allowed.
+/// </summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly RookeryNode _node;
+    private readonly string _dataDirectory;
+
+    private TestServer(RookeryNode node, string dataDirectory, CapturingLoggerProvider logs)
+    {
+        _node = node;
+        _dataDirectory = dataDirectory;
+        Logs = logs;
+    }
+
+    /// <summary>The first served domain.</summary>
+    public string Domain { get; private set; } = "localhost";
+
+    /// <summary>The STARTTLS client port.</summary>
+    public int Port => _node.ClientEndPoint!.Port;
+
+    /// <summary>The direct-TLS port.</summary>
+    public int TlsPort => _node.DirectTlsEndPoint!.Port;
+
+    /// <summary>The node's services.</summary>
+    public IServiceProvider Services => _node.Services;
+
+    /// <summary>Captured log entries.</summary>
+    public CapturingLoggerProvider Logs { get; }
+
+    /// <summary>When true, an Error in the log does not fail the test (for tests that provoke one on purpose).</summary>
+    public bool AllowErrors { get; set; }
+
+    /// <summary>Starts a node; <paramref name="configure"/> may change the options (hosts, limits) before start.</summary>
+    public static async Task<TestServer> StartAsync(Action<RookeryOptions>? configure = null)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "rookery-test-" + Guid.NewGuid().ToString("N"));
+        var options = new RookeryOptions
+        {
+            DataDirectory = data,
+            Listeners = new ListenerOptions
+            {
+                Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+            },
+            Auth = new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, ScramIterations = 4096 },
+        };
+        configure?.Invoke(options);
+        RookeryConfiguration.Validate(options);
+        var logs = new CapturingLoggerProvider();
+        var node = RookeryNode.Create(options, logging =>
+        {
+            logging.ClearProviders();
+            logging.AddProvider(logs);
+            logging.SetMinimumLevel(LogLevel.Debug);
+        });
+        var server = new TestServer(node, data, logs)
+        {
+            Domain = options.ToServerOptions().Hosts.Keys.First(),
+        };
+        await node.StartAsync().ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Creates an account on the first domain; returns its bare JID.</summary>
+    public async Task<Jid> CreateUserAsync(string user, string password = "secret")
+    {
+        var jid = Jid.Create(user, Domain);
+        var created = await Services.GetRequiredService<AccountService>().CreateAsync(jid, password).ConfigureAwait(false);
+        if (!created)
+        {
+            throw new InvalidOperationException($"{jid} exists already");
+        }
+
+        return jid;
+    }
+
+    /// <summary>The node's storage.</summary>
+    public IStorage Storage => Services.GetRequiredService<IStorage>();
+
+    /// <summary>The node's hosts.</summary>
+    public HostRegistry Hosts => Services.GetRequiredService<HostRegistry>();
+
+    /// <summary>Opens a raw client to the STARTTLS port.</summary>
+    public Task<RawXmppClient> ConnectAsync() => RawXmppClient.ConnectAsync("127.0.0.1", Port, Domain);
+
+    /// <summary>Opens a client and logs in (STARTTLS, SCRAM-SHA-256, bind, optionally initial presence).</summary>
+    public async Task<RawXmppClient> LoginAsync(string user, string password = "secret", string? resource = "test", bool sendPresence = true)
+    {
+        var client = await ConnectAsync().ConfigureAwait(false);
+        await client.LoginAsync(user, password, resource).ConfigureAwait(false);
+        if (sendPresence)
+        {
+            await client.SendAsync("<presence/>").ConfigureAwait(false);
+            // Initial presence is reflected to the sender (RFC 6121 §4.2.2): wait for it so the session counts as available.
+            await client.WaitForAsync(e => e.Name == "presence" && e.GetAttribute("from") == client.Jid!.ToString() && e.GetAttribute("type") is null).ConfigureAwait(false);
+        }
+
+        return client;
+    }
+
+    /// <summary>Stops the node and removes its data; fails when the server logged an unexpected error.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _node.StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _node.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A lingering SQLite handle on a slow machine; the temp folder is harmless.
+            }
+        }
+
+        var errors = Logs.Errors.ToList();
+        if (!AllowErrors && errors.Count > 0)
+        {
+            throw new InvalidOperationException("The server logged errors:\n" + string.Join("\n", errors.Select(e => $"{e.Category}: {e.Message} {e.Exception}")));
+        }
+    }
+}
