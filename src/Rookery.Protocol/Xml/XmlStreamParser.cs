@@ -191,6 +191,10 @@ public sealed partial class XmlStreamParser
                 return ReadQuestionMark(ref buffer, head);
             case (byte)'!':
                 return ReadBang(ref buffer, head);
+            case 0x00 when _state == StreamState.Prolog:
+                // "<" as UTF-16LE: RFC 6120 §11.6 mandates UTF-8.
+                XmlThrow.Error(StreamErrorCondition.UnsupportedEncoding, "only UTF-8 is supported");
+                return Step.NeedMore;
             default:
                 if (XmlChars.IsWhitespace(head[1]))
                 {
