@@ -140,8 +140,8 @@ public static class ElementWriter
     }
 
     /// <summary>
-    /// Escapes the characters that would break XML: &amp;, &lt; and &gt; always (&gt; for the <c>]]&gt;</c> case),
-    /// quotes in attributes (we delimit attributes with single quotes but escape both for safety).
+    /// Escapes the characters that would break XML or not survive a round trip: &amp;, &lt; and &gt; always (&gt; for
+    /// the <c>]]&gt;</c> case), CR always, quotes, tabs and line feeds in attributes.
     /// </summary>
     private static void WriteEscaped(IBufferWriter<byte> output, string s, bool attribute)
     {
@@ -156,6 +156,11 @@ public static class ElementWriter
                 case '>': entity = "&gt;"u8; break;
                 case '\'' when attribute: entity = "&apos;"u8; break;
                 case '"' when attribute: entity = "&quot;"u8; break;
+                // XML 1.0 §3.3.3 and §2.11: a literal tab or line end in an attribute comes back as a space, and a
+                // literal CR in text as LF, so they are written as character references to survive the round trip.
+                case '\t' when attribute: entity = "&#9;"u8; break;
+                case '\n' when attribute: entity = "&#10;"u8; break;
+                case '\r': entity = "&#13;"u8; break;
                 default: continue;
             }
 

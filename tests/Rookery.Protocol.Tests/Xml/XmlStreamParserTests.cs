@@ -714,9 +714,9 @@ public sealed class XmlStreamParserTests
     {
         var message = new Element("message", Ns.Client)
             .SetAttribute("to", "juliet@example.com")
-            .SetAttribute("id", "a<b&c>d'e\"f")
+            .SetAttribute("id", "a<b&c>d'e\"f\tg\nh\ri")
             .SetAttribute("xml:lang", "en");
-        message.AddChild("body").AddText("1 < 2 && 3 > 2 ]]> 'quoted' \"double\" \U0001F600");
+        message.AddChild("body").AddText("1 < 2 && 3 > 2 ]]> 'quoted' \"double\" \U0001F600 line\r\nbreak\rcr\ttab");
         var x = message.AddChild("x", "jabber:x:data").SetAttribute("type", "form");
         x.AddChild("field").SetAttribute("var", "<&>").AddChild("value").AddText("v");
         x.AddChild("other", "urn:other").AddText("deep");
