@@ -112,6 +112,7 @@ public static class RookeryConfiguration
         Require(o.Auth.FailureDelayMilliseconds >= 0, "Auth:FailureDelayMilliseconds", "must not be negative");
         Require(o.Auth.MaxFailureDelayMilliseconds >= o.Auth.FailureDelayMilliseconds, "Auth:MaxFailureDelayMilliseconds", "must be at least Auth:FailureDelayMilliseconds");
         Require(o.Auth.MaxAttemptsPerStream >= 1, "Auth:MaxAttemptsPerStream", "must be at least 1");
+        Require(o.Logging.Format is "text" or "json", "Logging:Format", $"'{o.Logging.Format}' is not 'text' or 'json'");
         Require(o.Offline.MaxMessagesPerUser >= 0, "Offline:MaxMessagesPerUser", "must not be negative");
     }
 

@@ -44,14 +44,7 @@ public sealed class RookeryNode : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        ConfigureLogging(builder.Logging, options.Logging);
         configureLogging?.Invoke(builder.Logging);
         builder.Services.AddRookery(options);
         builder.Services.AddHostedService<StreamShutdownService>();
@@ -86,6 +79,42 @@ public sealed class RookeryNode : IAsyncDisposable
 
         var app = builder.Build();
         return new RookeryNode(app, client, directTls);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)
+    {
+        logging.ClearProviders();
+        if (options.Format == "json")
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        foreach (var (category, level) in options.LogLevel)
+        {
+            if (category.Equals("Default", StringComparison.OrdinalIgnoreCase))
+            {
+                logging.SetMinimumLevel(level);
+            }
+            else
+            {
+                logging.AddFilter(category, level);
+            }
+        }
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ public sealed class RookeryOptions
     /// <summary>Offline storage.</summary>
     public OfflineOptions Offline { get; init; } = new();
 
+    /// <summary>Console logging.</summary>
+    public LoggingOptions Logging { get; init; } = new();
+
     /// <summary>The server part of the options, as the server core consumes it.</summary>
     public ServerOptions ToServerOptions() => new()
     {
