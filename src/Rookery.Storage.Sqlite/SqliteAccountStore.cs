@@ -107,7 +107,8 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             {
                 // credentials go by ON DELETE CASCADE; the owner-keyed tables cannot reference accounts, so they are
                 // cleared here in the same transaction. They are cleared even when the account row is already gone,
-                // which sweeps up data stored for a JID that never had (or no longer has) an account.
+                // which sweeps up data stored for a JID that never had (or no longer has) an account. The roster version
+                // row stays: a client that cached a version of the old account must never see it reused (XEP-0237).
                 var deleted = await connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM accounts WHERE domain = @Domain AND username = @User",
                     new { Domain = domain, User = user },
@@ -116,7 +117,6 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                 await connection.ExecuteAsync(new CommandDefinition(
                     """
                     DELETE FROM roster_items WHERE owner = @Owner;
-                    DELETE FROM roster_versions WHERE owner = @Owner;
                     DELETE FROM pending_in WHERE owner = @Owner;
                     DELETE FROM offline WHERE owner = @Owner;
                     """,
