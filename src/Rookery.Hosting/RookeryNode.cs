@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Rookery.Server.Hosts;
+using Rookery.Server.Modules;
 using Rookery.Server.Routing;
 using Rookery.Server.Transport;
 using Rookery.Storage;
@@ -124,6 +126,12 @@ public sealed class RookeryNode : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct = default)
     {
         var services = _app.Services;
+        var modules = services.GetRequiredService<ModuleRegistry>();
+        if (modules.FindUnknownDisabledModule(services.GetRequiredService<IOptions<ServerOptions>>()) is { } unknown)
+        {
+            throw new ConfigurationException($"Configuration key {unknown} is not a module (known: {string.Join(", ", modules.ModuleNames)})");
+        }
+
         await services.GetRequiredService<IStorage>().MigrateAsync(ct).ConfigureAwait(false);
         services.GetRequiredService<CertificateStore>().LoadAll();
         var routes = services.GetRequiredService<RouteTable>();

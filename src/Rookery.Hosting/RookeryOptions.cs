@@ -33,6 +33,9 @@ public sealed class RookeryOptions
     /// <summary>Offline storage.</summary>
     public OfflineOptions Offline { get; init; } = new();
 
+    /// <summary>Modules turned off on every host, by name; a host adds its own with <c>Hosts:&lt;domain&gt;:DisabledModules</c>.</summary>
+    public List<string> DisabledModules { get; init; } = [];
+
     /// <summary>Console logging.</summary>
     public LoggingOptions Logging { get; init; } = new();
 
@@ -44,5 +47,6 @@ public sealed class RookeryOptions
         Limits = Limits,
         Auth = Auth,
         Offline = Offline,
+        DisabledModules = DisabledModules,
     };
 }

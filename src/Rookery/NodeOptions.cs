@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using Rookery.Hosting;
 using Rookery.Server.Hosts;
 
@@ -13,11 +15,25 @@ internal sealed class NodeOptions
     public Option<string?> Config { get; } = new("--config", "-c") { Description = "Configuration file (JSON). Default: rookery.json in the current folder, if present." };
     public Option<string?> Data { get; } = new("--data", "-d") { Description = "Data folder (database, certificates). Overrides DataDirectory." };
     public Option<string[]> Domains { get; } = new("--domain") { Description = "A domain to serve (repeatable). Replaces the configured hosts.", AllowMultipleArgumentsPerToken = true };
-    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Client (STARTTLS) port. Overrides Listeners:Client:Port." };
-    public Option<int?> TlsPort { get; } = new("--tls-port") { Description = "Direct-TLS port (XEP-0368). Overrides Listeners:DirectTls:Port." };
+    public Option<int?> Port { get; } = new("--port", "-p") { Description = "Client (STARTTLS) port. Overrides Listeners:Client:Port.", CustomParser = ParsePort };
+    public Option<int?> TlsPort { get; } = new("--tls-port") { Description = "Direct-TLS port (XEP-0368). Overrides Listeners:DirectTls:Port.", CustomParser = ParsePort };
     public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
     public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
     public Option<bool> TlsRequired { get; } = new("--tls-required") { Description = "Require TLS before authentication on the served domains." };
+
+    /// <summary>A TCP port number; the default parser's error names the CLR type (<c>System.Nullable`1[System.Int32]</c>).</summary>
+    private static int? ParsePort(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535)
+        {
+            return port;
+        }
+
+        var option = (result.Parent as OptionResult)?.Option.Name ?? "port";
+        result.AddError($"{option}: '{text}' is not a TCP port number (0-65535)");
+        return null;
+    }
 
     public void AddCommon(Command command)
     {
@@ -95,6 +111,7 @@ internal sealed class NodeOptions
                 CertificatePath = existing.CertificatePath,
                 KeyPath = existing.KeyPath,
                 Admins = existing.Admins,
+                DisabledModules = existing.DisabledModules,
             };
         }
 

@@ -17,6 +17,9 @@ public sealed class ServerOptions
 
     /// <summary>Offline message storage (XEP-0160).</summary>
     public OfflineOptions Offline { get; init; } = new();
+
+    /// <summary>Modules turned off on every host, by name (for example <c>version</c>).</summary>
+    public List<string> DisabledModules { get; init; } = [];
 }
 
 /// <summary>Settings of one virtual host.</summary>
@@ -39,6 +42,9 @@ public sealed class HostOptions
 
     /// <summary>Bare JIDs with administrative rights on this host, in addition to the global list.</summary>
     public List<string> Admins { get; init; } = [];
+
+    /// <summary>Modules turned off on this host, by name, in addition to the global list.</summary>
+    public List<string> DisabledModules { get; init; } = [];
 }
 
 /// <summary>Limits that protect the server from oversized or hostile input.</summary>

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Microsoft.Extensions.Options;
+using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
 
@@ -11,52 +13,117 @@ namespace Rookery.Server.Modules;
 /// Collects what the enabled modules declare and dispatches iq requests to their handlers. An iq get or set that no
 /// handler claims is answered with <c>service-unavailable</c> (RFC 6120 §8.2.3, as Prosody's stanza router does).
 /// </summary>
-public sealed partial class ModuleRegistry : IModuleBuilder
+public sealed partial class ModuleRegistry
 {
-    private readonly Dictionary<(IqType, string Ns, string Name), (IqTarget Targets, IqHandler Handler)> _iq = [];
-    private readonly List<string> _features = [];
-    private readonly List<(string Name, string Ns)> _streamFeatures = [];
+    private readonly Dictionary<(IqType, string Ns, string Name), (string Module, IqTarget Targets, IqHandler Handler)> _iq = [];
+    private readonly List<(string Module, string Feature)> _features = [];
+    private readonly List<(string Module, string Name, string Ns)> _streamFeatures = [];
+    private readonly Dictionary<string, HashSet<string>> _disabled = new(StringComparer.Ordinal);
     private readonly ILogger<ModuleRegistry> _logger;
 
-    /// <summary>Configures every module once.</summary>
-    public ModuleRegistry(IEnumerable<IXmppModule> modules, ILogger<ModuleRegistry> logger)
+    /// <summary>Configures every module once and reads which ones each host turned off.</summary>
+    public ModuleRegistry(IEnumerable<IXmppModule> modules, HostRegistry hosts, IOptions<ServerOptions> options, ILogger<ModuleRegistry> logger)
     {
         ArgumentNullException.ThrowIfNull(modules);
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
         var names = new List<string>();
         foreach (var m in modules)
         {
-            m.Configure(this);
+            m.Configure(new Builder(this, m.Name));
             names.Add(m.Name);
         }
 
         ModuleNames = names;
+        var global = options.Value.DisabledModules;
+        foreach (var domain in hosts.Domains)
+        {
+            var off = new HashSet<string>(global, StringComparer.OrdinalIgnoreCase);
+            off.UnionWith(hosts.Find(domain)!.DisabledModules);
+            _disabled[domain] = off;
+        }
     }
 
     /// <summary>The names of the configured modules.</summary>
     public IReadOnlyList<string> ModuleNames { get; }
 
-    /// <summary>The disco#info features the modules declared.</summary>
-    public IReadOnlyList<string> Features => _features;
-
-    /// <summary>Stream features offered after authentication.</summary>
-    public IReadOnlyList<(string Name, string Ns)> StreamFeatures => _streamFeatures;
-
-    void IModuleBuilder.AddFeature(string feature)
+    /// <summary>
+    /// Returns the first disabled-module name in the configuration that no module has (with its configuration key),
+    /// or null when all are known: a typo must not silently leave a module on.
+    /// </summary>
+    public string? FindUnknownDisabledModule(IOptions<ServerOptions> options)
     {
-        if (!_features.Contains(feature))
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var name in options.Value.DisabledModules)
         {
-            _features.Add(feature);
+            if (!ModuleNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                return $"DisabledModules: '{name}'";
+            }
+        }
+
+        foreach (var (domain, host) in options.Value.Hosts)
+        {
+            foreach (var name in host.DisabledModules)
+            {
+                if (!ModuleNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    return $"Hosts:{domain}:DisabledModules: '{name}'";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether a module runs on a host.</summary>
+    public bool IsEnabled(string module, string domain) =>
+        !_disabled.TryGetValue(domain, out var off) || !off.Contains(module);
+
+    /// <summary>The disco#info features of the modules enabled on a host.</summary>
+    public IEnumerable<string> FeaturesFor(string domain)
+    {
+        foreach (var (module, feature) in _features)
+        {
+            if (IsEnabled(module, domain))
+            {
+                yield return feature;
+            }
         }
     }
 
-    void IModuleBuilder.AddStreamFeature(string name, string ns) => _streamFeatures.Add((name, ns));
-
-    void IModuleBuilder.HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler)
+    /// <summary>Stream features offered after authentication on a host.</summary>
+    public IEnumerable<(string Name, string Ns)> StreamFeaturesFor(string domain)
     {
-        if (!_iq.TryAdd((type, ns, name), (targets, handler)))
+        foreach (var (module, name, ns) in _streamFeatures)
         {
-            throw new InvalidOperationException($"Two modules handle iq {type} <{name} xmlns='{ns}'/>");
+            if (IsEnabled(module, domain))
+            {
+                yield return (name, ns);
+            }
+        }
+    }
+
+    /// <summary>What one module registers, tagged with the module's name so that hosts can turn it off.</summary>
+    private sealed class Builder(ModuleRegistry registry, string module) : IModuleBuilder
+    {
+        public void AddFeature(string feature)
+        {
+            if (!registry._features.Contains((module, feature)))
+            {
+                registry._features.Add((module, feature));
+            }
+        }
+
+        public void AddStreamFeature(string name, string ns) => registry._streamFeatures.Add((module, name, ns));
+
+        public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler)
+        {
+            if (!registry._iq.TryAdd((type, ns, name), (module, targets, handler)))
+            {
+                throw new InvalidOperationException($"Two modules handle iq {type} <{name} xmlns='{ns}'/>");
+            }
         }
     }
 
@@ -82,7 +149,8 @@ public sealed partial class ModuleRegistry : IModuleBuilder
         }
 
         var payload = stanza.Element.FirstElement();
-        if (payload is null || !_iq.TryGetValue((type, payload.Namespace, payload.Name), out var entry) || (entry.Targets & target) == 0)
+        if (payload is null || !_iq.TryGetValue((type, payload.Namespace, payload.Name), out var entry) ||
+            (entry.Targets & target) == 0 || !IsEnabled(entry.Module, stanza.To.Domain))
         {
             await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
             return;

@@ -52,7 +52,7 @@ public sealed partial class C2sStream
             features.AddChild("bind", Ns.Bind);
             // RFC 3921 session establishment is a no-op since RFC 6121, but old clients still ask for it.
             features.AddChild("session", Ns.Session).AddChild("optional", Ns.Session);
-            foreach (var (name, ns) in _services.Modules.StreamFeatures)
+            foreach (var (name, ns) in _services.Modules.StreamFeaturesFor(_domain!))
             {
                 features.AddChild(name, ns);
             }
