@@ -368,7 +368,14 @@ public sealed partial class C2sStream : ILocalClientSession
             // Nothing can be written any more: stop accepting stanzas and wake the reader.
             Interlocked.Exchange(ref _closeRequested, 1);
             _outbox.Writer.TryComplete();
-            _closing.Cancel();
+            try
+            {
+                _closing.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The reader gave up waiting for this writer and has already cleaned up.
+            }
         }
     }
 
