@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Rookery.Protocol.Addressing;
 
@@ -42,20 +43,50 @@ public static class RookeryConfiguration
         {
             return builder.Build();
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or InvalidDataException)
         {
-            throw new ConfigurationException($"Configuration file '{configFile}' is not valid JSON: {e.Message}", e);
+            throw new ConfigurationException($"Configuration file '{configFile}' is not valid JSON: {DescribeJsonError(e)}", e);
         }
-        catch (InvalidDataException e)
+    }
+
+    /// <summary>The parser's own words and a 1-based line and column; the provider's wrappers only say "failed to load".</summary>
+    private static string DescribeJsonError(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is not null)
         {
-            throw new ConfigurationException($"Configuration file '{configFile}' is not valid: {e.Message}", e);
+            inner = inner.InnerException;
         }
+
+        if (inner is not JsonException json)
+        {
+            return inner.Message;
+        }
+
+        // JsonException.Message ends with " Path: $ | LineNumber: 0 | BytePositionInLine: 5." (0-based): say it our way.
+        var message = json.Message;
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        }
+
+        message = cut < 0 ? message : message[..cut];
+        return json.LineNumber is { } line
+            ? $"line {line + 1}, column {(json.BytePositionInLine ?? 0) + 1}: {message}"
+            : message;
     }
 
     /// <summary>Binds and validates; unknown keys are errors too, so that a typo does not silently do nothing.</summary>
     public static RookeryOptions Bind(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (ConfigurationKeys.FindUnknown(configuration, typeof(RookeryOptions)) is { } unknown)
+        {
+            var source = ConfigurationKeys.DescribeSource(configuration, unknown);
+            throw new ConfigurationException($"Configuration key '{unknown}'{(source is null ? "" : " (set " + source + ")")} is not a known setting; docs/configuration.md lists every key");
+        }
+
         RookeryOptions options;
         try
         {
@@ -118,7 +149,7 @@ public static class RookeryConfiguration
 
     private static void ValidateEndpoint(EndpointOptions e, string key)
     {
-        Require(e.Port is >= 0 and <= 65535, key + ":Port", $"{e.Port} is not a TCP port");
+        Require(e.Port is >= 0 and <= 65535, key + ":Port", $"must be a TCP port number (0-65535), not {e.Port}");
         Require(ParseAddress(e.Address) is not null, key + ":Address", $"'{e.Address}' is not an IP address or '*'");
     }
 

@@ -5,11 +5,21 @@ namespace Rookery.Hosting;
 
 /// <summary>
 /// On shutdown, sends every client <c>&lt;system-shutdown/&gt;</c> and closes its stream before Kestrel tears the
-/// connections down (hosted services stop in reverse order, so this runs before the web host's own stop).
+/// connections down. This happens in <see cref="StoppingAsync"/>, which the host runs before any hosted service's
+/// <c>StopAsync</c>: <c>WebApplication</c> registers Kestrel's service after ours, so in the reverse-order stop Kestrel
+/// would go first and wait for the still-open streams until the shutdown timeout.
 /// </summary>
-internal sealed class StreamShutdownService(ClientConnections connections) : IHostedService
+internal sealed class StreamShutdownService(ClientConnections connections) : IHostedLifecycleService
 {
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => connections.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken);
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => connections.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -31,7 +31,10 @@ internal static class RookeryCli
         });
         root.Add(version);
 
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+        // The web host owns SIGTERM/Ctrl+C (it stops the node, which sends <system-shutdown/>). System.CommandLine's
+        // own handler would cancel the action and, 2 s later, exit with 143 while streams are still closing.
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
     }
 
     private static string Version =>
@@ -39,7 +42,7 @@ internal static class RookeryCli
 
     private static async Task<int> RunNodeAsync(NodeOptions node, ParseResult parse, CancellationToken ct)
     {
-        var options = node.Load(parse, [.. parse.UnmatchedTokens]);
+        var options = node.Load(parse, ConfigurationSwitches(parse.UnmatchedTokens));
         await using var rookery = RookeryNode.Create(options);
         await rookery.StartAsync(ct).ConfigureAwait(false);
         await rookery.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);
@@ -84,7 +87,13 @@ internal static class RookeryCli
         node.AddCommon(list);
         list.SetAction((parse, ct) => Guard(() => WithAccountsAsync(node, parse, async accounts =>
         {
-            var domain = Jid.Create(null, parse.GetValue(domainArg)!).Domain;
+            var text = parse.GetValue(domainArg)!;
+            if (!Jid.TryParse(text, out var domainJid) || !domainJid.IsDomain || !domainJid.IsBare)
+            {
+                throw new CliException($"'{text}' is not a domain name");
+            }
+
+            var domain = domainJid.Domain;
             foreach (var name in await accounts.Store.ListAsync(domain, ct).ConfigureAwait(false))
             {
                 Console.WriteLine($"{name}@{domain}");
@@ -142,6 +151,54 @@ internal static class RookeryCli
         return 1;
     }
 
+    /// <summary>
+    /// The tokens of <c>run</c> that are not friendly switches must be configuration keys, <c>--Key=value</c> or
+    /// <c>--Key value</c>; returns them as <c>--Key=value</c>. Anything else is an error, because the configuration
+    /// provider would silently drop it (a typo such as <c>--prot 5222</c> or a stray word must not start a node
+    /// with defaults).
+    /// </summary>
+    private static string[] ConfigurationSwitches(IReadOnlyList<string> tokens)
+    {
+        var switches = new List<string>(tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2 || token[2] is '=' or '-')
+            {
+                throw new CliException($"unexpected argument '{token}' (configuration keys are given as --Key:Sub=value)");
+            }
+
+            if (token.Contains('=', StringComparison.Ordinal))
+            {
+                switches.Add(token);
+            }
+            else if (i + 1 < tokens.Count && !tokens[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                switches.Add(token + "=" + tokens[++i]);
+            }
+            else
+            {
+                throw new CliException($"'{token}' is not an option of 'run', and as a configuration key it needs a value ({token}=value)");
+            }
+        }
+
+        return [.. switches];
+    }
+
+    /// <summary>A listener could not be opened (address in use, not permitted): Kestrel wraps the socket error.</summary>
+    private static bool IsListenerFailure(IOException e)
+    {
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Turns expected failures into a one-line message and exit code 2 instead of a stack trace.</summary>
     private static async Task<int> Guard(Func<Task<int>> action)
     {
@@ -154,7 +211,7 @@ internal static class RookeryCli
             await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
             return 2;
         }
-        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException)
+        catch (IOException e) when (IsListenerFailure(e))
         {
             await Console.Error.WriteLineAsync("error: cannot open a listener: " + e.Message).ConfigureAwait(false);
             return 2;

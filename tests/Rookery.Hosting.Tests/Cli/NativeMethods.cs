@@ -1,0 +1,14 @@
+using System.Runtime.InteropServices;
+
+namespace Rookery.Hosting.Tests.Cli;
+
+/// <summary>libc's <c>kill(2)</c>: <see cref="System.Diagnostics.Process.Kill()"/> only sends SIGKILL.</summary>
+internal static class NativeMethods
+{
+    /// <summary>SIGTERM on Linux and macOS.</summary>
+    public const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static extern int Kill(int pid, int signal);
+}

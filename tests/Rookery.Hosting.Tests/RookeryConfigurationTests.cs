@@ -1,0 +1,201 @@
+using System.Text.Json;
+
+namespace Rookery.Hosting.Tests;
+
+/// <summary>Loading, binding and validating a node's configuration: defaults, file, overrides, and errors that name the key.</summary>
+public sealed class RookeryConfigurationTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void Bind_NoFile_UsesDefaults()
+    {
+        var options = Load(null);
+
+        options.DataDirectory.Should().Be("data");
+        options.Hosts.Should().BeEmpty();
+        options.ToServerOptions().Hosts.Keys.Should().Equal("localhost");
+        options.Listeners.Client.Should().BeEquivalentTo(new { Port = 5222, Address = "*", Enabled = true });
+        options.Listeners.DirectTls.Should().BeEquivalentTo(new { Port = 5223, Address = "*", Enabled = true });
+        options.Storage.Provider.Should().Be("sqlite");
+        options.Storage.Sqlite.Path.Should().Be("rookery.db");
+        options.Limits.MaxStanzaBytes.Should().Be(256 * 1024);
+        options.Auth.ScramIterations.Should().Be(4096);
+        options.Offline.MaxMessagesPerUser.Should().Be(1000);
+    }
+
+    [Fact]
+    public void Bind_FileWithTwoHosts_ServesBothAndNotLocalhost()
+    {
+        var file = _folder.Write("rookery.json", """
+            {
+              // Comments and trailing commas are allowed, as in the sample file.
+              "DataDirectory": "/var/lib/rookery",
+              "Hosts": {
+                "example.com": { "TlsRequired": true, "Admins": [ "admin@example.com" ] },
+                "example.org": { "AllowRegistration": true },
+              },
+              "Listeners": { "Client": { "Address": "127.0.0.1", "Port": 5333 } }
+            }
+            """);
+
+        var options = Load(file);
+
+        var hosts = options.ToServerOptions().Hosts;
+        hosts.Keys.Should().BeEquivalentTo("example.com", "example.org");
+        hosts["example.com"].TlsRequired.Should().BeTrue();
+        hosts["example.com"].AllowRegistration.Should().BeFalse();
+        hosts["example.com"].Admins.Should().Equal("admin@example.com");
+        hosts["EXAMPLE.org"].AllowRegistration.Should().BeTrue("host names are case-insensitive");
+        options.DataDirectory.Should().Be("/var/lib/rookery");
+        options.Listeners.Client.Port.Should().Be(5333);
+        options.Listeners.Client.Address.Should().Be("127.0.0.1");
+        options.Listeners.DirectTls.Port.Should().Be(5223, "keys the file leaves out keep their defaults");
+    }
+
+    [Fact]
+    public void Bind_HostWithEmptyObject_IsServedWithDefaults()
+    {
+        var file = _folder.Write("rookery.json", """{ "Hosts": { "example.net": { } } }""");
+
+        var options = Load(file);
+
+        options.ToServerOptions().Hosts.Keys.Should().Equal("example.net");
+        options.ToServerOptions().Hosts["example.net"].TlsRequired.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Build_OverridesAndSwitches_BeatTheFile_OverridesBeatSwitches()
+    {
+        var file = _folder.Write("rookery.json", """{ "Listeners": { "Client": { "Port": 6000 }, "DirectTls": { "Port": 6001 } }, "Limits": { "MaxDepth": 10 } }""");
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Listeners:Client:Port"] = "7000",
+            ["Limits:MaxDepth"] = "20",
+        };
+
+        var options = RookeryConfiguration.Bind(RookeryConfiguration.Build(
+            file, overrides, ["--Listeners:DirectTls:Port=7001", "--Limits:MaxDepth=30"]));
+
+        options.Listeners.Client.Port.Should().Be(7000);
+        options.Listeners.DirectTls.Port.Should().Be(7001);
+        options.Limits.MaxDepth.Should().Be(20);
+    }
+
+    [Fact]
+    public void Build_OverrideWithEnvironmentStyleKey_IsCaseInsensitive()
+    {
+        // ROOKERY_listeners__client__port=7100 arrives as "listeners:client:port"; keys match regardless of case.
+        var options = Load(null, ("listeners:client:port", "7100"), ("HOSTS:Example.COM:tlsrequired", "true"));
+
+        options.Listeners.Client.Port.Should().Be(7100);
+        options.ToServerOptions().Hosts["example.com"].TlsRequired.Should().BeTrue();
+    }
+
+    [Fact]
+    public void SampleFile_Binds_AndStatesTheDefaults()
+    {
+        var sample = Path.Combine(RepositoryRoot(), "rookery.json");
+
+        var options = Load(sample);
+
+        var defaults = new RookeryOptions();
+        options.ToServerOptions().Hosts.Keys.Should().Equal("localhost");
+        options.DataDirectory.Should().Be(defaults.DataDirectory);
+        Json(options.Listeners).Should().Be(Json(defaults.Listeners));
+        Json(options.Storage).Should().Be(Json(defaults.Storage));
+        Json(options.Limits).Should().Be(Json(defaults.Limits));
+        Json(options.Auth).Should().Be(Json(defaults.Auth));
+        Json(options.Offline).Should().Be(Json(defaults.Offline));
+    }
+
+    [Theory]
+    [InlineData("""{ "Bogus": 1 }""", "Bogus")]
+    [InlineData("""{ "Listeners": { "Client": { "Prot": 5222 } } }""", "Listeners:Client:Prot")]
+    [InlineData("""{ "Hosts": { "example.com": { "TlsRequird": true } } }""", "Hosts:example.com:TlsRequird")]
+    [InlineData("""{ "Storage": { "Postgres": { "ConnectionString": "x" } } }""", "Storage:Postgres")]
+    [InlineData("""{ "Limits": { "MaxDepth": { "Value": 5 } } }""", "Limits:MaxDepth:Value")]
+    public void Bind_UnknownKeyInFile_ThrowsNamingTheFullKeyAndTheFile(string json, string key)
+    {
+        var file = _folder.Write("node.json", json);
+
+        var act = () => Load(file);
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain($"'{key}'").And.Contain("node.json");
+    }
+
+    [Fact]
+    public void Bind_UnknownKeyFromSwitch_ThrowsNamingItAndTheCommandLine()
+    {
+        var act = () => RookeryConfiguration.Bind(RookeryConfiguration.Build(null, null, ["--Limits:MaxStanzaByte=5"]));
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain("'Limits:MaxStanzaByte'").And.Contain("command line");
+    }
+
+    [Theory]
+    [InlineData("Listeners:Client:Port", "70000", "Listeners:Client:Port")]
+    [InlineData("Listeners:DirectTls:Port", "-1", "Listeners:DirectTls:Port")]
+    [InlineData("Listeners:Client:Address", "somewhere", "Listeners:Client:Address")]
+    [InlineData("Hosts:a b:TlsRequired", "true", "Hosts:a b")]
+    [InlineData("Admins:0", "notajid", "Admins:0")]
+    [InlineData("Hosts:example.com:Admins:0", "notajid", "Hosts:example.com:Admins:0")]
+    [InlineData("Limits:MaxStanzaBytes", "10", "Limits:MaxStanzaBytes")]
+    [InlineData("Limits:MaxStanzaBytes", "lots", "Limits:MaxStanzaBytes")]
+    [InlineData("Storage:Provider", "oracle", "Storage:Provider")]
+    [InlineData("Storage:Sqlite:Path", "", "Storage:Sqlite:Path")]
+    [InlineData("DataDirectory", " ", "DataDirectory")]
+    [InlineData("Auth:ScramIterations", "0", "Auth:ScramIterations")]
+    [InlineData("Auth:MaxFailureDelayMilliseconds", "10", "Auth:MaxFailureDelayMilliseconds")]
+    [InlineData("Hosts:example.com:KeyPath", "/nonexistent.key", "Hosts:example.com:KeyPath")]
+    [InlineData("Hosts:example.com:CertificatePath", "/nonexistent.pem", "Hosts:example.com:CertificatePath")]
+    public void Bind_InvalidValue_ThrowsNamingTheKey(string key, string value, string named)
+    {
+        var act = () => Load(null, (key, value));
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain($"'{named}'");
+    }
+
+    [Fact]
+    public void Build_JsonSyntaxError_ThrowsWithFileAndLine()
+    {
+        var file = _folder.Write("broken.json", "{\n  \"Hosts\": {\n    \"localhost\": { \"TlsRequired\": tru }\n  }\n}\n");
+
+        var act = () => RookeryConfiguration.Build(file);
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain("broken.json").And.Contain("not valid JSON").And.Contain("line 3");
+    }
+
+    [Fact]
+    public void Build_MissingFile_ThrowsNamingIt()
+    {
+        var missing = _folder.Combine("nope.json");
+
+        var act = () => RookeryConfiguration.Build(missing);
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain("nope.json").And.Contain("does not exist");
+    }
+
+    private static RookeryOptions Load(string? file, params (string Key, string Value)[] overrides) =>
+        RookeryConfiguration.Bind(RookeryConfiguration.Build(
+            file, overrides.Select(o => new KeyValuePair<string, string?>(o.Key, o.Value))));
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value);
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Rookery.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("Rookery.slnx not found");
+    }
+}
