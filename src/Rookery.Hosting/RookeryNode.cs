@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -133,7 +134,7 @@ public sealed class RookeryNode : IAsyncDisposable
         }
 
         await services.GetRequiredService<IStorage>().MigrateAsync(ct).ConfigureAwait(false);
-        services.GetRequiredService<CertificateStore>().LoadAll();
+        LoadCertificates(services);
         var routes = services.GetRequiredService<RouteTable>();
         var local = services.GetRequiredService<LocalRouter>();
         foreach (var domain in services.GetRequiredService<HostRegistry>().Domains)
@@ -143,6 +144,27 @@ public sealed class RookeryNode : IAsyncDisposable
 
         routes.Fallback = services.GetRequiredService<S2SManager>();
         await _app.StartAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads (or generates) every host's certificate; a file that cannot be used names its host and key.</summary>
+    private static void LoadCertificates(IServiceProvider services)
+    {
+        var certificates = services.GetRequiredService<CertificateStore>();
+        var hosts = services.GetRequiredService<HostRegistry>();
+        foreach (var domain in hosts.Domains)
+        {
+            try
+            {
+                certificates.Get(domain);
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                var key = string.IsNullOrEmpty(hosts.Find(domain)?.CertificatePath)
+                    ? "DataDirectory"
+                    : $"Hosts:{domain}:CertificatePath";
+                throw new ConfigurationException($"Configuration key '{key}': the certificate of {domain} cannot be used: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>Runs until the process is asked to stop (SIGTERM, Ctrl+C).</summary>
