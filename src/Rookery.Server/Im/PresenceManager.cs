@@ -119,7 +119,12 @@ public sealed class PresenceManager(
     private async ValueTask BroadcastAvailableAsync(ILocalClientSession session, Element presence, CancellationToken ct)
     {
         var initial = !session.IsAvailable;
-        session.SetPresence(presence, ParsePriority(presence));
+        var previousPriority = session.Priority;
+        var priority = ParsePriority(presence);
+        session.SetPresence(presence, priority);
+        // XEP-0160 §2: stored messages go to the resource that next sends non-negative available presence, which is
+        // either its initial presence or the first one that raises a negative priority to zero or more.
+        var deliverOffline = priority >= 0 && (initial || previousPriority < 0);
         var owner = session.Jid.Bare;
         var roster = await rosters.Store.GetAsync(owner.ToString(), ct).ConfigureAwait(false);
 
@@ -142,6 +147,11 @@ public sealed class PresenceManager(
 
         if (!initial)
         {
+            if (deliverOffline)
+            {
+                await offline.DeliverAsync(session, ct).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -161,7 +171,10 @@ public sealed class PresenceManager(
             session.Send(StoredStanza.Parse(request.StanzaXml));
         }
 
-        await offline.DeliverAsync(session, ct).ConfigureAwait(false);
+        if (deliverOffline)
+        {
+            await offline.DeliverAsync(session, ct).ConfigureAwait(false);
+        }
     }
 
     private async ValueTask BroadcastUnavailableAsync(ILocalClientSession session, Element presence, CancellationToken ct)

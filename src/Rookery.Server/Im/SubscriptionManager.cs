@@ -108,6 +108,7 @@ public sealed class SubscriptionManager(RosterManager rosters, SessionTable sess
         var type = stanza.Type;
         var deliver = false;
         var autoReply = false;
+        var sendUnavailable = false;
         using (await rosters.LockAsync(owner, ct).ConfigureAwait(false))
         {
             var item = await Store.GetItemAsync(owner.ToString(), contact.ToString(), ct).ConfigureAwait(false);
@@ -146,6 +147,8 @@ public sealed class SubscriptionManager(RosterManager rosters, SessionTable sess
                     {
                         await rosters.SetAndPushAsync(owner, item with { Subscription = sub & ~Subscription.From }, ct).ConfigureAwait(false);
                         deliver = true;
+                        // §3.3.3: the sender unsubscribed, so it gets unavailable presence from each of the owner's available resources.
+                        sendUnavailable = true;
                     }
                     else
                     {
@@ -175,6 +178,11 @@ public sealed class SubscriptionManager(RosterManager rosters, SessionTable sess
         {
             stanza.Element.SetAttribute("from", contact.ToString());
             DeliverToAvailable(owner, stanza.Element);
+        }
+
+        if (sendUnavailable)
+        {
+            await SendUnavailableAsync(owner, contact).ConfigureAwait(false);
         }
     }
 
