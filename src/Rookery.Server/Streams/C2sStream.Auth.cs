@@ -139,7 +139,11 @@ public sealed partial class C2sStream
             var hash = mechanism.Contains("512", StringComparison.Ordinal) ? ScramHash.Sha512
                 : mechanism.Contains("256", StringComparison.Ordinal) ? ScramHash.Sha256
                 : ScramHash.Sha1;
-            _scram = new ScramServerExchange(hash, plus, _channelBindings);
+            _scram = new ScramServerExchange(hash, plus, _channelBindings)
+            {
+                // An unknown user's fake challenge must carry the iteration count real accounts get, or it gives them away.
+                UnknownUserIterations = _services.Options.Auth.ScramIterations,
+            };
             var first = _scram.ReadClientFirst(initial);
             var user = TryAccount(first.Username);
             if (first.Authzid is not null && (user is null || !IsSameAccount(first.Authzid, user)))

@@ -45,7 +45,9 @@ public sealed partial class C2sStream
                         return;
                     }
 
-                    if (to is null && element.FirstElement() is { Name: "session", Namespace: Ns.Session })
+                    // RFC 3921 §3: old clients address the session request to their server's domain, or to nobody.
+                    if ((to is null || (to.IsDomain && to.IsBare && to.Domain == jid.Domain))
+                        && element.FirstElement() is { Name: "session", Namespace: Ns.Session })
                     {
                         SendElement(new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", element.GetAttribute("id")));
                         return;
