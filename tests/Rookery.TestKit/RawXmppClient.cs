@@ -2,6 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Authentication;
+using System.Security.Authentication.ExtendedProtection;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading.Channels;
 using Rookery.Protocol.Addressing;
@@ -48,6 +52,45 @@ public sealed class RawXmppClient : IAsyncDisposable
 
     /// <summary>True once TLS is in place.</summary>
     public bool IsSecure => _stream is SslStream;
+
+    /// <summary>True when the server ended the stream with its closing tag (not merely by dropping the socket).</summary>
+    public bool StreamEndReceived { get; private set; }
+
+    /// <summary>The server's TLS certificate once TLS is in place (for tls-server-end-point channel binding).</summary>
+    public X509Certificate2? RemoteCertificate => (_stream as SslStream)?.RemoteCertificate switch
+    {
+        null => null,
+        X509Certificate2 c => c,
+        var c => X509CertificateLoader.LoadCertificate(c.GetRawCertData()),
+    };
+
+    /// <summary>
+    /// The <c>tls-unique</c> channel binding (RFC 5929 §3, the first Finished message) as this client sees it, or null
+    /// without TLS or when the TLS stack does not expose it.
+    /// </summary>
+    public byte[]? TlsUnique
+    {
+        get
+        {
+            using var binding = (_stream as SslStream)?.TransportContext?.GetChannelBinding(ChannelBindingKind.Unique);
+            const int headerSize = 32; // SEC_CHANNEL_BINDINGS: eight 32-bit fields, then the application data
+            if (binding is null || binding.IsInvalid || binding.Size <= headerSize)
+            {
+                return null;
+            }
+
+            var raw = new byte[binding.Size];
+            Marshal.Copy(binding.DangerousGetHandle(), raw, 0, raw.Length);
+            var data = raw.AsSpan(BitConverter.ToInt32(raw, 28), BitConverter.ToInt32(raw, 24));
+            return (data.StartsWith("tls-unique:"u8) ? data["tls-unique:"u8.Length..] : data).ToArray();
+        }
+    }
+
+    /// <summary>The negotiated TLS version once TLS is in place.</summary>
+    public SslProtocols? TlsProtocol => (_stream as SslStream)?.SslProtocol;
+
+    /// <summary>TLS versions the client offers in later handshakes; <see cref="SslProtocols.None"/> lets the system choose.</summary>
+    public SslProtocols TlsProtocols { get; set; } = SslProtocols.None;
 
     /// <summary>Elements that <see cref="WaitForAsync"/> passed over.</summary>
     public IReadOnlyList<Element> Skipped => _skipped;
@@ -301,7 +344,7 @@ public sealed class RawXmppClient : IAsyncDisposable
     private async Task HandshakeAsync()
     {
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
-        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = _domain }).ConfigureAwait(false);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = _domain, EnabledSslProtocols = TlsProtocols }).ConfigureAwait(false);
         _stream = ssl;
     }
 
@@ -357,6 +400,7 @@ public sealed class RawXmppClient : IAsyncDisposable
 
                                 break;
                             case XmlStreamEventKind.StreamClose:
+                                StreamEndReceived = true;
                                 _closed.TrySetResult();
                                 _incoming.Writer.TryComplete();
                                 return;

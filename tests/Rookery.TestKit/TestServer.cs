@@ -42,8 +42,13 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>When true, an Error in the log does not fail the test (for tests that provoke one on purpose).</summary>
     public bool AllowErrors { get; set; }
 
-    /// <summary>Starts a node; <paramref name="configure"/> may change the options (hosts, limits) before start.</summary>
-    public static async Task<TestServer> StartAsync(Action<RookeryOptions>? configure = null)
+    /// <summary>
+    /// Starts a node; <paramref name="configure"/> may change the options (hosts, listeners) before start.
+    /// <paramref name="limits"/> and <paramref name="auth"/> replace the stream limits and the authentication settings
+    /// (init-only on the options, so they cannot be changed inside <paramref name="configure"/>); by default the limits
+    /// are the product defaults and authentication uses fast failure delays.
+    /// </summary>
+    public static async Task<TestServer> StartAsync(Action<RookeryOptions>? configure = null, StreamLimitOptions? limits = null, AuthOptions? auth = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "rookery-test-" + Guid.NewGuid().ToString("N"));
         var options = new RookeryOptions
@@ -54,7 +59,8 @@ public sealed class TestServer : IAsyncDisposable
                 Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
             },
-            Auth = new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, ScramIterations = 4096 },
+            Limits = limits ?? new StreamLimitOptions(),
+            Auth = auth ?? new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, ScramIterations = 4096 },
         };
         configure?.Invoke(options);
         RookeryConfiguration.Validate(options);
@@ -94,6 +100,15 @@ public sealed class TestServer : IAsyncDisposable
 
     /// <summary>Opens a raw client to the STARTTLS port.</summary>
     public Task<RawXmppClient> ConnectAsync() => RawXmppClient.ConnectAsync("127.0.0.1", Port, Domain);
+
+    /// <summary>Opens a raw client to the direct-TLS port (XEP-0368); the TLS handshake is done, nothing else is sent.</summary>
+    public Task<RawXmppClient> ConnectDirectTlsAsync() => RawXmppClient.ConnectDirectTlsAsync("127.0.0.1", TlsPort, Domain);
+
+    /// <summary>
+    /// Stops the node the way a shutdown does (streams get <c>system-shutdown</c>) while keeping it for inspection;
+    /// <see cref="DisposeAsync"/> still cleans up afterwards.
+    /// </summary>
+    public Task StopAsync() => _node.StopAsync();
 
     /// <summary>Opens a client and logs in (STARTTLS, SCRAM-SHA-256, bind, optionally initial presence).</summary>
     public async Task<RawXmppClient> LoginAsync(string user, string password = "secret", string? resource = "test", bool sendPresence = true)
