@@ -145,6 +145,7 @@ public static class RookeryConfiguration
         Require(o.Auth.MaxAttemptsPerStream >= 1, "Auth:MaxAttemptsPerStream", "must be at least 1");
         Require(o.Logging.Format is "text" or "json", "Logging:Format", $"'{o.Logging.Format}' is not 'text' or 'json'");
         Require(o.Offline.MaxMessagesPerUser >= 0, "Offline:MaxMessagesPerUser", "must not be negative");
+        o.Modules.Validate();
     }
 
     private static void ValidateEndpoint(EndpointOptions e, string key)

@@ -36,6 +36,9 @@ public sealed class RookeryOptions
     /// <summary>Modules turned off on every host, by name; a host adds its own with <c>Hosts:&lt;domain&gt;:DisabledModules</c>.</summary>
     public List<string> DisabledModules { get; init; } = [];
 
+    /// <summary>Settings of the feature modules, one subsection per module (<c>Modules:Disco</c>, <c>Modules:VCard</c>...).</summary>
+    public ModulesOptions Modules { get; init; } = new();
+
     /// <summary>Console logging.</summary>
     public LoggingOptions Logging { get; init; } = new();
 

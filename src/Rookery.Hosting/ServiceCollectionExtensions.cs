@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rookery.Modules;
 using Rookery.Server.Auth;
 using Rookery.Server.Hosts;
 using Rookery.Server.Im;
@@ -30,6 +31,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Accounts);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Rosters);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Offline);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().UserData);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().LastActivity);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -51,6 +54,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<C2sConnectionHandler>();
 
         services.AddSingleton<IXmppModule, RosterModule>();
+        services.AddSingleton(Options.Create(options.Modules.Disco));
+        services.AddSingleton(Options.Create(options.Modules.Version));
+        services.AddSingleton(Options.Create(options.Modules.VCard));
+        services.AddSingleton(Options.Create(options.Modules.Private));
+        services.AddRookeryModules();
         services.AddSingleton<ModuleRegistry>();
         return services;
     }

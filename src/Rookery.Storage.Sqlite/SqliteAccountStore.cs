@@ -119,6 +119,8 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                     DELETE FROM roster_items WHERE owner = @Owner;
                     DELETE FROM pending_in WHERE owner = @Owner;
                     DELETE FROM offline WHERE owner = @Owner;
+                    DELETE FROM user_data WHERE owner = @Owner;
+                    DELETE FROM last_activity WHERE owner = @Owner;
                     """,
                     new { Owner = user + "@" + domain },
                     transaction,

@@ -1,7 +1,7 @@
 namespace Rookery.Storage.Sqlite;
 
 /// <summary>
-/// The SQLite storage backend: one database file in WAL mode holding accounts, rosters and offline messages, safe to
+/// The SQLite storage backend: one database file in WAL mode holding accounts, rosters, offline messages and user data, safe to
 /// use from any number of threads at once.
 /// </summary>
 /// <remarks>
@@ -28,6 +28,8 @@ public sealed class SqliteStorage : IStorage
         Accounts = new SqliteAccountStore(_db);
         Rosters = new SqliteRosterStore(_db);
         Offline = new SqliteOfflineStore(_db);
+        UserData = new SqliteUserDataStore(_db);
+        LastActivity = new SqliteLastActivityStore(_db);
     }
 
     /// <inheritdoc />
@@ -38,6 +40,12 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IOfflineStore Offline { get; }
+
+    /// <inheritdoc />
+    public IUserDataStore UserData { get; }
+
+    /// <inheritdoc />
+    public ILastActivityStore LastActivity { get; }
 
     internal SqliteDatabase Database => _db;
 

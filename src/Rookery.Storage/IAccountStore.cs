@@ -18,9 +18,10 @@ public interface IAccountStore
     Task<bool> ExistsAsync(string domain, string user, CancellationToken ct = default);
 
     /// <summary>
-    /// Deletes an account and everything stored for it (roster, pending subscriptions, offline messages, and the data of
-    /// later modules, which register their tables with the same cascade); returns false when it did not exist. The roster
-    /// version counter is kept, so that a re-created account never reuses a version a client may have cached.
+    /// Deletes an account and everything stored for it (roster, pending subscriptions, offline messages, user data, last
+    /// activity, and the data of later modules, which register their tables with the same cascade); returns false when it
+    /// did not exist. The roster version counter is kept, so that a re-created account never reuses a version a client may
+    /// have cached.
     /// </summary>
     Task<bool> DeleteAsync(string domain, string user, CancellationToken ct = default);
 

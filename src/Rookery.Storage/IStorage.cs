@@ -16,4 +16,10 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Offline messages.</summary>
     IOfflineStore Offline { get; }
+
+    /// <summary>Per-user XML documents (vCards, private XML storage).</summary>
+    IUserDataStore UserData { get; }
+
+    /// <summary>Last logout times (XEP-0012).</summary>
+    ILastActivityStore LastActivity { get; }
 }

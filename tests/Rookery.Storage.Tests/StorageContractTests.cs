@@ -151,12 +151,14 @@ public abstract class StorageContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Delete_Account_RemovesCredentialsRosterPendingAndOffline()
+    public async Task Delete_Account_RemovesCredentialsRosterPendingOfflineAndUserData()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);
         var versionBefore = await Storage.Rosters.SetItemAsync(Alice, Item(Bob));
         await Storage.Rosters.AddPendingInAsync(Alice, Pending("carol@example.net"));
         await Storage.Offline.TryStoreAsync(Alice, Message(1), 10);
+        await Storage.UserData.TrySetAsync(Alice, "vcard", "v", "<vCard xmlns='vcard-temp'/>", 10);
+        await Storage.LastActivity.SetAsync(Alice, new LastActivity(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), "bye"));
 
         (await Storage.Accounts.DeleteAsync(Domain, "alice")).Should().BeTrue();
 
@@ -170,6 +172,8 @@ public abstract class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetPendingInAsync(Alice)).Should().BeEmpty();
         (await Storage.Offline.PeekAsync(Alice)).Should().BeEmpty();
         (await Storage.Offline.CountAsync(Alice)).Should().Be(0);
+        (await Storage.UserData.GetAsync(Alice, "vcard", "v")).Should().BeNull();
+        (await Storage.LastActivity.GetAsync(Alice)).Should().BeNull();
 
         // A re-created account starts clean: no credentials survive from the old one.
         await Storage.Accounts.CreateAsync(Domain, "alice", []);
@@ -188,6 +192,8 @@ public abstract class StorageContractTests : IAsyncLifetime
             await Storage.Rosters.SetItemAsync(owner, Item("dave@example.net"));
             await Storage.Rosters.AddPendingInAsync(owner, Pending("carol@example.net"));
             await Storage.Offline.TryStoreAsync(owner, Message(1), 10);
+            await Storage.UserData.TrySetAsync(owner, "private", "k", "<x xmlns='k'/>", 10);
+            await Storage.LastActivity.SetAsync(owner, new LastActivity(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), ""));
         }
 
         // Bob has Alice in his roster; deleting Alice's account must not touch Bob's roster.
@@ -200,6 +206,8 @@ public abstract class StorageContractTests : IAsyncLifetime
             (await Storage.Rosters.GetItemAsync(owner, "dave@example.net")).Should().NotBeNull();
             (await Storage.Rosters.GetPendingInAsync(owner)).Should().HaveCount(1);
             (await Storage.Offline.CountAsync(owner)).Should().Be(1);
+            (await Storage.UserData.GetAsync(owner, "private", "k")).Should().Be("<x xmlns='k'/>");
+            (await Storage.LastActivity.GetAsync(owner)).Should().NotBeNull();
         }
 
         (await Storage.Rosters.GetItemAsync(Bob, Alice)).Should().NotBeNull();
@@ -618,6 +626,129 @@ public abstract class StorageContractTests : IAsyncLifetime
         now[1].Id.Should().BeGreaterThan(stored[1].Id);
     }
 
+    // ---------------------------------------------------------------- user data
+
+    [Fact]
+    public async Task UserData_NeverSet_IsNull()
+    {
+        (await Storage.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UserData_Set_RoundTripsExactly()
+    {
+        // Non-ASCII, markup characters and a supplementary-plane character: stored as text, byte for byte.
+        const string xml = "<vCard xmlns='vcard-temp'><FN>Émile &amp; \U0001F600 &lt;x&gt;</FN></vCard>";
+
+        (await Storage.UserData.TrySetAsync(Alice, "vcard", "{vcard-temp}vCard", xml, 1)).Should().BeTrue();
+
+        (await Storage.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().Be(xml);
+    }
+
+    [Fact]
+    public async Task UserData_SetAgain_ReplacesEvenAtTheLimit()
+    {
+        await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'>1</x>", 1);
+
+        (await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'>2</x>", 1)).Should().BeTrue();
+
+        (await Storage.UserData.GetAsync(Alice, "private", "{a}x")).Should().Be("<x xmlns='a'>2</x>");
+    }
+
+    [Fact]
+    public async Task UserData_NewKeyBeyondLimit_IsRefusedAndStoresNothing()
+    {
+        await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'/>", 2);
+        await Storage.UserData.TrySetAsync(Alice, "private", "{b}x", "<x xmlns='b'/>", 2);
+
+        (await Storage.UserData.TrySetAsync(Alice, "private", "{c}x", "<x xmlns='c'/>", 2)).Should().BeFalse();
+
+        (await Storage.UserData.GetAsync(Alice, "private", "{c}x")).Should().BeNull();
+        // The limit counts one owner's documents of one kind only.
+        (await Storage.UserData.TrySetAsync(Alice, "vcard", "{c}x", "<x xmlns='c'/>", 2)).Should().BeTrue();
+        (await Storage.UserData.TrySetAsync(Bob, "private", "{c}x", "<x xmlns='c'/>", 2)).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task UserData_LimitZero_StoresNothing()
+    {
+        (await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'/>", 0)).Should().BeFalse();
+
+        (await Storage.UserData.GetAsync(Alice, "private", "{a}x")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UserData_TwentyNewKeysConcurrentlyWithLimitFive_StoresExactlyFive()
+    {
+        var results = await RunConcurrentlyAsync(20, i => Storage.UserData.TrySetAsync(Alice, "private", $"{{n{i}}}x", $"<x xmlns='n{i}'/>", 5));
+
+        results.Count(r => r).Should().Be(5);
+        var stored = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var xml = await Storage.UserData.GetAsync(Alice, "private", $"{{n{i}}}x");
+            (xml is not null).Should().Be(results[i], "key {0} is stored exactly when its set succeeded", i);
+            stored += xml is null ? 0 : 1;
+        }
+
+        stored.Should().Be(5);
+    }
+
+    [Fact]
+    public async Task UserData_SeparatePerOwnerKindAndKey()
+    {
+        await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "alice-private-a", 10);
+        await Storage.UserData.TrySetAsync(Alice, "private", "{b}x", "alice-private-b", 10);
+        await Storage.UserData.TrySetAsync(Alice, "vcard", "{a}x", "alice-vcard-a", 10);
+        await Storage.UserData.TrySetAsync(Bob, "private", "{a}x", "bob-private-a", 10);
+
+        (await Storage.UserData.GetAsync(Alice, "private", "{a}x")).Should().Be("alice-private-a");
+        (await Storage.UserData.GetAsync(Alice, "private", "{b}x")).Should().Be("alice-private-b");
+        (await Storage.UserData.GetAsync(Alice, "vcard", "{a}x")).Should().Be("alice-vcard-a");
+        (await Storage.UserData.GetAsync(Bob, "private", "{a}x")).Should().Be("bob-private-a");
+        (await Storage.UserData.GetAsync(Bob, "private", "{b}x")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task UserData_Delete_RemovesOnlyThatDocumentAndFreesItsPlace()
+    {
+        await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "a", 2);
+        await Storage.UserData.TrySetAsync(Alice, "private", "{b}x", "b", 2);
+        await Storage.UserData.TrySetAsync(Bob, "private", "{a}x", "bob", 2);
+
+        (await Storage.UserData.DeleteAsync(Alice, "private", "{a}x")).Should().BeTrue();
+        (await Storage.UserData.DeleteAsync(Alice, "private", "{a}x")).Should().BeFalse();
+
+        (await Storage.UserData.GetAsync(Alice, "private", "{a}x")).Should().BeNull();
+        (await Storage.UserData.GetAsync(Alice, "private", "{b}x")).Should().Be("b");
+        (await Storage.UserData.GetAsync(Bob, "private", "{a}x")).Should().Be("bob");
+        (await Storage.UserData.TrySetAsync(Alice, "private", "{c}x", "c", 2)).Should().BeTrue();
+    }
+
+    // ---------------------------------------------------------------- last activity
+
+    [Fact]
+    public async Task LastActivity_NeverSet_IsNull()
+    {
+        (await Storage.LastActivity.GetAsync(Alice)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task LastActivity_Set_RoundTripsToTheMillisecondAndReplaces()
+    {
+        var first = new LastActivity(new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.FromHours(2)), "Heading home");
+        var second = new LastActivity(new DateTimeOffset(2025, 3, 5, 0, 0, 0, 1, TimeSpan.Zero), "");
+
+        await Storage.LastActivity.SetAsync(Alice, first);
+        var stored = await Storage.LastActivity.GetAsync(Alice);
+        stored!.Stamp.Should().Be(first.Stamp);
+        stored.Status.Should().Be("Heading home");
+
+        await Storage.LastActivity.SetAsync(Alice, second);
+        (await Storage.LastActivity.GetAsync(Alice)).Should().Be(second);
+        (await Storage.LastActivity.GetAsync(Bob)).Should().BeNull();
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     [Fact]
@@ -648,6 +779,9 @@ public abstract class StorageContractTests : IAsyncLifetime
         var message = new OfflineMessage("<message id='kept'/>", new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.Zero));
         await Storage.Offline.TryStoreAsync(Alice, message, 10);
         var offline = await Storage.Offline.PeekAsync(Alice);
+        await Storage.UserData.TrySetAsync(Alice, "vcard", "{vcard-temp}vCard", "<vCard xmlns='vcard-temp'/>", 1);
+        var last = new LastActivity(new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.Zero), "gone");
+        await Storage.LastActivity.SetAsync(Alice, last);
         await Storage.DisposeAsync();
 
         var reopened = await OpenAsync();
@@ -658,6 +792,8 @@ public abstract class StorageContractTests : IAsyncLifetime
         roster.Items.Should().BeEquivalentTo([item, Item("carol@example.net")], o => o.WithStrictOrdering());
         (await reopened.Rosters.GetPendingInAsync(Alice)).Should().Equal(Pending("dave@example.net"));
         (await reopened.Offline.PeekAsync(Alice)).Should().Equal(offline);
+        (await reopened.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().Be("<vCard xmlns='vcard-temp'/>");
+        (await reopened.LastActivity.GetAsync(Alice)).Should().Be(last);
         (await reopened.Rosters.SetItemAsync(Alice, Item("erin@example.net"))).Should().BeGreaterThan(version);
     }
 

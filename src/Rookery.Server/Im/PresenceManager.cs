@@ -12,13 +12,16 @@ namespace Rookery.Server.Im;
 /// <summary>
 /// Presence (RFC 6121 §4): broadcast of a resource's availability to subscribed contacts and to the account's own
 /// resources, probes at initial presence and their answers, directed presence, and unavailable presence when a
-/// resource goes away. Subscription stanzas are handed to the <see cref="SubscriptionManager"/>.
+/// resource goes away. Subscription stanzas are handed to the <see cref="SubscriptionManager"/>. When a resource goes
+/// from available to unavailable, the time and status are recorded for last activity queries (XEP-0012).
 /// </summary>
 public sealed class PresenceManager(
     SessionTable sessions,
     RosterManager rosters,
     SubscriptionManager subscriptions,
     OfflineStorage offline,
+    ILastActivityStore lastActivity,
+    TimeProvider time,
     Router router)
 {
     /// <summary>Handles a presence stanza sent by a local client (already stamped with its full JID).</summary>
@@ -184,6 +187,10 @@ public sealed class PresenceManager(
         var owner = session.Jid.Bare;
         if (wasAvailable)
         {
+            // XEP-0012 §4: the time of the last logout and the status of that unavailable presence. Recorded before the
+            // broadcast, so that a contact who sees the user go offline and asks at once gets this logout.
+            var status = presence.ChildText("status", presence.Namespace) ?? string.Empty;
+            await lastActivity.SetAsync(owner.ToString(), new LastActivity(time.GetUtcNow(), status), ct).ConfigureAwait(false);
             var roster = await rosters.Store.GetAsync(owner.ToString(), ct).ConfigureAwait(false);
             foreach (var item in roster.Items)
             {

@@ -14,4 +14,10 @@ public interface IModuleBuilder
     /// when addressed to one of <paramref name="targets"/>.
     /// </summary>
     void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler);
+
+    /// <summary>
+    /// The disco#info features of the modules enabled on <paramref name="domain"/>, read when a handler runs, once every
+    /// module has been configured (Prosody's <c>module:get_host_items("feature")</c>); service discovery answers with them.
+    /// </summary>
+    IEnumerable<string> FeaturesFor(string domain);
 }

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
-using Microsoft.Extensions.Options;
 using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
@@ -125,6 +125,8 @@ public sealed partial class ModuleRegistry
                 throw new InvalidOperationException($"Two modules handle iq {type} <{name} xmlns='{ns}'/>");
             }
         }
+
+        public IEnumerable<string> FeaturesFor(string domain) => registry.FeaturesFor(domain);
     }
 
     /// <summary>

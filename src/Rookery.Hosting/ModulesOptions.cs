@@ -1,0 +1,41 @@
+using Rookery.Modules.Disco;
+using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.VCard;
+using Rookery.Modules.Version;
+
+namespace Rookery.Hosting;
+
+/// <summary>
+/// Settings of the feature modules (configuration section <c>Modules</c>), one subsection per configurable module, named
+/// like the module. Turning a module off is done with <c>DisabledModules</c>, not here.
+/// </summary>
+public sealed class ModulesOptions
+{
+    /// <summary>Service discovery (<c>disco</c>): contact addresses.</summary>
+    public DiscoOptions Disco { get; init; } = new();
+
+    /// <summary>Software version (<c>version</c>): whether to show the operating system.</summary>
+    public VersionOptions Version { get; init; } = new();
+
+    /// <summary>vCards (<c>vcard</c>): size limit.</summary>
+    public VCardOptions VCard { get; init; } = new();
+
+    /// <summary>Private XML storage (<c>private</c>): size and count limits.</summary>
+    public PrivateStorageOptions Private { get; init; } = new();
+
+    /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
+    public void Validate()
+    {
+        Throw(nameof(Disco), Disco.Validate());
+        Throw(nameof(VCard), VCard.Validate());
+        Throw(nameof(Private), Private.Validate());
+    }
+
+    private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)
+    {
+        foreach (var (key, problem) in problems)
+        {
+            throw new ConfigurationException($"Configuration key 'Modules:{section}:{key}' {problem}");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Options;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Modules;
+
+namespace Rookery.Modules.Disco;
+
+/// <summary>
+/// Service Discovery (XEP-0030): disco#info of the host lists the server identity and exactly the features of the
+/// modules enabled on that host, plus the configured contact addresses as an extended-information form (XEP-0128,
+/// XEP-0157); disco#info of an account's bare JID gives the account identity; disco#items of the host is empty until
+/// components exist.
+/// </summary>
+[Xep(30, "2.5rc3", XepStatus.Partial, Note = "No nodes; disco#items of the host is empty and of accounts not answered")]
+[Xep(128, "1.0")]
+[Xep(157, "1.0")]
+public sealed class DiscoModule : IXmppModule
+{
+    /// <summary>The disco#info namespace.</summary>
+    public const string InfoNamespace = "http://jabber.org/protocol/disco#info";
+
+    /// <summary>The disco#items namespace.</summary>
+    public const string ItemsNamespace = "http://jabber.org/protocol/disco#items";
+
+    /// <summary>The data forms namespace (XEP-0004).</summary>
+    public const string DataFormsNamespace = "jabber:x:data";
+
+    /// <summary>The FORM_TYPE of the server information form (XEP-0128 §4, XEP-0157 §3).</summary>
+    public const string ServerInfoFormType = "http://jabber.org/network/serverinfo";
+
+    private readonly Element? _serverInfo;
+    private IModuleBuilder? _modules;
+
+    /// <summary>Builds the contact address form once from the options.</summary>
+    public DiscoModule(IOptions<DiscoOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _serverInfo = BuildServerInfo(options.Value.ContactAddresses);
+    }
+
+    /// <inheritdoc />
+    public string Name => "disco";
+
+    /// <inheritdoc />
+    public void Configure(IModuleBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        _modules = builder;
+        builder.AddFeature(InfoNamespace);
+        builder.AddFeature(ItemsNamespace);
+        builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, InfoNamespace, "query", OnInfo);
+        builder.HandleIq(IqType.Get, IqTarget.Host, ItemsNamespace, "query", OnItems);
+    }
+
+    private ValueTask<IqResult> OnInfo(IqContext iq)
+    {
+        RejectNode(iq);
+        var query = new Element("query", InfoNamespace);
+        if (iq.To.Local is null)
+        {
+            query.AddChild("identity").SetAttribute("category", "server").SetAttribute("type", "im").SetAttribute("name", "Rookery");
+            // Sorted and without duplicates: two modules may declare the same feature, and a stable order keeps
+            // XEP-0115 hashes and test expectations simple.
+            var features = new SortedSet<string>(_modules!.FeaturesFor(iq.To.Domain), StringComparer.Ordinal);
+            foreach (var feature in features)
+            {
+                query.AddChild("feature").SetAttribute("var", feature);
+            }
+
+            if (_serverInfo is not null)
+            {
+                query.Add(_serverInfo.Clone());
+            }
+        }
+        else
+        {
+            // XEP-0030 §3.1 and the registry's account/registered identity: the server answers for the account.
+            // The session manager has already refused accounts that do not exist.
+            query.AddChild("identity").SetAttribute("category", "account").SetAttribute("type", "registered");
+            query.AddChild("feature").SetAttribute("var", InfoNamespace);
+        }
+
+        return ValueTask.FromResult(IqResult.With(query));
+    }
+
+    private static ValueTask<IqResult> OnItems(IqContext iq)
+    {
+        RejectNode(iq);
+        return ValueTask.FromResult(IqResult.With(new Element("query", ItemsNamespace)));
+    }
+
+    /// <summary>XEP-0030 §3.2 and §4.2: a node the entity does not have is item-not-found; the server has none yet.</summary>
+    private static void RejectNode(IqContext iq)
+    {
+        if (iq.Payload.GetAttribute("node") is not null)
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
+        }
+    }
+
+    /// <summary>The XEP-0157 form, or null when no address is configured.</summary>
+    internal static Element? BuildServerInfo(ContactAddressesOptions addresses)
+    {
+        Element? form = null;
+        foreach (var (_, field, values) in addresses.Lists())
+        {
+            if (values.Count == 0)
+            {
+                continue;
+            }
+
+            if (form is null)
+            {
+                form = new Element("x", DataFormsNamespace).SetAttribute("type", "result");
+                form.AddChild("field").SetAttribute("var", "FORM_TYPE").SetAttribute("type", "hidden")
+                    .AddChild("value").AddText(ServerInfoFormType);
+            }
+
+            // The registry (XEP-0157 §6) declares these fields list-multi; without a type, a form reader would take
+            // text-single, which cannot hold several values (XEP-0004 §3.3).
+            var f = form.AddChild("field").SetAttribute("var", field).SetAttribute("type", "list-multi");
+            foreach (var value in values)
+            {
+                f.AddChild("value").AddText(value);
+            }
+        }
+
+        return form;
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Rookery.Modules.Disco;
+using Rookery.Modules.Last;
+using Rookery.Modules.Ping;
+using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Time;
+using Rookery.Modules.VCard;
+using Rookery.Modules.Version;
+using Rookery.Server.Modules;
+
+namespace Rookery.Modules;
+
+/// <summary>Registers the feature modules of this assembly.</summary>
+public static class ModuleServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds every module of this assembly; each is enabled on every host unless named in <c>DisabledModules</c>. Options
+    /// registered before this call (as <see cref="IOptions{TOptions}"/>) are kept; the others get their defaults.
+    /// </summary>
+    public static IServiceCollection AddRookeryModules(this IServiceCollection services)
+    {
+        services.TryAddSingleton(Options.Create(new DiscoOptions()));
+        services.TryAddSingleton(Options.Create(new VersionOptions()));
+        services.TryAddSingleton(Options.Create(new VCardOptions()));
+        services.TryAddSingleton(Options.Create(new PrivateStorageOptions()));
+
+        services.AddSingleton<IXmppModule, DiscoModule>();
+        services.AddSingleton<IXmppModule, PingModule>();
+        services.AddSingleton<IXmppModule, VersionModule>();
+        services.AddSingleton<IXmppModule, TimeModule>();
+        services.AddSingleton<IXmppModule, LastActivityModule>();
+        services.AddSingleton<IXmppModule, VCardModule>();
+        services.AddSingleton<IXmppModule, PrivateStorageModule>();
+        return services;
+    }
+}

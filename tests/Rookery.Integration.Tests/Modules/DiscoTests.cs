@@ -1,0 +1,181 @@
+using Rookery.Modules.Disco;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Hosts;
+using Rookery.TestKit;
+
+namespace Rookery.Integration.Tests.Modules;
+
+/// <summary>Service discovery (XEP-0030) with server contact addresses (XEP-0128, XEP-0157), over real sockets.</summary>
+public sealed class DiscoTests
+{
+    private const string InfoQuery = "<query xmlns='http://jabber.org/protocol/disco#info'/>";
+
+    /// <summary>The features of every module this server ships, each enabled by default.</summary>
+    internal static readonly string[] AllFeatures =
+    [
+        "http://jabber.org/protocol/disco#info",
+        "http://jabber.org/protocol/disco#items",
+        "jabber:iq:last",
+        "jabber:iq:private",
+        "jabber:iq:version",
+        "urn:xmpp:ping",
+        "urn:xmpp:time",
+        "vcard-temp",
+    ];
+
+    [Fact]
+    public async Task DiscoInfo_Host_ServerIdentityAndExactlyTheFeaturesOfEnabledModules()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var query = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
+
+        query.Name.Should().Be("query");
+        query.Namespace.Should().Be(DiscoModule.InfoNamespace);
+        var identities = query.Elements().Where(e => e.Name == "identity").ToList();
+        identities.Should().ContainSingle();
+        identities[0].GetAttribute("category").Should().Be("server");
+        identities[0].GetAttribute("type").Should().Be("im");
+        Features(query).Should().Equal(AllFeatures);
+        // No contact addresses configured: no extended information form.
+        query.Child("x", DiscoModule.DataFormsNamespace).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task DiscoInfo_VersionDisabled_FeatureGoneAndVersionRequestServiceUnavailable()
+    {
+        await using var server = await TestServer.StartAsync(o => o.DisabledModules.Add("version"));
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var query = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
+        var version = await alice.GetAsync(server.Domain, "<query xmlns='jabber:iq:version'/>");
+        var time = await alice.GetAsync(server.Domain, "<time xmlns='urn:xmpp:time'/>");
+
+        Features(query).Should().Equal(AllFeatures.Where(f => f != "jabber:iq:version"));
+        version.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+        // The control: a module that stays enabled still answers.
+        time.ShouldBeResult().Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task DiscoInfo_ModuleDisabledOnOneHost_OnlyThatHostLosesIt()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Hosts["localhost"] = new HostOptions();
+            o.Hosts["other.test"] = new HostOptions { DisabledModules = ["time", "Last"] };
+        });
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var local = (await alice.GetAsync("localhost", InfoQuery)).ShouldBeResult()!;
+        var other = (await alice.GetAsync("other.test", InfoQuery)).ShouldBeResult()!;
+        var otherTime = await alice.GetAsync("other.test", "<time xmlns='urn:xmpp:time'/>");
+        var otherPing = await alice.GetAsync("other.test", "<ping xmlns='urn:xmpp:ping'/>");
+
+        Features(local).Should().Equal(AllFeatures);
+        // Module names are matched without regard to case, as everywhere in DisabledModules.
+        Features(other).Should().Equal(AllFeatures.Where(f => f is not ("urn:xmpp:time" or "jabber:iq:last")));
+        otherTime.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+        otherPing.ShouldBeResult();
+    }
+
+    [Fact]
+    public async Task DiscoInfo_ContactAddressesConfigured_PublishedAsServerInfoForm()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            var addresses = o.Modules.Disco.ContactAddresses;
+            addresses.Abuse.AddRange(["mailto:abuse@example.org", "xmpp:abuse@example.org"]);
+            addresses.Admin.Add("xmpp:admin@example.org");
+            addresses.Support.Add("https://example.org/support");
+        });
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var query = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
+
+        var form = query.Child("x", DiscoModule.DataFormsNamespace);
+        form.Should().NotBeNull();
+        form!.GetAttribute("type").Should().Be("result");
+        var fields = form.Elements().Where(e => e.Name == "field").ToList();
+        fields.Select(f => f.GetAttribute("var")).Should().Equal("FORM_TYPE", "abuse-addresses", "admin-addresses", "support-addresses");
+        fields[0].GetAttribute("type").Should().Be("hidden");
+        Values(fields[0]).Should().Equal("http://jabber.org/network/serverinfo");
+        Values(fields[1]).Should().Equal("mailto:abuse@example.org", "xmpp:abuse@example.org");
+        Values(fields[2]).Should().Equal("xmpp:admin@example.org");
+        Values(fields[3]).Should().Equal("https://example.org/support");
+        // The form comes in addition to, not instead of, the identity and features.
+        Features(query).Should().Equal(AllFeatures);
+    }
+
+    [Fact]
+    public async Task DiscoInfo_AccountBareJid_AccountIdentity()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var bob = await server.LoginAsync("bob");
+
+        var query = (await bob.GetAsync(server.Bare("alice"), InfoQuery)).ShouldBeResult()!;
+        var own = (await bob.GetAsync(null, InfoQuery)).ShouldBeResult()!;
+
+        foreach (var q in new[] { query, own })
+        {
+            var identity = q.Elements().Single(e => e.Name == "identity");
+            identity.GetAttribute("category").Should().Be("account");
+            identity.GetAttribute("type").Should().Be("registered");
+            Features(q).Should().Contain(DiscoModule.InfoNamespace);
+        }
+    }
+
+    [Fact]
+    public async Task DiscoInfo_AccountThatDoesNotExist_ServiceUnavailable()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("bob");
+        await using var bob = await server.LoginAsync("bob");
+
+        var reply = await bob.GetAsync(server.Bare("nobody"), InfoQuery);
+
+        reply.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+    }
+
+    [Fact]
+    public async Task DiscoInfoAndItems_UnknownNode_ItemNotFound()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var info = await alice.GetAsync(server.Domain, "<query xmlns='http://jabber.org/protocol/disco#info' node='nope'/>");
+        var items = await alice.GetAsync(server.Domain, "<query xmlns='http://jabber.org/protocol/disco#items' node='nope'/>");
+
+        info.ShouldBeError(StanzaErrorCondition.ItemNotFound);
+        items.ShouldBeError(StanzaErrorCondition.ItemNotFound);
+    }
+
+    [Fact]
+    public async Task DiscoItems_Host_EmptyList()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var query = (await alice.GetAsync(server.Domain, "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!;
+
+        query.Name.Should().Be("query");
+        query.Namespace.Should().Be(DiscoModule.ItemsNamespace);
+        query.Elements().Should().BeEmpty();
+    }
+
+    private static List<string?> Features(Element query) =>
+        query.Elements().Where(e => e.Name == "feature" && e.Namespace == DiscoModule.InfoNamespace).Select(e => e.GetAttribute("var")).ToList();
+
+    private static List<string> Values(Element field) =>
+        field.Elements().Where(e => e.Name == "value").Select(e => e.Text).ToList();
+}

@@ -1,0 +1,67 @@
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Modules;
+using Rookery.Server.Util;
+
+namespace Rookery.Modules.Tests;
+
+/// <summary>
+/// Stands in for the module registry: records what a module declares and calls its iq handlers directly, the way the
+/// registry does once a request has been routed to the host or to an account.
+/// </summary>
+internal sealed class ModuleHarness : IModuleBuilder
+{
+    private readonly Dictionary<(IqType, string, string), (IqTarget Targets, IqHandler Handler)> _handlers = [];
+
+    private ModuleHarness()
+    {
+    }
+
+    /// <summary>The features the module declared, in order.</summary>
+    public List<string> Features { get; } = [];
+
+    /// <summary>What <see cref="FeaturesFor"/> answers; by default the module's own features.</summary>
+    public Func<string, IEnumerable<string>>? EnabledFeatures { get; set; }
+
+    /// <summary>Configures <paramref name="module"/> against a new harness.</summary>
+    public static ModuleHarness For(IXmppModule module)
+    {
+        var harness = new ModuleHarness();
+        module.Configure(harness);
+        return harness;
+    }
+
+    public void AddFeature(string feature) => Features.Add(feature);
+
+    public void AddStreamFeature(string name, string ns)
+    {
+    }
+
+    public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler) =>
+        _handlers.Add((type, ns, name), (targets, handler));
+
+    public IEnumerable<string> FeaturesFor(string domain) => EnabledFeatures?.Invoke(domain) ?? Features;
+
+    /// <summary>Sends a request and returns the result payload; a stanza error surfaces as <see cref="StanzaErrorException"/>.</summary>
+    public async Task<Element?> RequestAsync(IqType type, string from, string to, string payloadXml)
+    {
+        var payload = StoredStanza.Parse(payloadXml);
+        var toJid = Jid.Parse(to);
+        var target = toJid.Local is null ? IqTarget.Host : IqTarget.Bare;
+        if (!_handlers.TryGetValue((type, payload.Namespace, payload.Name), out var entry) || (entry.Targets & target) == 0)
+        {
+            // What the registry would answer for a request no handler claims.
+            throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable);
+        }
+
+        var stanza = new Element("iq", Ns.Client).SetAttribute("type", type == IqType.Get ? "get" : "set").SetAttribute("from", from).SetAttribute("to", to);
+        stanza.Add(payload);
+        var result = await entry.Handler(new IqContext(stanza, payload, Jid.Parse(from), toJid, type, null, CancellationToken.None));
+        return result.Payload;
+    }
+
+    public Task<Element?> GetAsync(string from, string to, string payloadXml) => RequestAsync(IqType.Get, from, to, payloadXml);
+
+    public Task<Element?> SetAsync(string from, string to, string payloadXml) => RequestAsync(IqType.Set, from, to, payloadXml);
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+using Rookery.Modules.VCard;
+using Rookery.Protocol.Errors;
+
+namespace Rookery.Modules.Tests;
+
+public sealed class VCardModuleTests : SqliteTestBase
+{
+    private const string Alice = "alice@example.org";
+
+    [Fact]
+    public async Task Set_ExactlyAtTheLimit_StoredAndOneByteMore_NotAcceptable()
+    {
+        var harness = ModuleHarness.For(new VCardModule(Storage.UserData, Options.Create(new VCardOptions { MaxBytes = 1024 })));
+        const string shell = "<vCard xmlns='vcard-temp'><FN></FN></vCard>";
+        var fits = $"<vCard xmlns='vcard-temp'><FN>{new string('x', 1024 - shell.Length)}</FN></vCard>";
+        var tooBig = $"<vCard xmlns='vcard-temp'><FN>{new string('x', 1024 - shell.Length + 1)}</FN></vCard>";
+
+        await harness.SetAsync(Alice + "/r", Alice, fits);
+        var act = () => harness.SetAsync(Alice + "/r", Alice, tooBig);
+
+        fits.Length.Should().Be(1024);
+        (await act.Should().ThrowAsync<StanzaErrorException>()).Which.Condition.Should().Be(StanzaErrorCondition.NotAcceptable);
+        (await harness.GetAsync("bob@example.org/r", Alice, "<vCard xmlns='vcard-temp'/>"))!.ToString().Should().Be(fits);
+    }
+
+    [Fact]
+    public async Task Set_LimitCountsUtf8Bytes()
+    {
+        var harness = ModuleHarness.For(new VCardModule(Storage.UserData, Options.Create(new VCardOptions { MaxBytes = 1024 })));
+        // 600 two-byte characters: about 640 characters fit under 1024, about 1240 bytes do not.
+        var card = $"<vCard xmlns='vcard-temp'><FN>{new string('é', 600)}</FN></vCard>";
+
+        var act = () => harness.SetAsync(Alice + "/r", Alice, card);
+
+        (await act.Should().ThrowAsync<StanzaErrorException>()).Which.Condition.Should().Be(StanzaErrorCondition.NotAcceptable);
+    }
+
+    [Fact]
+    public async Task Set_PrefixedAttribute_NotAcceptableAndNothingStored()
+    {
+        var harness = ModuleHarness.For(new VCardModule(Storage.UserData, Options.Create(new VCardOptions())));
+
+        var act = () => harness.SetAsync(Alice + "/r", Alice, "<vCard xmlns='vcard-temp' xmlns:e='urn:e'><FN e:x='1'>A</FN></vCard>");
+
+        (await act.Should().ThrowAsync<StanzaErrorException>()).Which.Condition.Should().Be(StanzaErrorCondition.NotAcceptable);
+        (await Storage.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().BeNull();
+    }
+
+    [Fact]
+    public void Options_TooSmall_Rejected()
+    {
+        new VCardOptions { MaxBytes = 1023 }.Validate().Select(p => p.Key).Should().Equal("MaxBytes");
+        new VCardOptions().Validate().Should().BeEmpty();
+    }
+}
