@@ -29,7 +29,7 @@ public sealed class Element
     /// <summary>The namespace URI the element belongs to.</summary>
     public string Namespace { get; }
 
-    /// <summary>Attributes in document order, without <c>xmlns</c> declarations.</summary>
+    /// <summary>Attributes in document order, without the default <c>xmlns</c> (that is <see cref="Namespace"/>).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Attributes => (IReadOnlyList<KeyValuePair<string, string>>?)_attributes ?? [];
 
     /// <summary>Child nodes in document order: each is an <see cref="Element"/> or a <see cref="string"/> text node.</summary>

@@ -441,9 +441,22 @@ public sealed partial class XmlStreamParser
             if (a.Colon >= 0)
             {
                 var prefix = t[a.NameStart..a.Colon];
-                if (!prefix.SequenceEqual(XmlPrefix) && LookupNamespace(prefix) is null)
+                if (!prefix.SequenceEqual(XmlPrefix))
                 {
-                    XmlThrow.Error(StreamErrorCondition.BadNamespacePrefix, "undeclared namespace prefix on an attribute");
+                    var uri = LookupNamespace(prefix);
+                    if (uri is null)
+                    {
+                        XmlThrow.Error(StreamErrorCondition.BadNamespacePrefix, "undeclared namespace prefix on an attribute");
+                    }
+
+                    // The element model keeps prefixed attribute names as written, so the declaration they depend on
+                    // travels with the element: otherwise a stanza written on its own (to another client, to storage)
+                    // would use a prefix bound only on this sender's stream or an ancestor, and be malformed there.
+                    var declaration = "xmlns:" + Encoding.UTF8.GetString(prefix);
+                    if (element.GetAttribute(declaration) is null)
+                    {
+                        element.AddAttributeUnchecked(declaration, uri);
+                    }
                 }
             }
 

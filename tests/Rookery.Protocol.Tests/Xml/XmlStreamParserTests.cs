@@ -82,7 +82,9 @@ public sealed class XmlStreamParserTests
         p.Nodes[2].Should().Be("!");
 
         var form = message.Child("x", "jabber:x:data")!;
-        form.Attributes.Select(a => a.Key).Should().Equal("type", "x:note");
+        // The prefixed attribute brings its declaration along, so the element stays well-formed on its own.
+        form.Attributes.Select(a => a.Key).Should().Equal("type", "xmlns:x", "x:note");
+        form.GetAttribute("xmlns:x").Should().Be("jabber:x:data");
         var field = form.Child("field", "jabber:x:data")!;
         field.GetAttribute("var").Should().Be("a");
         field.Child("value", Ns.Client)!.Text.Should().Be("1", "an unprefixed child inherits the default namespace, not the prefix's");
@@ -708,6 +710,23 @@ public sealed class XmlStreamParserTests
     }
 
     // ---- ElementWriter round trip ----
+
+    [Fact]
+    public void TryRead_PrefixedAttributeDeclaredOnStream_WrittenAloneStaysWellFormed()
+    {
+        // The prefix is bound on the sender's stream header; the stanza alone, as routed to another client or stored,
+        // must carry the declaration itself or the recipient's parser rejects it.
+        var header = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' xmlns:e='urn:example:e'>";
+        var stanza = Whole(new XmlStreamParser(), Utf8(header + "<message e:flag='1'><body e:x='2'>hi</body></message>"))[1].Element!;
+
+        var written = ElementWriter.ToXmlString(stanza);
+        var reparsed = InStream(written)[1].Element!;
+
+        reparsed.GetAttribute("e:flag").Should().Be("1");
+        reparsed.GetAttribute("xmlns:e").Should().Be("urn:example:e");
+        reparsed.Child("body", Ns.Client)!.GetAttribute("e:x").Should().Be("2");
+    }
+
 
     [Fact]
     public void ElementWriter_RoundTrip_ParsesBackEqual()
