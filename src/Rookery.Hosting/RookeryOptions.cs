@@ -10,37 +10,40 @@ namespace Rookery.Hosting;
 public sealed class RookeryOptions
 {
     /// <summary>Folder for the database, generated certificates and other state. Default <c>data</c>.</summary>
-    public string DataDirectory { get; init; } = "data";
+    public string DataDirectory { get; set; } = "data";
 
     /// <summary>Virtual hosts, keyed by domain. When none is configured, the node serves <c>localhost</c>.</summary>
-    public Dictionary<string, HostOptions> Hosts { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    public Dictionary<string, HostOptions> Hosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Bare JIDs that administer every host.</summary>
-    public List<string> Admins { get; init; } = [];
+    public List<string> Admins { get; set; } = [];
 
     /// <summary>Network listeners.</summary>
-    public ListenerOptions Listeners { get; init; } = new();
+    public ListenerOptions Listeners { get; set; } = new();
 
     /// <summary>Storage backend.</summary>
-    public StorageOptions Storage { get; init; } = new();
+    public StorageOptions Storage { get; set; } = new();
 
     /// <summary>Stream limits.</summary>
-    public StreamLimitOptions Limits { get; init; } = new();
+    public StreamLimitOptions Limits { get; set; } = new();
 
     /// <summary>Authentication.</summary>
-    public AuthOptions Auth { get; init; } = new();
+    public AuthOptions Auth { get; set; } = new();
 
     /// <summary>Offline storage.</summary>
-    public OfflineOptions Offline { get; init; } = new();
+    public OfflineOptions Offline { get; set; } = new();
+
+    /// <summary>Stream management (XEP-0198).</summary>
+    public StreamManagementOptions StreamManagement { get; set; } = new();
 
     /// <summary>Modules turned off on every host, by name; a host adds its own with <c>Hosts:&lt;domain&gt;:DisabledModules</c>.</summary>
-    public List<string> DisabledModules { get; init; } = [];
+    public List<string> DisabledModules { get; set; } = [];
 
     /// <summary>Settings of the feature modules, one subsection per module (<c>Modules:Disco</c>, <c>Modules:VCard</c>...).</summary>
-    public ModulesOptions Modules { get; init; } = new();
+    public ModulesOptions Modules { get; set; } = new();
 
     /// <summary>Console logging.</summary>
-    public LoggingOptions Logging { get; init; } = new();
+    public LoggingOptions Logging { get; set; } = new();
 
     /// <summary>The server part of the options, as the server core consumes it.</summary>
     public ServerOptions ToServerOptions() => new()
@@ -50,6 +53,7 @@ public sealed class RookeryOptions
         Limits = Limits,
         Auth = Auth,
         Offline = Offline,
+        StreamManagement = StreamManagement,
         DisabledModules = DisabledModules,
     };
 }

@@ -41,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<S2SManager>();
         services.AddSingleton<SessionTable>();
         services.AddSingleton<SessionManager>();
+        services.AddSingleton<SessionLifecycle>();
         services.AddSingleton<RosterManager>();
         services.AddSingleton<SubscriptionManager>();
         services.AddSingleton<PresenceManager>();
@@ -54,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<C2sConnectionHandler>();
 
         services.AddSingleton<IXmppModule, RosterModule>();
+        services.AddSingleton<IXmppModule, StreamManagementModule>();
         services.AddSingleton(Options.Create(options.Modules.Disco));
         services.AddSingleton(Options.Create(options.Modules.Version));
         services.AddSingleton(Options.Create(options.Modules.VCard));

@@ -18,6 +18,9 @@ public sealed class ServerOptions
     /// <summary>Offline message storage (XEP-0160).</summary>
     public OfflineOptions Offline { get; init; } = new();
 
+    /// <summary>Stream management (XEP-0198).</summary>
+    public StreamManagementOptions StreamManagement { get; init; } = new();
+
     /// <summary>Modules turned off on every host, by name (for example <c>version</c>).</summary>
     public List<string> DisabledModules { get; init; } = [];
 }
@@ -80,6 +83,16 @@ public sealed class AuthOptions
 
     /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
     public int MaxAttemptsPerStream { get; init; } = 3;
+}
+
+/// <summary>Stream management (XEP-0198) settings.</summary>
+public sealed class StreamManagementOptions
+{
+    /// <summary>Seconds a session whose connection dropped waits for its client to resume it. Default 300.</summary>
+    public int ResumeTimeoutSeconds { get; init; } = 300;
+
+    /// <summary>Unacknowledged stanzas kept per session before the stream is closed as stuck. Default 10000.</summary>
+    public int MaxUnacked { get; init; } = 10_000;
 }
 
 /// <summary>Offline message storage settings.</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Rookery.Protocol.Addressing;
-using Rookery.Protocol.Errors;
 
 namespace Rookery.Server.Sessions;
 
@@ -19,10 +18,10 @@ public sealed class SessionTable
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>
-    /// Adds a session. An older session with the same full JID is replaced and closed with a <c>conflict</c> stream
-    /// error (RFC 6120 §7.7.2.2: the server may terminate the existing session).
+    /// Adds a session. An older session with the same full JID is removed and returned, for the caller to end with a
+    /// <c>conflict</c> stream error (RFC 6120 §7.7.2.2: the server may terminate the existing session).
     /// </summary>
-    public void Bind(IClientSession session)
+    public IClientSession? Bind(IClientSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
         IClientSession? replaced;
@@ -43,7 +42,7 @@ public sealed class SessionTable
             _byBare[bare] = set.With(session);
         }
 
-        replaced?.Close(StreamErrorCondition.Conflict, "Replaced by a new connection");
+        return replaced;
     }
 
     /// <summary>Removes a session if it is still bound; returns whether it was.</summary>

@@ -21,6 +21,7 @@ public sealed class C2sServices(
     LoginThrottle throttle,
     CertificateStore certificates,
     ClientConnections connections,
+    SessionLifecycle lifecycle,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILoggerFactory loggers)
@@ -41,6 +42,8 @@ public sealed class C2sServices(
     public LoginThrottle Throttle => throttle;
     /// <summary>TLS certificates.</summary>
     public CertificateStore Certificates => certificates;
+    /// <summary>Binding, ending and resuming sessions.</summary>
+    public SessionLifecycle Lifecycle => lifecycle;
     /// <summary>Open client connections.</summary>
     public ClientConnections Connections => connections;
     /// <summary>Server options.</summary>

@@ -103,7 +103,14 @@ public sealed partial class C2sStream
                 SendElement(SaslFailureElement(SaslFailure.Aborted));
                 return false;
             case (Ns.Client, "iq") when _authenticated is not null:
-                OnBindOrSessionIq(element);
+                await OnBindOrSessionIqAsync(element).ConfigureAwait(false);
+                return false;
+            case (StreamManagementNs, "resume") when _authenticated is not null:
+                await OnResumeAsync(element).ConfigureAwait(false);
+                return false;
+            case (StreamManagementNs, "enable") when _authenticated is not null:
+                // XEP-0198 §3: enabling needs a bound resource.
+                SendElement(SmFailed(StanzaErrorCondition.UnexpectedRequest));
                 return false;
         }
 

@@ -2,26 +2,27 @@ using System.Security.Cryptography;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Sessions;
 
 namespace Rookery.Server.Streams;
 
 /// <content>Resource binding (RFC 6120 §7) and the legacy session request.</content>
 public sealed partial class C2sStream
 {
-    private void OnBindOrSessionIq(Element iq)
+    private async ValueTask OnBindOrSessionIqAsync(Element iq)
     {
         var type = iq.GetAttribute("type");
         var payload = iq.FirstElement();
         if (type == "set" && payload is { Name: "bind", Namespace: Ns.Bind })
         {
-            Bind(iq, payload);
+            await BindAsync(iq, payload).ConfigureAwait(false);
             return;
         }
 
         SendElement(StanzaErrors.BuildReply(iq, StanzaErrorCondition.NotAuthorized, "Bind a resource first"));
     }
 
-    private void Bind(Element iq, Element bind)
+    private async ValueTask BindAsync(Element iq, Element bind)
     {
         var requested = bind.ChildText("resource", Ns.Bind)?.Trim();
         Jid full;
@@ -38,29 +39,13 @@ public sealed partial class C2sStream
             return;
         }
 
-        _jid = full;
+        _session = new ClientSession(full, this, _services.Options.StreamManagement.MaxUnacked);
         _state = StreamState.Bound;
-        // A session with the same full JID is closed with <conflict/> (RFC 6120 §7.7.2.2, the newest one wins).
-        _services.Sessions.Bind(this);
-        Log.Bound(Logger, _connection.ConnectionId, full);
-
         var result = new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", iq.GetAttribute("id"));
         result.AddChild("bind", Ns.Bind).AddChild("jid", Ns.Bind).AddText(full.ToString());
         SendElement(result);
-    }
-
-    private async ValueTask UnbindAsync()
-    {
-        if (_services.Sessions.Unbind(this))
-        {
-            try
-            {
-                await _services.Presence.SessionClosedAsync(this).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                Log.UnavailableBroadcastFailed(Logger, e, _jid!);
-            }
-        }
+        // A session with the same full JID ends with <conflict/> (RFC 6120 §7.7.2.2, the newest one wins).
+        await _services.Lifecycle.BindAsync(_session).ConfigureAwait(false);
+        Log.Bound(Logger, _connection.ConnectionId, full);
     }
 }

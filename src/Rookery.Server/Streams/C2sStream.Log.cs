@@ -28,6 +28,9 @@ public sealed partial class C2sStream
         [LoggerMessage(EventId = 506, Level = LogLevel.Warning, Message = "Broadcasting unavailable presence for {Jid} failed")]
         public static partial void UnavailableBroadcastFailed(ILogger logger, Exception e, Protocol.Addressing.Jid jid);
 
-        // Next free EventId: 507
+        [LoggerMessage(EventId = 507, Level = LogLevel.Information, Message = "Connection {ConnectionId} resumed {Jid}")]
+        public static partial void Resumed(ILogger logger, string connectionId, Protocol.Addressing.Jid jid);
+
+        // Next free EventId: 508
     }
 }

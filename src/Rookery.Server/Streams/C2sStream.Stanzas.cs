@@ -2,6 +2,7 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Routing;
+using Rookery.Server.Sessions;
 
 namespace Rookery.Server.Streams;
 
@@ -10,12 +11,35 @@ public sealed partial class C2sStream
 {
     private async ValueTask HandleStanzaAsync(Element element)
     {
+        if (element.Namespace == StreamManagementNs)
+        {
+            OnStreamManagement(element);
+            return;
+        }
+
         if (element.Namespace != Ns.Client || element.Name is not ("message" or "presence" or "iq"))
         {
             throw new StreamErrorException(StreamErrorCondition.UnsupportedStanzaType, $"<{element.Name} xmlns='{element.Namespace}'/> is not supported here");
         }
 
-        var jid = _jid!;
+        var session = _session!;
+        try
+        {
+            await RouteFromClientAsync(session, element).ConfigureAwait(false);
+        }
+        finally
+        {
+            // XEP-0198 §4: 'h' counts every stanza the server has handled, whatever the outcome.
+            if (session.IsManaged)
+            {
+                session.CountHandled();
+            }
+        }
+    }
+
+    private async ValueTask RouteFromClientAsync(ClientSession session, Element element)
+    {
+        var jid = session.Jid;
         // RFC 6120 §8.1.2.1: a 'from' other than the client's own JID is an invalid-from stream error; then stamp it.
         var from = element.GetAttribute("from");
         if (from is not null && (!Jid.TryParse(from, out var claimed) || (claimed != jid && claimed != jid.Bare)))
@@ -37,10 +61,10 @@ public sealed partial class C2sStream
             switch (element.Name)
             {
                 case "presence":
-                    await _services.Presence.OutboundAsync(this, element, _closing.Token).ConfigureAwait(false);
+                    await _services.Presence.OutboundAsync(session, element, _closing.Token).ConfigureAwait(false);
                     return;
                 case "iq":
-                    if (!ValidateIq(element, jid))
+                    if (!ValidateIq(element, session))
                     {
                         return;
                     }
@@ -49,7 +73,7 @@ public sealed partial class C2sStream
                     if ((to is null || (to.IsDomain && to.IsBare && to.Domain == jid.Domain))
                         && element.FirstElement() is { Name: "session", Namespace: Ns.Session })
                     {
-                        SendElement(new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", element.GetAttribute("id")));
+                        session.Send(new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", element.GetAttribute("id")));
                         return;
                     }
 
@@ -66,7 +90,7 @@ public sealed partial class C2sStream
     }
 
     /// <summary>RFC 6120 §8.2.3: an iq has an id, a known type, and get/set carry exactly one payload element.</summary>
-    private bool ValidateIq(Element iq, Jid jid)
+    private static bool ValidateIq(Element iq, ClientSession session)
     {
         var type = iq.GetAttribute("type");
         var valid = iq.GetAttribute("id") is not null && type switch
@@ -80,8 +104,8 @@ public sealed partial class C2sStream
         {
             var reply = StanzaErrors.BuildReply(iq, StanzaErrorCondition.BadRequest, "Malformed iq");
             reply.SetAttribute("from", null);
-            reply.SetAttribute("to", jid.ToString());
-            SendElement(reply);
+            reply.SetAttribute("to", session.Jid.ToString());
+            session.Send(reply);
         }
 
         return valid;

@@ -19,7 +19,7 @@ namespace Rookery.Server.Streams;
 /// through one outgoing queue drained by one writer loop, which batches and flushes once per burst.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The connection owns its lifetime: RunAsync disposes everything when the connection ends.")]
-public sealed partial class C2sStream : ILocalClientSession
+public sealed partial class C2sStream : IStanzaConnection
 {
     private readonly ConnectionContext _connection;
     private readonly C2sServices _services;
@@ -33,12 +33,10 @@ public sealed partial class C2sStream : ILocalClientSession
     private string _streamId = string.Empty;
     private HostOptions? _host;
     private string? _domain;
-    private Jid? _jid;
     private Jid? _authenticated;
+    private ClientSession? _session;
     private int _closeRequested;
-    private volatile Element? _presence;
-    private volatile int _priority;
-    private volatile bool _interested;
+    private bool _resumableDrop;
     private int _queued; // stanzas from Send() not yet written: the single-reader channel keeps no count itself
 
     internal C2sStream(ConnectionContext connection, C2sServices services, bool directTls)
@@ -70,35 +68,7 @@ public sealed partial class C2sStream : ILocalClientSession
     private IPAddress? RemoteAddress => (_connection.RemoteEndPoint as IPEndPoint)?.Address;
 
     /// <inheritdoc />
-    public Jid Jid => _jid ?? throw new InvalidOperationException("The stream has no bound resource yet");
-
-    /// <inheritdoc />
-    public int Priority => _priority;
-
-    /// <inheritdoc />
-    public bool IsAvailable => _presence is not null;
-
-    /// <inheritdoc />
-    public Element? Presence => _presence;
-
-    /// <inheritdoc />
-    public bool IsInterested => _interested;
-
-    /// <inheritdoc />
-    public HashSet<Jid> DirectedPresence { get; } = [];
-
-    /// <inheritdoc />
-    public void SetPresence(Element? presence, int priority)
-    {
-        _priority = priority;
-        _presence = presence;
-    }
-
-    /// <inheritdoc />
-    public void MarkInterested() => _interested = true;
-
-    /// <inheritdoc />
-    public bool Send(Element stanza)
+    public bool Write(Element stanza)
     {
         if (Volatile.Read(ref _closeRequested) != 0)
         {
@@ -108,7 +78,7 @@ public sealed partial class C2sStream : ILocalClientSession
         if (Interlocked.Increment(ref _queued) > _services.Options.Limits.MaxOutboundQueue)
         {
             // A client that does not read its socket must not make the server buffer without bound.
-            Close(StreamErrorCondition.ResourceConstraint, "Too many stanzas waiting to be written");
+            CloseStream(StreamErrorCondition.ResourceConstraint, "Too many stanzas waiting to be written");
             return false;
         }
 
@@ -116,7 +86,7 @@ public sealed partial class C2sStream : ILocalClientSession
     }
 
     /// <inheritdoc />
-    public void Close(StreamErrorCondition condition, string? text = null)
+    public void CloseStream(StreamErrorCondition condition, string? text = null)
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
         {
@@ -150,16 +120,18 @@ public sealed partial class C2sStream : ILocalClientSession
         }
         catch (StreamErrorException e)
         {
-            Close(e.Condition, e.Text);
+            CloseStream(e.Condition, e.Text);
         }
         catch (Exception e) when (IsConnectionTeardown(e))
         {
+            // The client vanished without closing its stream: a managed session may be resumed (XEP-0198 §5).
+            _resumableDrop = true;
             Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
         }
         catch (Exception e)
         {
             Log.StreamFailed(Logger, e, _connection.ConnectionId);
-            Close(StreamErrorCondition.InternalServerError);
+            CloseStream(StreamErrorCondition.InternalServerError);
         }
         finally
         {
@@ -220,6 +192,7 @@ public sealed partial class C2sStream : ILocalClientSession
 
             if (result.IsCompleted || result.IsCanceled)
             {
+                _resumableDrop = result.IsCompleted;
                 return;
             }
         }
@@ -352,6 +325,12 @@ public sealed partial class C2sStream : ILocalClientSession
                     }
                 }
 
+                // XEP-0198 §4: ask for an acknowledgement once per burst while stanzas are unacknowledged.
+                if (_session is { } session && session.TakeAckRequest())
+                {
+                    _output.Write(AckRequest);
+                }
+
                 var flush = await _output.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
@@ -397,9 +376,9 @@ public sealed partial class C2sStream : ILocalClientSession
             Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
         }
 
-        if (_jid is not null)
+        if (_session is not null)
         {
-            await UnbindAsync().ConfigureAwait(false);
+            await _services.Lifecycle.ConnectionLostAsync(_session, this, _resumableDrop && !_services.Connections.IsShuttingDown).ConfigureAwait(false);
         }
 
         _services.Connections.Remove(this);
@@ -408,6 +387,8 @@ public sealed partial class C2sStream : ILocalClientSession
         _closing.Dispose();
         DisposeTls();
     }
+
+    private static ReadOnlySpan<byte> AckRequest => "<r xmlns='urn:xmpp:sm:3'/>"u8;
 
     private static bool IsConnectionTeardown(Exception e) =>
         e is ConnectionResetException or ConnectionAbortedException or OperationCanceledException or IOException or ObjectDisposedException

@@ -9,6 +9,9 @@ public sealed class ClientConnections
 {
     private readonly ConcurrentDictionary<C2sStream, byte> _open = new();
 
+    /// <summary>True once shutdown began: sessions then end instead of waiting for resumption.</summary>
+    public bool IsShuttingDown { get; private set; }
+
     /// <summary>The number of open client connections.</summary>
     public int Count => _open.Count;
 
@@ -19,9 +22,10 @@ public sealed class ClientConnections
     /// <summary>Closes every stream with <c>system-shutdown</c> and waits (bounded) until they are gone.</summary>
     public async Task CloseAllAsync(TimeSpan timeout, CancellationToken ct = default)
     {
+        IsShuttingDown = true;
         foreach (var s in _open.Keys)
         {
-            s.Close(StreamErrorCondition.SystemShutdown, "The server is shutting down");
+            s.CloseStream(StreamErrorCondition.SystemShutdown, "The server is shutting down");
         }
 
         var deadline = DateTime.UtcNow + timeout;

@@ -105,7 +105,7 @@ public sealed class StreamRobustnessTests
     }
 
     [Theory]
-    [InlineData("<enable xmlns='urn:xmpp:sm:3'/>")]
+    [InlineData("<bar xmlns='urn:example:unknown'/>")]
     [InlineData("<foo/>")]
     public async Task UnknownTopLevelElement_AfterBind_UnsupportedStanzaType(string xml)
     {
@@ -167,5 +167,24 @@ public sealed class StreamRobustnessTests
         await bound.ExpectStreamErrorAndCloseAsync(StreamErrorCondition.SystemShutdown);
         await negotiating.ExpectStreamErrorAndCloseAsync(StreamErrorCondition.SystemShutdown);
         await stop.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task PrefixedAttribute_DeclaredOnAncestor_ReachesRecipientWellFormed()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+
+        // The prefix is declared on <message> but used on <body>: the body must not travel without its declaration.
+        await alice.SendAsync($"<message to='{bob.Jid}' id='p1' xmlns:e='urn:example:e'><body e:x='1'>hi</body></message>");
+
+        var m = await bob.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "p1");
+        m.Child("body", Ns.Client)!.GetAttribute("e:x").Should().Be("1");
+        await alice.SendAsync($"<message to='{bob.Jid}' id='p2'><body>still here</body></message>");
+        await bob.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "p2");
+        bob.Closed.IsCompleted.Should().BeFalse();
     }
 }

@@ -1,0 +1,270 @@
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+
+namespace Rookery.Server.Sessions;
+
+/// <summary>
+/// A bound resource of a client on this node. It is kept apart from the connection so that stream management
+/// (XEP-0198) can move it to a new connection: while it is detached ("hibernating") stanzas for it wait in its
+/// unacknowledged queue, and they are re-sent when the client resumes or re-routed when it does not.
+/// </summary>
+public sealed class ClientSession : ILocalClientSession
+{
+    private readonly Lock _gate = new();
+    private readonly int _maxUnacked;
+    private IStanzaConnection? _connection;
+    private IStanzaConnection? _lastConnection;
+    private Queue<Element>? _unacked;
+    private uint _acked;
+    private bool _ackRequested;
+    private bool _ended;
+    private volatile Element? _presence;
+    private volatile int _priority;
+    private volatile bool _interested;
+
+    /// <summary>Creates the session of a newly bound resource on its first connection.</summary>
+    public ClientSession(Jid jid, IStanzaConnection connection, int maxUnacked)
+    {
+        Jid = jid;
+        _connection = connection;
+        _maxUnacked = maxUnacked;
+    }
+
+    /// <inheritdoc />
+    public Jid Jid { get; }
+
+    /// <inheritdoc />
+    public int Priority => _priority;
+
+    /// <inheritdoc />
+    public bool IsAvailable => _presence is not null;
+
+    /// <inheritdoc />
+    public Element? Presence => _presence;
+
+    /// <inheritdoc />
+    public bool IsInterested => _interested;
+
+    /// <inheritdoc />
+    public HashSet<Jid> DirectedPresence { get; } = [];
+
+    /// <summary>True once the client enabled stream management: every stanza sent is kept until acknowledged.</summary>
+    public bool IsManaged => _unacked is not null;
+
+    /// <summary>The resumption id handed out in <c>&lt;enabled/&gt;</c>, or null when the session cannot be resumed.</summary>
+    public string? ResumptionId { get; private set; }
+
+    /// <summary>Stanzas received from the client and handled since stream management was enabled (XEP-0198 'h').</summary>
+    public uint Handled { get; private set; }
+
+    /// <summary>True while no connection is attached (waiting for resumption).</summary>
+    public bool IsDetached
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connection is null && !_ended;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void SetPresence(Element? presence, int priority)
+    {
+        _priority = priority;
+        _presence = presence;
+    }
+
+    /// <inheritdoc />
+    public void MarkInterested() => _interested = true;
+
+    /// <inheritdoc />
+    public bool Send(Element stanza)
+    {
+        IStanzaConnection? connection;
+        bool managed;
+        lock (_gate)
+        {
+            if (_ended)
+            {
+                return false;
+            }
+
+            managed = _unacked is not null;
+            if (managed)
+            {
+                if (_unacked!.Count >= _maxUnacked)
+                {
+                    // The client neither reads nor acknowledges; keeping more would only grow memory without bound.
+                    _connection?.CloseStream(StreamErrorCondition.ResourceConstraint, "Too many unacknowledged stanzas");
+                    return false;
+                }
+
+                _unacked.Enqueue(stanza);
+            }
+
+            connection = _connection;
+        }
+
+        if (managed)
+        {
+            // The stanza is kept until acknowledged: written now if connected, re-sent on resumption, re-routed otherwise.
+            connection?.Write(stanza);
+            return true;
+        }
+
+        return connection?.Write(stanza) ?? false;
+    }
+
+    /// <inheritdoc />
+    public void Close(StreamErrorCondition condition, string? text = null)
+    {
+        IStanzaConnection? connection;
+        lock (_gate)
+        {
+            connection = _connection;
+        }
+
+        connection?.CloseStream(condition, text);
+    }
+
+    /// <summary>Closes the connection a session had when it was ended from elsewhere (replaced by a newer login).</summary>
+    internal void CloseDetached(StreamErrorCondition condition, string text) => _lastConnection?.CloseStream(condition, text);
+
+    /// <summary>Starts counting and keeping stanzas (XEP-0198 §3); <paramref name="resumptionId"/> makes it resumable.</summary>
+    public void EnableManagement(string? resumptionId)
+    {
+        lock (_gate)
+        {
+            _unacked ??= new Queue<Element>();
+            ResumptionId = resumptionId;
+        }
+    }
+
+    /// <summary>Counts one handled inbound stanza.</summary>
+    public void CountHandled() => Handled++;
+
+    /// <summary>
+    /// Applies the client's acknowledgement <paramref name="h"/> (XEP-0198 §4): drops the stanzas it covers. Returns
+    /// false when h acknowledges more than was sent, which the XEP treats as an undefined-condition stream error.
+    /// </summary>
+    public bool Acknowledge(uint h)
+    {
+        lock (_gate)
+        {
+            _ackRequested = false;
+            if (_unacked is null)
+            {
+                return true;
+            }
+
+            // Counters wrap at 2^32 (XEP-0198 §5): compare by distance, not by value.
+            var newlyAcked = unchecked(h - _acked);
+            if (newlyAcked > (uint)_unacked.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0u; i < newlyAcked; i++)
+            {
+                _unacked.Dequeue();
+            }
+
+            _acked = h;
+            return true;
+        }
+    }
+
+    /// <summary>True (once per burst) when the writer should ask the client for an acknowledgement.</summary>
+    public bool TakeAckRequest()
+    {
+        lock (_gate)
+        {
+            if (_unacked is not { Count: > 0 } || _ackRequested || _connection is null)
+            {
+                return false;
+            }
+
+            _ackRequested = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Detaches the connection when it is lost. Returns true when the session now waits for resumption, false when it
+    /// must end (not resumable, or already ended).
+    /// </summary>
+    public bool Detach(IStanzaConnection connection)
+    {
+        lock (_gate)
+        {
+            if (!ReferenceEquals(_connection, connection))
+            {
+                // Already moved to another connection by a resumption: nothing to do for the old one.
+                return true;
+            }
+
+            _connection = null;
+            _ackRequested = false;
+            return ResumptionId is not null && !_ended;
+        }
+    }
+
+    /// <summary>
+    /// Attaches a new connection after a successful resumption (XEP-0198 §5): applies the client's h, writes
+    /// <paramref name="resumed"/> and then every stanza the client has not acknowledged, in order, all under the
+    /// session's lock so that no stanza routed meanwhile can overtake them. Returns the previous connection (to be
+    /// closed), or false when the session can no longer be resumed.
+    /// </summary>
+    public bool TryAttach(IStanzaConnection connection, uint h, Element resumed, out IStanzaConnection? previous)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        lock (_gate)
+        {
+            previous = null;
+            if (_ended || _unacked is null)
+            {
+                return false;
+            }
+
+            var newlyAcked = unchecked(h - _acked);
+            if (newlyAcked > (uint)_unacked.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0u; i < newlyAcked; i++)
+            {
+                _unacked.Dequeue();
+            }
+
+            _acked = h;
+            previous = _connection;
+            _connection = connection;
+            _ackRequested = false;
+            connection.Write(resumed);
+            foreach (var stanza in _unacked)
+            {
+                connection.Write(stanza);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Marks the session ended and hands back what the client never acknowledged, for re-routing.</summary>
+    public Element[] End()
+    {
+        lock (_gate)
+        {
+            _ended = true;
+            _lastConnection = _connection;
+            _connection = null;
+            var rest = _unacked?.ToArray() ?? [];
+            _unacked?.Clear();
+            return rest;
+        }
+    }
+}
