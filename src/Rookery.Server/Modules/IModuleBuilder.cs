@@ -20,4 +20,10 @@ public interface IModuleBuilder
     /// module has been configured (Prosody's <c>module:get_host_items("feature")</c>); service discovery answers with them.
     /// </summary>
     IEnumerable<string> FeaturesFor(string domain);
+
+    /// <summary>Runs <paramref name="hook"/> on stanzas at <paramref name="point"/>; higher priorities run first.</summary>
+    void Hook(HookPoint point, int priority, StanzaHook hook);
+
+    /// <summary>Runs <paramref name="hook"/> after each message the session manager delivered to local resources.</summary>
+    void OnMessageDelivered(MessageDeliveredHook hook);
 }

@@ -19,6 +19,9 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, string Feature)> _features = [];
     private readonly List<(string Module, string Name, string Ns)> _streamFeatures = [];
     private readonly Dictionary<string, HashSet<string>> _disabled = new(StringComparer.Ordinal);
+    private readonly List<(string Module, int Priority, StanzaHook Hook)> _outbound = [];
+    private readonly List<(string Module, int Priority, StanzaHook Hook)> _inbound = [];
+    private readonly List<(string Module, MessageDeliveredHook Hook)> _delivered = [];
     private readonly ILogger<ModuleRegistry> _logger;
 
     /// <summary>Configures every module once and reads which ones each host turned off.</summary>
@@ -127,6 +130,61 @@ public sealed partial class ModuleRegistry
         }
 
         public IEnumerable<string> FeaturesFor(string domain) => registry.FeaturesFor(domain);
+
+        public void Hook(HookPoint point, int priority, StanzaHook hook)
+        {
+            var list = point == HookPoint.Outbound ? registry._outbound : registry._inbound;
+            list.Add((module, priority, hook));
+            // Stable sort: equal priorities keep registration order.
+            var sorted = list.OrderByDescending(h => h.Priority).ToList();
+            list.Clear();
+            list.AddRange(sorted);
+        }
+
+        public void OnMessageDelivered(MessageDeliveredHook hook) => registry._delivered.Add((module, hook));
+    }
+
+    /// <summary>True when any module hooks stanzas at <paramref name="point"/> (callers skip building a context otherwise).</summary>
+    public bool HasHooks(HookPoint point) => (point == HookPoint.Outbound ? _outbound : _inbound).Count > 0;
+
+    /// <summary>True when any module wants to hear about delivered messages.</summary>
+    public bool HasDeliveredHooks => _delivered.Count > 0;
+
+    /// <summary>
+    /// Runs the hooks of <paramref name="point"/> for the modules enabled on <paramref name="domain"/>; returns
+    /// <see cref="HookResult.Handled"/> when one of them took the stanza.
+    /// </summary>
+    public async ValueTask<HookResult> RunHooksAsync(HookPoint point, string domain, StanzaHookContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var (module, _, hook) in point == HookPoint.Outbound ? _outbound : _inbound)
+        {
+            if (IsEnabled(module, domain) && await hook(context).ConfigureAwait(false) == HookResult.Handled)
+            {
+                return HookResult.Handled;
+            }
+        }
+
+        return HookResult.Continue;
+    }
+
+    /// <summary>Tells the delivered-message hooks of the modules enabled on the recipient's host.</summary>
+    public void MessageDelivered(Stanza message, IReadOnlyList<IClientSession> deliveredTo)
+    {
+        foreach (var (module, hook) in _delivered)
+        {
+            if (IsEnabled(module, message.To.Domain))
+            {
+                try
+                {
+                    hook(message, deliveredTo);
+                }
+                catch (Exception e)
+                {
+                    Log.DeliveredHookFailed(_logger, e, module, message.From);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -191,6 +249,9 @@ public sealed partial class ModuleRegistry
         [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "Handler for iq <{Name} xmlns='{Ns}'/> from {From} failed")]
         public static partial void HandlerFailed(ILogger logger, Exception e, string name, string ns, Jid from);
 
-        // Next free EventId: 201
+        [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Delivered-message hook of module {Module} failed for a message from {From}")]
+        public static partial void DeliveredHookFailed(ILogger logger, Exception e, string module, Jid from);
+
+        // Next free EventId: 202
     }
 }

@@ -20,7 +20,18 @@ public sealed class SessionManager(
     Router router)
 {
     /// <summary>Routes a stanza whose addressee has a local part on one of our hosts.</summary>
-    public ValueTask RouteAsync(Stanza stanza, CancellationToken ct = default) => stanza.Name switch
+    public ValueTask RouteAsync(Stanza stanza, CancellationToken ct = default) =>
+        modules.HasHooks(HookPoint.Inbound) ? RouteAfterHooksAsync(stanza, ct) : RouteNowAsync(stanza, ct);
+
+    private async ValueTask RouteAfterHooksAsync(Stanza stanza, CancellationToken ct)
+    {
+        if (await modules.RunHooksAsync(HookPoint.Inbound, stanza.To.Domain, new StanzaHookContext(stanza, null, ct)).ConfigureAwait(false) == HookResult.Continue)
+        {
+            await RouteNowAsync(stanza, ct).ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask RouteNowAsync(Stanza stanza, CancellationToken ct) => stanza.Name switch
     {
         "message" => RouteMessageAsync(stanza, ct),
         "presence" => RoutePresenceAsync(stanza, ct),
@@ -36,6 +47,11 @@ public sealed class SessionManager(
             var target = sessions.Find(stanza.To);
             if (target is not null && target.Send(stanza.Element))
             {
+                if (modules.HasDeliveredHooks)
+                {
+                    modules.MessageDelivered(stanza, [target]);
+                }
+
                 return;
             }
 
@@ -71,17 +87,24 @@ public sealed class SessionManager(
         if (best != int.MinValue)
         {
             var delivered = false;
+            List<IClientSession>? deliveredTo = modules.HasDeliveredHooks ? new(all.Length) : null;
             foreach (var s in all)
             {
                 var eligible = s.IsAvailable && s.Priority >= 0 && (type == "headline" || s.Priority == best);
                 if (eligible && s.Send(delivered ? stanza.Element.Clone() : stanza.Element))
                 {
                     delivered = true;
+                    deliveredTo?.Add(s);
                 }
             }
 
             if (delivered)
             {
+                if (deliveredTo is not null)
+                {
+                    modules.MessageDelivered(stanza, deliveredTo);
+                }
+
                 return;
             }
         }

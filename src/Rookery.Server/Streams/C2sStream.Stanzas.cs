@@ -1,6 +1,7 @@
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Modules;
 using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
 
@@ -58,6 +59,14 @@ public sealed partial class C2sStream
 
         try
         {
+            var stanza = new Stanza(element, jid, to ?? jid.Bare);
+            var modules = _services.Modules;
+            if (modules.HasHooks(HookPoint.Outbound) &&
+                await modules.RunHooksAsync(HookPoint.Outbound, jid.Domain, new StanzaHookContext(stanza, session, _closing.Token)).ConfigureAwait(false) == HookResult.Handled)
+            {
+                return;
+            }
+
             switch (element.Name)
             {
                 case "presence":
@@ -81,7 +90,7 @@ public sealed partial class C2sStream
             }
 
             // RFC 6120 §10.3: a message or iq with no 'to' is handled as if addressed to the sender's bare JID.
-            await _services.Router.RouteAsync(new Stanza(element, jid, to ?? jid.Bare)).ConfigureAwait(false);
+            await _services.Router.RouteAsync(stanza).ConfigureAwait(false);
         }
         catch (StanzaErrorException e)
         {
