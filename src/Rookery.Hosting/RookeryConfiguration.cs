@@ -145,6 +145,8 @@ public static class RookeryConfiguration
         Require(o.Auth.MaxAttemptsPerStream >= 1, "Auth:MaxAttemptsPerStream", "must be at least 1");
         Require(o.Logging.Format is "text" or "json", "Logging:Format", $"'{o.Logging.Format}' is not 'text' or 'json'");
         Require(o.StreamManagement.ResumeTimeoutSeconds is >= 0 and <= 86_400, "StreamManagement:ResumeTimeoutSeconds", "must be between 0 and 86400");
+        Require(o.Watchdog.IdleSeconds >= 0, "Watchdog:IdleSeconds", "must not be negative (0 turns the watchdog off)");
+        Require(o.Watchdog.TimeoutSeconds >= 1, "Watchdog:TimeoutSeconds", "must be at least 1");
         Require(o.StreamManagement.MaxUnacked >= 10, "StreamManagement:MaxUnacked", "must be at least 10");
         Require(o.Offline.MaxMessagesPerUser >= 0, "Offline:MaxMessagesPerUser", "must not be negative");
         o.Modules.Validate();

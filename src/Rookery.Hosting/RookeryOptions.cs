@@ -36,6 +36,9 @@ public sealed class RookeryOptions
     /// <summary>Stream management (XEP-0198).</summary>
     public StreamManagementOptions StreamManagement { get; set; } = new();
 
+    /// <summary>The idle-client watchdog (XEP-0199).</summary>
+    public WatchdogOptions Watchdog { get; set; } = new();
+
     /// <summary>Modules turned off on every host, by name; a host adds its own with <c>Hosts:&lt;domain&gt;:DisabledModules</c>.</summary>
     public List<string> DisabledModules { get; set; } = [];
 
@@ -54,6 +57,7 @@ public sealed class RookeryOptions
         Auth = Auth,
         Offline = Offline,
         StreamManagement = StreamManagement,
+        Watchdog = Watchdog,
         DisabledModules = DisabledModules,
     };
 }

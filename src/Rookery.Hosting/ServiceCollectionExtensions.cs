@@ -49,6 +49,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<ClientConnections>();
+        services.AddHostedService<IdleWatchdog>();
         services.AddSingleton(sp => new CertificateStore(
             sp.GetRequiredService<HostRegistry>(), dataDirectory, sp.GetRequiredService<ILogger<CertificateStore>>()));
         services.AddSingleton<C2sServices>();
@@ -56,6 +57,7 @@ public static class ServiceCollectionExtensions
 
         services.AddSingleton<IXmppModule, RosterModule>();
         services.AddSingleton<IXmppModule, StreamManagementModule>();
+        services.AddSingleton<IXmppModule, ClientStateIndicationModule>();
         services.AddSingleton(Options.Create(options.Modules.Disco));
         services.AddSingleton(Options.Create(options.Modules.Version));
         services.AddSingleton(Options.Create(options.Modules.VCard));

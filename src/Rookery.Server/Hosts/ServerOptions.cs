@@ -21,6 +21,9 @@ public sealed class ServerOptions
     /// <summary>Stream management (XEP-0198).</summary>
     public StreamManagementOptions StreamManagement { get; init; } = new();
 
+    /// <summary>The idle-client watchdog (XEP-0199 pings).</summary>
+    public WatchdogOptions Watchdog { get; init; } = new();
+
     /// <summary>Modules turned off on every host, by name (for example <c>version</c>).</summary>
     public List<string> DisabledModules { get; init; } = [];
 }
@@ -83,6 +86,19 @@ public sealed class AuthOptions
 
     /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
     public int MaxAttemptsPerStream { get; init; } = 3;
+}
+
+/// <summary>
+/// The watchdog that pings idle clients (XEP-0199 §4.2) and closes streams whose peer stopped answering, which TCP
+/// alone may not notice for hours.
+/// </summary>
+public sealed class WatchdogOptions
+{
+    /// <summary>Seconds without any data from a bound client before it is pinged; 0 turns the watchdog off. Default 300.</summary>
+    public int IdleSeconds { get; init; } = 300;
+
+    /// <summary>Seconds a pinged client has to show any sign of life before its stream is closed. Default 60.</summary>
+    public int TimeoutSeconds { get; init; } = 60;
 }
 
 /// <summary>Stream management (XEP-0198) settings.</summary>

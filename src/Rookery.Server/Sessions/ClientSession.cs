@@ -19,6 +19,8 @@ public sealed class ClientSession : ILocalClientSession
     private uint _acked;
     private bool _ackRequested;
     private bool _ended;
+    private bool _inactive;
+    private List<Element>? _held;
     private volatile Element? _presence;
     private volatile int _priority;
     private volatile bool _interested;
@@ -83,7 +85,9 @@ public sealed class ClientSession : ILocalClientSession
     /// <inheritdoc />
     public bool Send(Element stanza)
     {
+        ArgumentNullException.ThrowIfNull(stanza);
         IStanzaConnection? connection;
+        Element[]? flush = null;
         bool managed;
         lock (_gate)
         {
@@ -92,20 +96,34 @@ public sealed class ClientSession : ILocalClientSession
                 return false;
             }
 
-            managed = _unacked is not null;
-            if (managed)
+            if (_inactive && ClientStateIndication.CanWait(stanza))
             {
-                if (_unacked!.Count >= _maxUnacked)
-                {
-                    // The client neither reads nor acknowledges; keeping more would only grow memory without bound.
-                    _connection?.CloseStream(StreamErrorCondition.ResourceConstraint, "Too many unacknowledged stanzas");
-                    return false;
-                }
+                Hold(stanza);
+                return true;
+            }
 
-                _unacked.Enqueue(stanza);
+            // An important stanza goes out after what was held, so that the client sees events in order.
+            if (_held is { Count: > 0 })
+            {
+                flush = [.. _held];
+                _held.Clear();
+            }
+
+            managed = _unacked is not null;
+            if (managed && !TryKeep(stanza, flush))
+            {
+                return false;
             }
 
             connection = _connection;
+        }
+
+        if (flush is not null)
+        {
+            foreach (var held in flush)
+            {
+                connection?.Write(held);
+            }
         }
 
         if (managed)
@@ -116,6 +134,94 @@ public sealed class ClientSession : ILocalClientSession
         }
 
         return connection?.Write(stanza) ?? false;
+    }
+
+    /// <summary>
+    /// Client state indication (XEP-0352): while inactive, presence updates and chat states wait (the newest per
+    /// sender) instead of waking the device; becoming active, or any important stanza, sends them first.
+    /// </summary>
+    public void SetInactive(bool inactive)
+    {
+        Element[]? flush = null;
+        IStanzaConnection? connection;
+        lock (_gate)
+        {
+            _inactive = inactive;
+            if (inactive || _held is not { Count: > 0 })
+            {
+                return;
+            }
+
+            flush = [.. _held];
+            _held.Clear();
+            if (_unacked is not null && !TryKeep(null, flush))
+            {
+                return;
+            }
+
+            connection = _connection;
+        }
+
+        foreach (var held in flush)
+        {
+            connection?.Write(held);
+        }
+    }
+
+    /// <summary>True while the client said it is inactive (XEP-0352).</summary>
+    public bool IsInactive
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inactive;
+            }
+        }
+    }
+
+    private void Hold(Element stanza)
+    {
+        _held ??= [];
+        var from = stanza.GetAttribute("from");
+        for (var i = 0; i < _held.Count; i++)
+        {
+            // Only the newest update of each sender matters once the client looks again.
+            if (_held[i].Name == stanza.Name && _held[i].GetAttribute("from") == from)
+            {
+                _held.RemoveAt(i);
+                break;
+            }
+        }
+
+        _held.Add(stanza);
+    }
+
+    /// <summary>Adds stanzas about to be written to the unacknowledged queue; false when the queue is full.</summary>
+    private bool TryKeep(Element? stanza, Element[]? before)
+    {
+        var adding = (before?.Length ?? 0) + (stanza is null ? 0 : 1);
+        if (_unacked!.Count + adding > _maxUnacked)
+        {
+            // The client neither reads nor acknowledges; keeping more would only grow memory without bound.
+            _connection?.CloseStream(StreamErrorCondition.ResourceConstraint, "Too many unacknowledged stanzas");
+            return false;
+        }
+
+        if (before is not null)
+        {
+            foreach (var held in before)
+            {
+                _unacked.Enqueue(held);
+            }
+        }
+
+        if (stanza is not null)
+        {
+            _unacked.Enqueue(stanza);
+        }
+
+        return true;
     }
 
     /// <inheritdoc />

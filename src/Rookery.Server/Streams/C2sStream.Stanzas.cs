@@ -18,6 +18,13 @@ public sealed partial class C2sStream
             return;
         }
 
+        if (element.Namespace == ClientStateIndication.Namespace && element.Name is "active" or "inactive"
+            && _services.Modules.IsEnabled(ClientStateIndicationModule.ModuleName, _domain!))
+        {
+            _session!.SetInactive(element.Name == "inactive");
+            return;
+        }
+
         if (element.Namespace != Ns.Client || element.Name is not ("message" or "presence" or "iq"))
         {
             throw new StreamErrorException(StreamErrorCondition.UnsupportedStanzaType, $"<{element.Name} xmlns='{element.Namespace}'/> is not supported here");

@@ -37,6 +37,8 @@ public sealed partial class C2sStream : IStanzaConnection
     private ClientSession? _session;
     private int _closeRequested;
     private bool _resumableDrop;
+    private long _lastReadTimestamp; // TimeProvider timestamp of the last bytes from the client (idle watchdog)
+    private long _pingSentTimestamp; // when the watchdog pinged, 0 when no ping is outstanding
     private int _queued; // stanzas from Send() not yet written: the single-reader channel keeps no count itself
 
     internal C2sStream(ConnectionContext connection, C2sServices services, bool directTls)
@@ -45,6 +47,7 @@ public sealed partial class C2sStream : IStanzaConnection
         _services = services;
         _directTls = directTls;
         _input = connection.Transport.Input;
+        _lastReadTimestamp = services.Time.GetTimestamp();
         _output = connection.Transport.Output;
         var limits = services.Options.Limits;
         _parser = new XmlStreamParser(new XmlLimits
@@ -163,6 +166,8 @@ public sealed partial class C2sStream : IStanzaConnection
 
             var buffer = result.Buffer;
             var upgrade = false;
+            Volatile.Write(ref _lastReadTimestamp, _services.Time.GetTimestamp());
+            Volatile.Write(ref _pingSentTimestamp, 0);
             try
             {
                 while (_parser.TryRead(ref buffer, out var ev))
@@ -386,6 +391,44 @@ public sealed partial class C2sStream : IStanzaConnection
         await _input.CompleteAsync().ConfigureAwait(false);
         _closing.Dispose();
         DisposeTls();
+    }
+
+    /// <summary>
+    /// Called by the idle watchdog: pings a bound client that has been silent for <paramref name="idle"/>, and closes
+    /// the stream when a ping has gone unanswered for <paramref name="timeout"/> (any data counts as an answer).
+    /// </summary>
+    internal void CheckIdle(TimeSpan idle, TimeSpan timeout)
+    {
+        if (_session is not { } session || _state != StreamState.Bound)
+        {
+            return;
+        }
+
+        var time = _services.Time;
+        var pinged = Volatile.Read(ref _pingSentTimestamp);
+        if (pinged != 0)
+        {
+            if (time.GetElapsedTime(pinged) >= timeout)
+            {
+                CloseStream(StreamErrorCondition.ConnectionTimeout, "No answer to the idle check");
+            }
+
+            return;
+        }
+
+        if (time.GetElapsedTime(Volatile.Read(ref _lastReadTimestamp)) < idle)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _pingSentTimestamp, time.GetTimestamp());
+        var ping = new Element("iq", Ns.Client)
+            .SetAttribute("type", "get")
+            .SetAttribute("id", "idle-" + _streamId)
+            .SetAttribute("from", session.Jid.Domain)
+            .SetAttribute("to", session.Jid.ToString());
+        ping.AddChild("ping", "urn:xmpp:ping");
+        session.Send(ping);
     }
 
     private static ReadOnlySpan<byte> AckRequest => "<r xmlns='urn:xmpp:sm:3'/>"u8;

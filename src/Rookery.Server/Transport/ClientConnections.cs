@@ -19,6 +19,9 @@ public sealed class ClientConnections
 
     internal void Remove(C2sStream stream) => _open.TryRemove(stream, out _);
 
+    /// <summary>A snapshot of the open streams (for the idle watchdog).</summary>
+    internal ICollection<C2sStream> Snapshot() => _open.Keys;
+
     /// <summary>Closes every stream with <c>system-shutdown</c> and waits (bounded) until they are gone.</summary>
     public async Task CloseAllAsync(TimeSpan timeout, CancellationToken ct = default)
     {
