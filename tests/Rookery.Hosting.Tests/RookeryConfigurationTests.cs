@@ -115,7 +115,7 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("""{ "Bogus": 1 }""", "Bogus")]
     [InlineData("""{ "Listeners": { "Client": { "Prot": 5222 } } }""", "Listeners:Client:Prot")]
     [InlineData("""{ "Hosts": { "example.com": { "TlsRequird": true } } }""", "Hosts:example.com:TlsRequird")]
-    [InlineData("""{ "Storage": { "Postgres": { "ConnectionString": "x" } } }""", "Storage:Postgres")]
+    [InlineData("""{ "Storage": { "MySql": { "ConnectionString": "x" } } }""", "Storage:MySql")]
     [InlineData("""{ "Limits": { "MaxDepth": { "Value": 5 } } }""", "Limits:MaxDepth:Value")]
     public void Bind_UnknownKeyInFile_ThrowsNamingTheFullKeyAndTheFile(string json, string key)
     {
