@@ -108,6 +108,7 @@ public static class RookeryConfiguration
         foreach (var (domain, host) in o.ToServerOptions().Hosts)
         {
             Require(Jid.TryParse(domain, out var j) && j.IsDomain && j.IsBare, $"Hosts:{domain}", "is not a valid domain name");
+            Require(host.MaxUsers >= 0, $"Hosts:{domain}:MaxUsers", "must not be negative (0 means no limit)");
             Require(string.IsNullOrEmpty(host.KeyPath) || !string.IsNullOrEmpty(host.CertificatePath), $"Hosts:{domain}:KeyPath", "needs CertificatePath as well");
             if (!string.IsNullOrEmpty(host.CertificatePath))
             {
@@ -145,6 +146,13 @@ public static class RookeryConfiguration
         Require(o.Auth.MaxAttemptsPerStream >= 1, "Auth:MaxAttemptsPerStream", "must be at least 1");
         Require(o.Logging.Format is "text" or "json", "Logging:Format", $"'{o.Logging.Format}' is not 'text' or 'json'");
         Require(o.StreamManagement.ResumeTimeoutSeconds is >= 0 and <= 86_400, "StreamManagement:ResumeTimeoutSeconds", "must be between 0 and 86400");
+        Require(o.Registration.MinSecondsBetweenRegistrations >= 0, "Registration:MinSecondsBetweenRegistrations", "must not be negative");
+        for (var i = 0; i < o.Registration.AllowedAddresses.Count; i++)
+        {
+            var entry = o.Registration.AllowedAddresses[i];
+            Require(IPNetwork.TryParse(entry, out _) || IPAddress.TryParse(entry, out _), $"Registration:AllowedAddresses:{i}", $"'{entry}' is not an IP address or network (CIDR)");
+        }
+
         Require(o.Watchdog.IdleSeconds >= 0, "Watchdog:IdleSeconds", "must not be negative (0 turns the watchdog off)");
         Require(o.Watchdog.TimeoutSeconds >= 1, "Watchdog:TimeoutSeconds", "must be at least 1");
         Require(o.StreamManagement.MaxUnacked >= 10, "StreamManagement:MaxUnacked", "must be at least 10");

@@ -36,6 +36,9 @@ public sealed class RookeryOptions
     /// <summary>Stream management (XEP-0198).</summary>
     public StreamManagementOptions StreamManagement { get; set; } = new();
 
+    /// <summary>In-band registration limits (XEP-0077).</summary>
+    public RegistrationOptions Registration { get; set; } = new();
+
     /// <summary>The idle-client watchdog (XEP-0199).</summary>
     public WatchdogOptions Watchdog { get; set; } = new();
 
@@ -58,6 +61,7 @@ public sealed class RookeryOptions
         Offline = Offline,
         StreamManagement = StreamManagement,
         Watchdog = Watchdog,
+        Registration = Registration,
         DisabledModules = DisabledModules,
     };
 }

@@ -48,6 +48,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<OfflineStorage>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<RegistrationService>();
         services.AddSingleton<ClientConnections>();
         services.AddHostedService<IdleWatchdog>();
         services.AddSingleton(sp => new CertificateStore(
@@ -58,6 +59,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IXmppModule, RosterModule>();
         services.AddSingleton<IXmppModule, StreamManagementModule>();
         services.AddSingleton<IXmppModule, ClientStateIndicationModule>();
+        services.AddSingleton<IXmppModule, RegisterModule>();
         services.AddSingleton(Options.Create(options.Modules.Disco));
         services.AddSingleton(Options.Create(options.Modules.Version));
         services.AddSingleton(Options.Create(options.Modules.VCard));

@@ -112,6 +112,7 @@ internal sealed class NodeOptions
                 KeyPath = existing.KeyPath,
                 Admins = existing.Admins,
                 DisabledModules = existing.DisabledModules,
+                MaxUsers = existing.MaxUsers,
             };
         }
 

@@ -43,6 +43,16 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public IEnumerable<string> FeaturesFor(string domain) => EnabledFeatures?.Invoke(domain) ?? Features;
 
+    /// <summary>The stanza hooks the module registered, by point, in registration order.</summary>
+    public List<(HookPoint Point, int Priority, StanzaHook Hook)> Hooks { get; } = [];
+
+    /// <summary>The delivered-message hooks the module registered.</summary>
+    public List<MessageDeliveredHook> DeliveredHooks { get; } = [];
+
+    public void Hook(HookPoint point, int priority, StanzaHook hook) => Hooks.Add((point, priority, hook));
+
+    public void OnMessageDelivered(MessageDeliveredHook hook) => DeliveredHooks.Add(hook);
+
     /// <summary>Sends a request and returns the result payload; a stanza error surfaces as <see cref="StanzaErrorException"/>.</summary>
     public async Task<Element?> RequestAsync(IqType type, string from, string to, string payloadXml)
     {

@@ -21,6 +21,9 @@ public sealed class ServerOptions
     /// <summary>Stream management (XEP-0198).</summary>
     public StreamManagementOptions StreamManagement { get; init; } = new();
 
+    /// <summary>In-band registration (XEP-0077) limits; registration itself is enabled per host.</summary>
+    public RegistrationOptions Registration { get; init; } = new();
+
     /// <summary>The idle-client watchdog (XEP-0199 pings).</summary>
     public WatchdogOptions Watchdog { get; init; } = new();
 
@@ -48,6 +51,9 @@ public sealed class HostOptions
 
     /// <summary>Bare JIDs with administrative rights on this host, in addition to the global list.</summary>
     public List<string> Admins { get; init; } = [];
+
+    /// <summary>Most accounts this host may have; in-band registration stops there. 0 means no limit.</summary>
+    public int MaxUsers { get; init; }
 
     /// <summary>Modules turned off on this host, by name, in addition to the global list.</summary>
     public List<string> DisabledModules { get; init; } = [];
@@ -86,6 +92,19 @@ public sealed class AuthOptions
 
     /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
     public int MaxAttemptsPerStream { get; init; } = 3;
+}
+
+/// <summary>Limits on in-band registration (XEP-0077), which each host turns on with <c>AllowRegistration</c>.</summary>
+public sealed class RegistrationOptions
+{
+    /// <summary>Seconds between two registrations from one address (Prosody's min_seconds_between_registrations). Default 300.</summary>
+    public int MinSecondsBetweenRegistrations { get; init; } = 300;
+
+    /// <summary>
+    /// Addresses or networks (CIDR) that may register; empty means any address. A closed list is the CAPTCHA-free way
+    /// to open registration to a known network only.
+    /// </summary>
+    public List<string> AllowedAddresses { get; init; } = [];
 }
 
 /// <summary>

@@ -22,6 +22,7 @@ public sealed class C2sServices(
     CertificateStore certificates,
     ClientConnections connections,
     SessionLifecycle lifecycle,
+    RegistrationService registration,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILoggerFactory loggers)
@@ -44,6 +45,8 @@ public sealed class C2sServices(
     public CertificateStore Certificates => certificates;
     /// <summary>Binding, ending and resuming sessions.</summary>
     public SessionLifecycle Lifecycle => lifecycle;
+    /// <summary>In-band registration policy.</summary>
+    public RegistrationService Registration => registration;
     /// <summary>Open client connections.</summary>
     public ClientConnections Connections => connections;
     /// <summary>Server options.</summary>

@@ -28,6 +28,11 @@ public sealed partial class C2sStream
                 }
             }
 
+            if ((IsSecure || !tlsRequired) && RegistrationOffered)
+            {
+                features.AddChild("register", "http://jabber.org/features/iq-register");
+            }
+
             if (IsSecure || !tlsRequired)
             {
                 var mechanisms = features.AddChild("mechanisms", Ns.Sasl);
@@ -104,6 +109,9 @@ public sealed partial class C2sStream
                 return false;
             case (Ns.Client, "iq") when _authenticated is not null:
                 await OnBindOrSessionIqAsync(element).ConfigureAwait(false);
+                return false;
+            case (Ns.Client, "iq"):
+                await OnPreAuthIqAsync(element).ConfigureAwait(false);
                 return false;
             case (StreamManagementNs, "resume") when _authenticated is not null:
                 await OnResumeAsync(element).ConfigureAwait(false);

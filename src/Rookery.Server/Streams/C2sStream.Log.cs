@@ -31,6 +31,9 @@ public sealed partial class C2sStream
         [LoggerMessage(EventId = 507, Level = LogLevel.Information, Message = "Connection {ConnectionId} resumed {Jid}")]
         public static partial void Resumed(ILogger logger, string connectionId, Protocol.Addressing.Jid jid);
 
-        // Next free EventId: 508
+        [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Connection {ConnectionId} registered the account {User}")]
+        public static partial void Registered(ILogger logger, string connectionId, string user);
+
+        // Next free EventId: 509
     }
 }

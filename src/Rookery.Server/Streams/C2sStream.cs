@@ -101,7 +101,14 @@ public sealed partial class C2sStream : IStanzaConnection
         _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
         _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
         _outbox.Writer.TryComplete();
-        _closing.Cancel();
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended on its own meanwhile (shutdown racing with the client's close): nothing to wake.
+        }
     }
 
     /// <summary>Runs the connection until either side closes it; never throws.</summary>

@@ -18,6 +18,7 @@ public sealed class DiscoTests
         "http://jabber.org/protocol/disco#items",
         "jabber:iq:last",
         "jabber:iq:private",
+        "jabber:iq:register",
         "jabber:iq:version",
         "urn:xmpp:ping",
         "urn:xmpp:time",
