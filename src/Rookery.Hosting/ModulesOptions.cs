@@ -1,4 +1,5 @@
 using Rookery.Modules.Disco;
+using Rookery.Modules.Mam;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -23,12 +24,16 @@ public sealed class ModulesOptions
     /// <summary>Private XML storage (<c>private</c>): size and count limits.</summary>
     public PrivateStorageOptions Private { get; init; } = new();
 
+    /// <summary>Message archives (<c>mam</c>): page sizes, retention and the default archiving policy.</summary>
+    public MamOptions Mam { get; init; } = new();
+
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
     {
         Throw(nameof(Disco), Disco.Validate());
         Throw(nameof(VCard), VCard.Validate());
         Throw(nameof(Private), Private.Validate());
+        Throw(nameof(Mam), Mam.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

@@ -33,6 +33,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Offline);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().UserData);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().LastActivity);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -64,6 +65,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Version));
         services.AddSingleton(Options.Create(options.Modules.VCard));
         services.AddSingleton(Options.Create(options.Modules.Private));
+        services.AddSingleton(Options.Create(options.Modules.Mam));
         services.AddRookeryModules();
         services.AddSingleton<ModuleRegistry>();
         return services;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Last;
+using Rookery.Modules.Mam;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.Time;
@@ -25,6 +26,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new VersionOptions()));
         services.TryAddSingleton(Options.Create(new VCardOptions()));
         services.TryAddSingleton(Options.Create(new PrivateStorageOptions()));
+        services.TryAddSingleton(Options.Create(new MamOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -33,6 +35,8 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, LastActivityModule>();
         services.AddSingleton<IXmppModule, VCardModule>();
         services.AddSingleton<IXmppModule, PrivateStorageModule>();
+        services.AddSingleton<IXmppModule, MamModule>();
+        services.AddHostedService<MamRetentionService>();
         return services;
     }
 }

@@ -121,6 +121,9 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                     DELETE FROM offline WHERE owner = @Owner;
                     DELETE FROM user_data WHERE owner = @Owner;
                     DELETE FROM last_activity WHERE owner = @Owner;
+                    DELETE FROM mam_messages WHERE owner = @Owner;
+                    DELETE FROM mam_prefs WHERE owner = @Owner;
+                    DELETE FROM mam_prefs_jids WHERE owner = @Owner;
                     """,
                     new { Owner = user + "@" + domain },
                     transaction,

@@ -7,7 +7,8 @@ namespace Rookery.Storage.Sqlite;
 
 /// <summary>
 /// Brings a SQLite database's schema up to date by applying the embedded <c>Migrations/NNNN_name.sql</c> scripts that
-/// its <c>schema_version</c> table does not list yet, in version order, each in its own transaction.
+/// its <c>schema_version</c> table does not list yet, in version order, each in its own transaction (a gap left by a
+/// number reserved for a feature still in development is filled when that script arrives).
 /// </summary>
 /// <remarks>
 /// To change the schema, add the next numbered file under <c>Migrations/</c>; never edit one that has shipped.
@@ -66,7 +67,8 @@ public sealed class SqliteMigrator
         ArgumentNullException.ThrowIfNull(connection);
         await connection.ExecuteAsync(new CommandDefinition(CreateVersionTable, cancellationToken: ct));
 
-        var current = await CurrentVersionAsync(connection, null, ct);
+        var done = await AppliedVersionsAsync(connection, null, ct);
+        var current = done.Count == 0 ? 0 : done.Max();
         if (current > LatestVersion)
         {
             throw new InvalidOperationException(
@@ -76,16 +78,17 @@ public sealed class SqliteMigrator
         var applied = 0;
         foreach (var migration in _migrations)
         {
-            if (migration.Version <= current)
+            // A version missing below the newest applied one is applied too: features develop their migrations in
+            // parallel with reserved numbers, so 0004 may reach a database before 0003 does.
+            if (done.Contains(migration.Version))
             {
                 continue;
             }
 
-            // BEGIN IMMEDIATE and re-reading the version inside the transaction make a second process migrating the
+            // BEGIN IMMEDIATE and re-reading the versions inside the transaction make a second process migrating the
             // same file at the same moment wait, then skip what the first one applied.
             await using var transaction = connection.BeginTransaction(deferred: false);
-            current = await CurrentVersionAsync(connection, transaction, ct);
-            if (migration.Version <= current)
+            if ((await AppliedVersionsAsync(connection, transaction, ct)).Contains(migration.Version))
             {
                 await transaction.RollbackAsync(CancellationToken.None);
                 continue;
@@ -98,16 +101,15 @@ public sealed class SqliteMigrator
                 transaction,
                 cancellationToken: ct));
             await transaction.CommitAsync(CancellationToken.None);
-            current = migration.Version;
             applied++;
         }
 
         return applied;
     }
 
-    private static Task<int> CurrentVersionAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken ct) =>
-        connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_version", transaction: transaction, cancellationToken: ct));
+    private static async Task<HashSet<int>> AppliedVersionsAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken ct) =>
+        [.. await connection.QueryAsync<int>(new CommandDefinition(
+            "SELECT version FROM schema_version", transaction: transaction, cancellationToken: ct))];
 
     private static List<SqliteMigration> LoadEmbedded()
     {

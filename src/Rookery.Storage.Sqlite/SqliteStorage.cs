@@ -30,6 +30,7 @@ public sealed class SqliteStorage : IStorage
         Offline = new SqliteOfflineStore(_db);
         UserData = new SqliteUserDataStore(_db);
         LastActivity = new SqliteLastActivityStore(_db);
+        Archive = new SqliteMessageArchiveStore(_db);
     }
 
     /// <inheritdoc />
@@ -46,6 +47,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public ILastActivityStore LastActivity { get; }
+
+    /// <inheritdoc />
+    public IMessageArchiveStore Archive { get; }
 
     internal SqliteDatabase Database => _db;
 

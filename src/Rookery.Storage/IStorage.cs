@@ -22,4 +22,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Last logout times (XEP-0012).</summary>
     ILastActivityStore LastActivity { get; }
+
+    /// <summary>Message archives and archiving preferences (XEP-0313, XEP-0441).</summary>
+    IMessageArchiveStore Archive { get; }
 }

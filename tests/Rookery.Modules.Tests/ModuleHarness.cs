@@ -38,6 +38,13 @@ internal sealed class ModuleHarness : IModuleBuilder
     {
     }
 
+    /// <summary>The account features the module declared, in order.</summary>
+    public List<string> AccountFeatures { get; } = [];
+
+    public void AddAccountFeature(string feature) => AccountFeatures.Add(feature);
+
+    public IEnumerable<string> AccountFeaturesFor(string domain) => AccountFeatures;
+
     public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler) =>
         _handlers.Add((type, ns, name), (targets, handler));
 

@@ -4,7 +4,7 @@ namespace Rookery.Storage.Tests;
 /// The behaviour every <see cref="IStorage"/> backend must have. A backend adds a subclass that implements
 /// <see cref="CreateStorageAsync"/>; xunit runs every test below against it, each on a fresh, empty store.
 /// </summary>
-public abstract class StorageContractTests : IAsyncLifetime
+public abstract partial class StorageContractTests : IAsyncLifetime
 {
     private const string Domain = "example.org";
     private const string Alice = "alice@example.org";
@@ -159,6 +159,8 @@ public abstract class StorageContractTests : IAsyncLifetime
         await Storage.Offline.TryStoreAsync(Alice, Message(1), 10);
         await Storage.UserData.TrySetAsync(Alice, "vcard", "v", "<vCard xmlns='vcard-temp'/>", 10);
         await Storage.LastActivity.SetAsync(Alice, new LastActivity(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), "bye"));
+        await Storage.Archive.AppendAsync(Alice, Archived("a1", Bob));
+        await Storage.Archive.SetPreferencesAsync(Alice, new ArchivePreferences(ArchiveDefault.Never, [Bob], []));
 
         (await Storage.Accounts.DeleteAsync(Domain, "alice")).Should().BeTrue();
 
@@ -174,6 +176,8 @@ public abstract class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.CountAsync(Alice)).Should().Be(0);
         (await Storage.UserData.GetAsync(Alice, "vcard", "v")).Should().BeNull();
         (await Storage.LastActivity.GetAsync(Alice)).Should().BeNull();
+        (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!.Count.Should().Be(0);
+        (await Storage.Archive.GetPreferencesAsync(Alice)).Should().BeNull();
 
         // A re-created account starts clean: no credentials survive from the old one.
         await Storage.Accounts.CreateAsync(Domain, "alice", []);
@@ -194,6 +198,8 @@ public abstract class StorageContractTests : IAsyncLifetime
             await Storage.Offline.TryStoreAsync(owner, Message(1), 10);
             await Storage.UserData.TrySetAsync(owner, "private", "k", "<x xmlns='k'/>", 10);
             await Storage.LastActivity.SetAsync(owner, new LastActivity(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), ""));
+            await Storage.Archive.AppendAsync(owner, Archived("a1", "dave@example.net"));
+            await Storage.Archive.SetPreferencesAsync(owner, new ArchivePreferences(ArchiveDefault.Roster, [], []));
         }
 
         // Bob has Alice in his roster; deleting Alice's account must not touch Bob's roster.
@@ -208,6 +214,8 @@ public abstract class StorageContractTests : IAsyncLifetime
             (await Storage.Offline.CountAsync(owner)).Should().Be(1);
             (await Storage.UserData.GetAsync(owner, "private", "k")).Should().Be("<x xmlns='k'/>");
             (await Storage.LastActivity.GetAsync(owner)).Should().NotBeNull();
+            (await Storage.Archive.QueryAsync(owner, new ArchiveQuery()))!.Count.Should().Be(1);
+            (await Storage.Archive.GetPreferencesAsync(owner)).Should().NotBeNull();
         }
 
         (await Storage.Rosters.GetItemAsync(Bob, Alice)).Should().NotBeNull();

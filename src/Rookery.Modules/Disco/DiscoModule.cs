@@ -8,8 +8,8 @@ namespace Rookery.Modules.Disco;
 /// <summary>
 /// Service Discovery (XEP-0030): disco#info of the host lists the server identity and exactly the features of the
 /// modules enabled on that host, plus the configured contact addresses as an extended-information form (XEP-0128,
-/// XEP-0157); disco#info of an account's bare JID gives the account identity; disco#items of the host is empty until
-/// components exist.
+/// XEP-0157); disco#info of an account's bare JID gives the account identity and the account features of the enabled
+/// modules; disco#items of the host is empty until components exist.
 /// </summary>
 [Xep(30, "2.5rc3", XepStatus.Partial, Note = "No nodes; disco#items of the host is empty and of accounts not answered")]
 [Xep(128, "1.0")]
@@ -74,10 +74,15 @@ public sealed class DiscoModule : IXmppModule
         }
         else
         {
-            // XEP-0030 §3.1 and the registry's account/registered identity: the server answers for the account.
-            // The session manager has already refused accounts that do not exist.
+            // XEP-0030 §3.1 and the registry's account/registered identity: the server answers for the account, with
+            // the features it provides at the bare JID (XEP-0313 §6: message archives). The session manager has already
+            // refused accounts that do not exist.
             query.AddChild("identity").SetAttribute("category", "account").SetAttribute("type", "registered");
-            query.AddChild("feature").SetAttribute("var", InfoNamespace);
+            var features = new SortedSet<string>(_modules!.AccountFeaturesFor(iq.To.Domain), StringComparer.Ordinal) { InfoNamespace };
+            foreach (var feature in features)
+            {
+                query.AddChild("feature").SetAttribute("var", feature);
+            }
         }
 
         return ValueTask.FromResult(IqResult.With(query));

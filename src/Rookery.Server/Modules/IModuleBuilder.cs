@@ -6,6 +6,12 @@ public interface IModuleBuilder
     /// <summary>Adds a feature to the host's service discovery information.</summary>
     void AddFeature(string feature);
 
+    /// <summary>
+    /// Adds a feature to the service discovery information of every account's bare JID on hosts where the module is
+    /// enabled, for protocols the server provides on behalf of accounts (XEP-0313 §6: archives live at the bare JID).
+    /// </summary>
+    void AddAccountFeature(string feature);
+
     /// <summary>Adds a stream feature offered to clients after resource binding is possible (for example roster versioning).</summary>
     void AddStreamFeature(string name, string ns);
 
@@ -20,6 +26,12 @@ public interface IModuleBuilder
     /// module has been configured (Prosody's <c>module:get_host_items("feature")</c>); service discovery answers with them.
     /// </summary>
     IEnumerable<string> FeaturesFor(string domain);
+
+    /// <summary>
+    /// The account features (<see cref="AddAccountFeature"/>) of the modules enabled on <paramref name="domain"/>, read
+    /// when a handler runs; service discovery answers with them for an account's bare JID.
+    /// </summary>
+    IEnumerable<string> AccountFeaturesFor(string domain);
 
     /// <summary>Runs <paramref name="hook"/> on stanzas at <paramref name="point"/>; higher priorities run first.</summary>
     void Hook(HookPoint point, int priority, StanzaHook hook);

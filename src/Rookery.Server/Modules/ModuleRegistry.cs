@@ -17,6 +17,7 @@ public sealed partial class ModuleRegistry
 {
     private readonly Dictionary<(IqType, string Ns, string Name), (string Module, IqTarget Targets, IqHandler Handler)> _iq = [];
     private readonly List<(string Module, string Feature)> _features = [];
+    private readonly List<(string Module, string Feature)> _accountFeatures = [];
     private readonly List<(string Module, string Name, string Ns)> _streamFeatures = [];
     private readonly Dictionary<string, HashSet<string>> _disabled = new(StringComparer.Ordinal);
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _outbound = [];
@@ -96,6 +97,18 @@ public sealed partial class ModuleRegistry
         }
     }
 
+    /// <summary>The disco#info features of an account's bare JID that the modules enabled on its host provide.</summary>
+    public IEnumerable<string> AccountFeaturesFor(string domain)
+    {
+        foreach (var (module, feature) in _accountFeatures)
+        {
+            if (IsEnabled(module, domain))
+            {
+                yield return feature;
+            }
+        }
+    }
+
     /// <summary>Stream features offered after authentication on a host.</summary>
     public IEnumerable<(string Name, string Ns)> StreamFeaturesFor(string domain)
     {
@@ -119,6 +132,14 @@ public sealed partial class ModuleRegistry
             }
         }
 
+        public void AddAccountFeature(string feature)
+        {
+            if (!registry._accountFeatures.Contains((module, feature)))
+            {
+                registry._accountFeatures.Add((module, feature));
+            }
+        }
+
         public void AddStreamFeature(string name, string ns) => registry._streamFeatures.Add((module, name, ns));
 
         public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler)
@@ -130,6 +151,8 @@ public sealed partial class ModuleRegistry
         }
 
         public IEnumerable<string> FeaturesFor(string domain) => registry.FeaturesFor(domain);
+
+        public IEnumerable<string> AccountFeaturesFor(string domain) => registry.AccountFeaturesFor(domain);
 
         public void Hook(HookPoint point, int priority, StanzaHook hook)
         {

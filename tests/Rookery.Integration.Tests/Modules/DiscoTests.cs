@@ -11,7 +11,10 @@ public sealed class DiscoTests
 {
     private const string InfoQuery = "<query xmlns='http://jabber.org/protocol/disco#info'/>";
 
-    /// <summary>The features of every module this server ships, each enabled by default.</summary>
+    /// <summary>
+    /// The host features of every module this server ships, each enabled by default. Message archives are not among
+    /// them: XEP-0313 §6 has them advertised by the archiving JID, the account (<see cref="AccountFeatures"/>).
+    /// </summary>
     internal static readonly string[] AllFeatures =
     [
         "http://jabber.org/protocol/disco#info",
@@ -23,6 +26,15 @@ public sealed class DiscoTests
         "urn:xmpp:ping",
         "urn:xmpp:time",
         "vcard-temp",
+    ];
+
+    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359).</summary>
+    internal static readonly string[] AccountFeatures =
+    [
+        "http://jabber.org/protocol/disco#info",
+        "urn:xmpp:mam:2",
+        "urn:xmpp:mam:2#extended",
+        "urn:xmpp:sid:0",
     ];
 
     [Fact]
@@ -130,8 +142,24 @@ public sealed class DiscoTests
             var identity = q.Elements().Single(e => e.Name == "identity");
             identity.GetAttribute("category").Should().Be("account");
             identity.GetAttribute("type").Should().Be("registered");
-            Features(q).Should().Contain(DiscoModule.InfoNamespace);
+            Features(q).Should().Equal(AccountFeatures);
         }
+    }
+
+    [Fact]
+    public async Task DiscoInfo_MamDisabled_AccountLosesArchiveFeaturesAndHostKeepsItsOwn()
+    {
+        await using var server = await TestServer.StartAsync(o => o.DisabledModules.Add("mam"));
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var account = (await alice.GetAsync(null, InfoQuery)).ShouldBeResult()!;
+        var host = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
+        var query = await alice.SetAsync(null, "<query xmlns='urn:xmpp:mam:2'/>");
+
+        Features(account).Should().Equal(DiscoModule.InfoNamespace);
+        Features(host).Should().Equal(AllFeatures);
+        query.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }
 
     [Fact]
