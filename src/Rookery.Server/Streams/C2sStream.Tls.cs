@@ -56,17 +56,24 @@ public sealed partial class C2sStream
     {
         var stream = new DuplexPipeStream(_connection.Transport);
         var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-        X509Certificate2? chosen = null;
-        var options = new SslServerAuthenticationOptions
-        {
-            ServerCertificateSelectionCallback = (_, name) => chosen = _services.Certificates.Get(sniDomain ?? name),
-            ClientCertificateRequired = false,
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        };
+        TlsIdentity? identity = null;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await tls.AuthenticateAsServerAsync(options, timeout.Token).ConfigureAwait(false);
+            // STARTTLS already knows the host from the stream header; direct TLS learns it from SNI.
+            await tls.AuthenticateAsServerAsync(
+                (_, hello, _, _) =>
+                {
+                    identity = _services.Certificates.GetIdentity(sniDomain ?? hello.ServerName);
+                    return ValueTask.FromResult(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificateContext = identity.Context,
+                        ClientCertificateRequired = false,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    });
+                },
+                null,
+                timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
@@ -76,7 +83,7 @@ public sealed partial class C2sStream
         }
 
         _tls = tls;
-        _channelBindings = TlsChannelBindings.Read(tls, chosen);
+        _channelBindings = TlsChannelBindings.Read(tls, identity);
         _input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
         _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
     }

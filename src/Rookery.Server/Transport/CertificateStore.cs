@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Rookery.Server.Hosts;
@@ -13,6 +14,7 @@ namespace Rookery.Server.Transport;
 public sealed partial class CertificateStore(HostRegistry hosts, string dataDirectory, ILogger<CertificateStore> logger)
 {
     private readonly ConcurrentDictionary<string, X509Certificate2> _certificates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TlsIdentity> _identities = new(StringComparer.Ordinal);
 
     /// <summary>Loads (or creates) every host's certificate; called at start-up so that a bad file stops the start.</summary>
     public void LoadAll()
@@ -32,6 +34,20 @@ public sealed partial class CertificateStore(HostRegistry hosts, string dataDire
         }
 
         return _certificates.GetOrAdd(domain, Load);
+    }
+
+    /// <summary>
+    /// What a TLS handshake for a host needs, built once per host: the certificate context (with its chain, so that
+    /// handshakes do not rebuild it) and the <c>tls-server-end-point</c> channel binding of the certificate.
+    /// </summary>
+    public TlsIdentity GetIdentity(string? domain)
+    {
+        var certificate = Get(domain);
+        var key = certificate.Thumbprint;
+        return _identities.GetOrAdd(key, _ => new TlsIdentity(
+            certificate,
+            SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true),
+            new Protocol.Sasl.ChannelBinding(Protocol.Sasl.ChannelBinding.TlsServerEndPointType, Protocol.Sasl.TlsServerEndPoint.Compute(certificate))));
     }
 
     private X509Certificate2 Load(string domain)

@@ -2,8 +2,6 @@ using System.Net.Security;
 using System.Runtime.InteropServices;
 using System.Security.Authentication.ExtendedProtection;
 using ChannelBinding = Rookery.Protocol.Sasl.ChannelBinding;
-using System.Security.Cryptography.X509Certificates;
-using Rookery.Protocol.Sasl;
 
 namespace Rookery.Server.Transport;
 
@@ -17,12 +15,12 @@ internal static class TlsChannelBindings
     private const int HeaderSize = 32; // SEC_CHANNEL_BINDINGS: eight 32-bit fields
     private static readonly byte[] UniquePrefix = "tls-unique:"u8.ToArray();
 
-    public static ChannelBinding[] Read(SslStream tls, X509Certificate2? certificate)
+    public static ChannelBinding[] Read(SslStream tls, TlsIdentity? identity)
     {
         var list = new List<ChannelBinding>(2);
-        if (certificate is not null)
+        if (identity is not null)
         {
-            list.Add(new ChannelBinding(ChannelBinding.TlsServerEndPointType, TlsServerEndPoint.Compute(certificate)));
+            list.Add(identity.EndPointBinding);
         }
 
         if (ReadUnique(tls) is { } unique)
