@@ -20,16 +20,15 @@ internal static class XmlDocuments
             throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, $"The data is larger than {maxBytes} bytes");
         }
 
-        // The element model keeps attribute names as written, without their namespace declarations, so a prefixed
-        // attribute other than xml:* would be stored in a form that no longer parses. Refuse it now rather than store
-        // something that cannot be given back.
+        // Whatever is stored must be given back: check that the text parses as one element before keeping it, so
+        // that a writer or model gap can never turn a user's data into something unreadable.
         try
         {
             StoredStanza.Parse(xml);
         }
         catch (FormatException)
         {
-            throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, "The data cannot be stored (prefixed attributes are not supported)");
+            throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, "The data cannot be stored in a form that reads back");
         }
 
         return xml;
