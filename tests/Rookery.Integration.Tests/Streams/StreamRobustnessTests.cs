@@ -132,7 +132,8 @@ public sealed class StreamRobustnessTests
     [Fact]
     public async Task AuthTimeout_StalledAfterTls_ConnectionTimeout()
     {
-        await using var server = await TestServer.StartAsync(limits: new StreamLimitOptions { AuthTimeoutSeconds = 1 });
+        // Long enough for the TLS handshake itself on a loaded 2-core machine; the stall comes after it.
+        await using var server = await TestServer.StartAsync(limits: new StreamLimitOptions { AuthTimeoutSeconds = 3 });
         await using var client = await server.ConnectAsync();
 
         await client.OpenSecureStreamAsync();
@@ -143,11 +144,12 @@ public sealed class StreamRobustnessTests
     [Fact]
     public async Task AuthTimeout_BoundSessionIdle_StaysOpen()
     {
-        await using var server = await TestServer.StartAsync(limits: new StreamLimitOptions { AuthTimeoutSeconds = 1 });
+        // Long enough for a whole login on a loaded 2-core machine; the idle period then outlasts the timeout.
+        await using var server = await TestServer.StartAsync(limits: new StreamLimitOptions { AuthTimeoutSeconds = 3 });
         await server.CreateUserAsync("alice");
         await using var client = await server.LoginAsync("alice", sendPresence: false);
 
-        await client.ExpectNothingAsync(TimeSpan.FromMilliseconds(1300));
+        await client.ExpectNothingAsync(TimeSpan.FromMilliseconds(3300));
 
         await client.SendAsync($"<message to='{client.Jid}' id='late'><body>still bound</body></message>");
         await client.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "late");
