@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
@@ -35,6 +36,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, LastActivityModule>();
         services.AddSingleton<IXmppModule, VCardModule>();
         services.AddSingleton<IXmppModule, PrivateStorageModule>();
+        services.AddSingleton<IXmppModule, CarbonsModule>();
         services.AddSingleton<IXmppModule, MamModule>();
         services.AddHostedService<MamRetentionService>();
         return services;
