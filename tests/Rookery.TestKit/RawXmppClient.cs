@@ -131,11 +131,15 @@ public sealed class RawXmppClient : IAsyncDisposable
         await _stream.FlushAsync().ConfigureAwait(false);
     }
 
+    /// <summary>The stream features of the latest (re)started stream.</summary>
+    public Element? Features { get; private set; }
+
     /// <summary>Sends the opening stream header and waits for the server's header and features.</summary>
     public async Task<Element> OpenStreamAsync(string? to = null)
     {
         await SendAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='{to ?? _domain}' version='1.0'>").ConfigureAwait(false);
-        return await ExpectAsync("features", Ns.Streams).ConfigureAwait(false);
+        Features = await ExpectAsync("features", Ns.Streams).ConfigureAwait(false);
+        return Features;
     }
 
     /// <summary>The next element from the server, or a <see cref="TimeoutException"/>.</summary>

@@ -110,6 +110,19 @@ public sealed class TestServer : IAsyncDisposable
     /// </summary>
     public Task StopAsync() => _node.StopAsync();
 
+    /// <summary>
+    /// Opens a client and authenticates it (STARTTLS, SCRAM-SHA-256) without binding a resource, for tests of what
+    /// happens between authentication and binding; <see cref="RawXmppClient.Features"/> holds the offered features.
+    /// </summary>
+    public async Task<RawXmppClient> AuthenticateAsync(string user, string password = "secret")
+    {
+        var client = await ConnectAsync().ConfigureAwait(false);
+        await client.OpenStreamAsync().ConfigureAwait(false);
+        await client.StartTlsAsync().ConfigureAwait(false);
+        await client.AuthenticateScramAsync(user, password).ConfigureAwait(false);
+        return client;
+    }
+
     /// <summary>Opens a client and logs in (STARTTLS, SCRAM-SHA-256, bind, optionally initial presence).</summary>
     public async Task<RawXmppClient> LoginAsync(string user, string password = "secret", string? resource = "test", bool sendPresence = true)
     {

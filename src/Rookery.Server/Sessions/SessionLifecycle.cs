@@ -25,6 +25,7 @@ public sealed partial class SessionLifecycle(
     TimeProvider time,
     ILogger<SessionLifecycle> logger) : IDisposable
 {
+    private const string CarbonsNs = "urn:xmpp:carbons:2";
     private readonly ConcurrentDictionary<string, ClientSession> _resumable = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ClientSession, ITimer> _waiting = new();
 
@@ -187,7 +188,8 @@ public sealed partial class SessionLifecycle(
             var routed = new Stanza(stanza, from, session.Jid);
             switch (stanza.Name)
             {
-                case "message" when stanza.GetAttribute("type") != "error":
+                // A carbon copy is only a copy: its original reached (or was stored for) the account already.
+                case "message" when stanza.GetAttribute("type") != "error" && stanza.ChildInNamespace(CarbonsNs) is null:
                     await router.RouteAsync(routed).ConfigureAwait(false);
                     break;
                 case "iq" when stanza.GetAttribute("type") is "get" or "set":

@@ -13,11 +13,8 @@ public sealed class ClientStateIndicationTests
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
-        await using var client = await server.ConnectAsync();
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-
-        var features = await client.AuthenticateScramAsync("alice", "secret");
+        await using var client = await server.AuthenticateAsync("alice");
+        var features = client.Features!;
 
         features.Child("csi", Csi).Should().NotBeNull();
     }
@@ -74,11 +71,8 @@ public sealed class ClientStateIndicationTests
     {
         await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["csi"]);
         await server.CreateUserAsync("alice");
-        await using var client = await server.ConnectAsync();
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-
-        var features = await client.AuthenticateScramAsync("alice", "secret");
+        await using var client = await server.AuthenticateAsync("alice");
+        var features = client.Features!;
 
         features.Child("csi", Csi).Should().BeNull();
     }

@@ -15,10 +15,8 @@ public sealed class StreamManagementTests
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
-        await using var client = await server.ConnectAsync();
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-        var features = await client.AuthenticateScramAsync("alice", "secret");
+        await using var client = await server.AuthenticateAsync("alice");
+        var features = client.Features!;
 
         features.Child("sm", Sm).Should().NotBeNull();
     }
@@ -92,10 +90,7 @@ public sealed class StreamManagementTests
         // While detached, the session still takes messages for the full JID.
         await bob.SendAsync($"<message to='{aliceJid}' id='m2'><body>while away</body></message>");
 
-        await using var again = await server.ConnectAsync();
-        await again.OpenStreamAsync();
-        await again.StartTlsAsync();
-        await again.AuthenticateScramAsync("alice", "secret");
+        await using var again = await server.AuthenticateAsync("alice");
         await again.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
 
         var resumed = await again.ExpectAsync("resumed", Sm);
@@ -124,10 +119,7 @@ public sealed class StreamManagementTests
         alice.Abort();
         await WaitDetachedAsync(server, alice.Jid!);
 
-        await using var again = await server.ConnectAsync();
-        await again.OpenStreamAsync();
-        await again.StartTlsAsync();
-        await again.AuthenticateScramAsync("alice", "secret");
+        await using var again = await server.AuthenticateAsync("alice");
         await again.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='1'/>");
 
         await again.ExpectAsync("resumed", Sm);
@@ -141,10 +133,7 @@ public sealed class StreamManagementTests
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
-        await using var client = await server.ConnectAsync();
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-        await client.AuthenticateScramAsync("alice", "secret");
+        await using var client = await server.AuthenticateAsync("alice");
 
         await client.SendAsync($"<resume xmlns='{Sm}' previd='nope' h='0'/>");
 
@@ -164,10 +153,7 @@ public sealed class StreamManagementTests
         alice.Abort();
         await WaitDetachedAsync(server, alice.Jid!);
 
-        await using var mallory = await server.ConnectAsync();
-        await mallory.OpenStreamAsync();
-        await mallory.StartTlsAsync();
-        await mallory.AuthenticateScramAsync("mallory", "secret");
+        await using var mallory = await server.AuthenticateAsync("mallory");
         await mallory.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
 
         await mallory.ExpectAsync("failed", Sm);
@@ -216,10 +202,8 @@ public sealed class StreamManagementTests
     {
         await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["sm"]);
         await server.CreateUserAsync("alice");
-        await using var client = await server.ConnectAsync();
-        await client.OpenStreamAsync();
-        await client.StartTlsAsync();
-        var features = await client.AuthenticateScramAsync("alice", "secret");
+        await using var client = await server.AuthenticateAsync("alice");
+        var features = client.Features!;
         features.Child("sm", Sm).Should().BeNull();
         await client.BindAsync("r");
 
