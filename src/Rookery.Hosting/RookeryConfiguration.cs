@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Rookery.Protocol.Addressing;
+using Rookery.Storage.Postgres;
 
 namespace Rookery.Hosting;
 
@@ -133,8 +134,15 @@ public static class RookeryConfiguration
 
         ValidateEndpoint(o.Listeners.Client, "Listeners:Client");
         ValidateEndpoint(o.Listeners.DirectTls, "Listeners:DirectTls");
-        Require(o.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase), "Storage:Provider", $"'{o.Storage.Provider}' is not a known backend (sqlite)");
+        Require(IsPostgres(o.Storage) || o.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase), "Storage:Provider", $"'{o.Storage.Provider}' is not a known backend (sqlite, postgres)");
         Require(!string.IsNullOrWhiteSpace(o.Storage.Sqlite.Path), "Storage:Sqlite:Path", "must not be empty");
+        if (IsPostgres(o.Storage))
+        {
+            Require(!string.IsNullOrWhiteSpace(o.Storage.Postgres.ConnectionString), "Storage:Postgres:ConnectionString", "must be set when Storage:Provider is postgres");
+            RequireNoProblem(PostgresStorageOptions.DescribeConnectionStringProblem(o.Storage.Postgres.ConnectionString), "Storage:Postgres:ConnectionString");
+            RequireNoProblem(PostgresStorageOptions.DescribeSchemaProblem(o.Storage.Postgres.Schema), "Storage:Postgres:Schema");
+        }
+
         Require(o.Limits.MaxStanzaBytes >= 1024, "Limits:MaxStanzaBytes", "must be at least 1024");
         Require(o.Limits.MaxDepth is >= 4 and <= 10_000, "Limits:MaxDepth", "must be between 4 and 10000");
         Require(o.Limits.MaxAttributes is >= 4 and <= 10_000, "Limits:MaxAttributes", "must be between 4 and 10000");
@@ -169,6 +177,17 @@ public static class RookeryConfiguration
     /// <summary>The IP address of a listener; <c>*</c> and <c>any</c> mean all interfaces (IPv6 dual-stack).</summary>
     public static IPAddress? ParseAddress(string address) =>
         address is "*" or "any" ? IPAddress.IPv6Any : IPAddress.TryParse(address, out var ip) ? ip : null;
+
+    /// <summary>Whether the configured backend is PostgreSQL (<c>Storage:Provider</c> is <c>postgres</c>, in any case).</summary>
+    internal static bool IsPostgres(StorageOptions storage) => storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase);
+
+    private static void RequireNoProblem(string? problem, string key)
+    {
+        if (problem is not null)
+        {
+            throw new ConfigurationException($"Configuration key '{key}' {problem}");
+        }
+    }
 
     private static void Require(bool condition, string key, string problem)
     {

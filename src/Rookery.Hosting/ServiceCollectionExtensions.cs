@@ -11,6 +11,7 @@ using Rookery.Server.Sessions;
 using Rookery.Server.Streams;
 using Rookery.Server.Transport;
 using Rookery.Storage;
+using Rookery.Storage.Postgres;
 using Rookery.Storage.Sqlite;
 
 namespace Rookery.Hosting;
@@ -71,8 +72,18 @@ public static class ServiceCollectionExtensions
         return services;
     }
 
-    private static SqliteStorage CreateStorage(RookeryOptions options, string dataDirectory)
+    /// <summary>The configured backend; <see cref="RookeryConfiguration.Validate"/> has checked the provider name and its settings.</summary>
+    private static IStorage CreateStorage(RookeryOptions options, string dataDirectory)
     {
+        if (RookeryConfiguration.IsPostgres(options.Storage))
+        {
+            return new PostgresStorage(new PostgresStorageOptions
+            {
+                ConnectionString = options.Storage.Postgres.ConnectionString,
+                Schema = options.Storage.Postgres.Schema,
+            });
+        }
+
         var path = options.Storage.Sqlite.Path;
         if (!Path.IsPathRooted(path))
         {

@@ -161,6 +161,55 @@ public sealed class RookeryConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Bind_PostgresProvider_BindsConnectionStringAndSchema()
+    {
+        var options = Load(
+            null,
+            ("Storage:Provider", "postgres"),
+            ("Storage:Postgres:ConnectionString", "Host=db.internal;Username=rookery;Password=s3cret;Database=rookery;Maximum Pool Size=50"),
+            ("Storage:Postgres:Schema", "chat"));
+
+        options.Storage.Provider.Should().Be("postgres");
+        options.Storage.Postgres.ConnectionString.Should().Contain("Maximum Pool Size=50");
+        options.Storage.Postgres.Schema.Should().Be("chat");
+        new RookeryOptions().Storage.Postgres.Schema.Should().Be("public", "the schema defaults to public");
+    }
+
+    [Fact]
+    public void Bind_SqliteProvider_IgnoresPostgresSettings()
+    {
+        var options = Load(null, ("Storage:Postgres:Schema", "Not A Schema"));
+
+        options.Storage.Provider.Should().Be("sqlite");
+    }
+
+    [Theory]
+    [InlineData("postgres", "", "public", "'Storage:Postgres:ConnectionString' must be set when Storage:Provider is postgres")]
+    [InlineData("Postgres", "Username=rookery;Password=x", "public", "'Storage:Postgres:ConnectionString' has no Host")]
+    [InlineData("postgres", "Host=db;Bogus=1", "public", "'Storage:Postgres:ConnectionString' is not a valid Npgsql connection string")]
+    [InlineData("postgres", "Host=db", "Chat-Schema", "'Storage:Postgres:Schema' 'Chat-Schema' may contain only lower-case letters")]
+    [InlineData("postgres", "Host=db", "pg_catalog", "'Storage:Postgres:Schema' 'pg_catalog' must not start with")]
+    [InlineData("mysql", "Host=db", "public", "'Storage:Provider' 'mysql' is not a known backend (sqlite, postgres)")]
+    public void Bind_PostgresSettingInvalid_ThrowsNamingTheKey(string provider, string connectionString, string schema, string message)
+    {
+        var act = () => Load(
+            null,
+            ("Storage:Provider", provider),
+            ("Storage:Postgres:ConnectionString", connectionString),
+            ("Storage:Postgres:Schema", schema));
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain(message);
+    }
+
+    [Fact]
+    public void Bind_PostgresConnectionStringInvalid_DoesNotRepeatThePassword()
+    {
+        var act = () => Load(null, ("Storage:Provider", "postgres"), ("Storage:Postgres:ConnectionString", "Host=db;Password=hunter2;Bogus=1"));
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().NotContain("hunter2");
+    }
+
+    [Fact]
     public void Build_JsonSyntaxError_ThrowsWithFileAndLine()
     {
         var file = _folder.Write("broken.json", "{\n  \"Hosts\": {\n    \"localhost\": { \"TlsRequired\": tru }\n  }\n}\n");

@@ -5,7 +5,7 @@ public abstract partial class StorageContractTests
 {
     private const string Carol = "carol@example.net";
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_Append_QueryReturnsEveryFieldInIdOrder()
     {
         // Appended out of id order: the archive is ordered by id, not by arrival.
@@ -31,7 +31,7 @@ public abstract partial class StorageContractTests
         page.Last.Should().Be("0002");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_AppendDuplicateId_ReturnsFalseAndKeepsTheFirst()
     {
         await Storage.Archive.AppendAsync(Alice, Archived("a1", Bob));
@@ -44,7 +44,7 @@ public abstract partial class StorageContractTests
         page.Items.Should().ContainSingle().Which.With.Should().Be(Bob);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_Query_SeesOnlyTheOwnersArchive()
     {
         await Storage.Archive.AppendAsync(Alice, Archived("a1", Bob));
@@ -60,7 +60,7 @@ public abstract partial class StorageContractTests
         carol.First.Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_QueryWith_BareMatchesEveryResourceFullMatchesOne()
     {
         await Storage.Archive.AppendAsync(Alice, Archived("01", Bob, resource: "phone"));
@@ -76,7 +76,7 @@ public abstract partial class StorageContractTests
         phone.Items.Select(m => m.Id).Should().Equal("01");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_QueryStartEnd_BothInclusiveToTheMillisecond()
     {
         var t0 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -93,7 +93,7 @@ public abstract partial class StorageContractTests
         after.Items.Select(m => m.Id).Should().Equal("04");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_QueryAfterIdBeforeIdAndIds_BoundTheResultSet()
     {
         await AppendNumberedAsync(Alice, 6);
@@ -107,7 +107,7 @@ public abstract partial class StorageContractTests
         ids.Items.Select(m => m.Id).Should().Equal("m0", "m3", "m5");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_PagingForward_PagesUntilComplete()
     {
         await AppendNumberedAsync(Alice, 5);
@@ -134,7 +134,7 @@ public abstract partial class StorageContractTests
         beyond.Complete.Should().BeTrue();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_PagingForward_PageEndingExactlyAtTheEndIsComplete()
     {
         await AppendNumberedAsync(Alice, 4);
@@ -145,7 +145,7 @@ public abstract partial class StorageContractTests
         two.Complete.Should().BeTrue();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_PagingBackwards_LastPageFirstThenOlderPagesInArchiveOrder()
     {
         await AppendNumberedAsync(Alice, 5);
@@ -164,7 +164,7 @@ public abstract partial class StorageContractTests
         first.FirstIndex.Should().Be(0);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_PagingWithFilter_CountAndIndexCountOnlyMatches()
     {
         for (var i = 0; i < 6; i++)
@@ -180,7 +180,7 @@ public abstract partial class StorageContractTests
         page.Complete.Should().BeFalse();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_MaxZero_OnlyTheCount()
     {
         await AppendNumberedAsync(Alice, 3);
@@ -192,7 +192,7 @@ public abstract partial class StorageContractTests
         page.Complete.Should().BeFalse();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_UnknownIds_NullWhateverTheField()
     {
         await AppendNumberedAsync(Alice, 3);
@@ -216,7 +216,7 @@ public abstract partial class StorageContractTests
         (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery { PageAfter = "m0", Ids = ["m1", "m2"] })).Should().NotBeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_DeleteAll_RemovesOnlyThatOwnersMessages()
     {
         await AppendNumberedAsync(Alice, 3);
@@ -230,7 +230,7 @@ public abstract partial class StorageContractTests
         (await Storage.Archive.GetPreferencesAsync(Alice))!.Default.Should().Be(ArchiveDefault.Never);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_Prune_RemovesOlderMessagesOfEveryArchive()
     {
         var cutoff = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
@@ -246,7 +246,7 @@ public abstract partial class StorageContractTests
         (await Storage.Archive.PruneAsync(cutoff)).Should().Be(0);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_Prune_MoreThanOneBatch_RemovesAll()
     {
         var old = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -265,13 +265,13 @@ public abstract partial class StorageContractTests
         (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!.Count.Should().Be(0);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task ArchivePreferences_NeverSet_Null()
     {
         (await Storage.Archive.GetPreferencesAsync(Alice)).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task ArchivePreferences_Set_RoundTripsAndReplaces()
     {
         await Storage.Archive.SetPreferencesAsync(Alice, new ArchivePreferences(ArchiveDefault.Roster, [Carol, Bob + "/phone"], [Bob]));
@@ -288,7 +288,7 @@ public abstract partial class StorageContractTests
         (await Storage.Archive.GetPreferencesAsync(Bob)).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task ArchivePreferences_JidInBothLists_KeptInNeverOnly()
     {
         await Storage.Archive.SetPreferencesAsync(Alice, new ArchivePreferences(ArchiveDefault.Always, [Bob, Carol, Bob], [Bob]));
@@ -299,7 +299,7 @@ public abstract partial class StorageContractTests
         prefs.Never.Should().Equal(Bob);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Archive_Reopen_MessagesAndPreferencesSurvive()
     {
         var message = Archived("kept", Bob, resource: "r", stamp: new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.Zero));

@@ -4,6 +4,10 @@ namespace Rookery.Storage.Tests;
 /// The behaviour every <see cref="IStorage"/> backend must have. A backend adds a subclass that implements
 /// <see cref="CreateStorageAsync"/>; xunit runs every test below against it, each on a fresh, empty store.
 /// </summary>
+/// <remarks>
+/// The tests are <see cref="StorageFactAttribute"/>s rather than plain facts so that a subclass marked with a
+/// <see cref="StorageBackendAttribute"/> (a database server that may be missing) has them skipped when its backend is.
+/// </remarks>
 public abstract partial class StorageContractTests : IAsyncLifetime
 {
     private const string Domain = "example.org";
@@ -43,7 +47,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- accounts
 
-    [Fact]
+    [StorageFact]
     public async Task Create_NewAccount_ReturnsTrueAndExists()
     {
         (await Storage.Accounts.ExistsAsync(Domain, "alice")).Should().BeFalse();
@@ -55,7 +59,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.ExistsAsync(Domain, "bob")).Should().BeFalse();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Create_Duplicate_ReturnsFalseAndKeepsOriginalCredentials()
     {
         var original = Credential("SHA-256", 1);
@@ -67,7 +71,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.CountAsync(Domain)).Should().Be(1);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Create_SameUserOnAnotherDomain_IsSeparateAccount()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);
@@ -78,7 +82,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.GetCredentialsAsync(Domain, "alice")).Should().BeEquivalentTo([Credential("SHA-256", 1)]);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Create_ConcurrentlyForSameAccount_ExactlyOneSucceeds()
     {
         var results = await RunConcurrentlyAsync(20, i => Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", i)]));
@@ -88,7 +92,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.GetCredentialsAsync(Domain, "alice")).Should().BeEquivalentTo([Credential("SHA-256", winner)]);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task GetCredentials_SeveralMechanisms_RoundTripExactly()
     {
         StoredCredential[] credentials =
@@ -104,7 +108,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         stored.Should().BeEquivalentTo(credentials);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task GetCredentials_AccountWithoutCredentials_ReturnsEmptyNotNull()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", []);
@@ -114,13 +118,13 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         stored.Should().NotBeNull().And.BeEmpty();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task GetCredentials_MissingAccount_ReturnsNull()
     {
         (await Storage.Accounts.GetCredentialsAsync(Domain, "nobody")).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetCredentials_Existing_ReplacesAllCredentials()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-1", 1), Credential("SHA-256", 2)]);
@@ -131,7 +135,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.GetCredentialsAsync(Domain, "alice")).Should().BeEquivalentTo(replacement);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetCredentials_MissingAccount_ReturnsFalseAndCreatesNothing()
     {
         (await Storage.Accounts.SetCredentialsAsync(Domain, "nobody", [Credential("SHA-256", 1)])).Should().BeFalse();
@@ -140,7 +144,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.GetCredentialsAsync(Domain, "nobody")).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Delete_MissingAccount_ReturnsFalse()
     {
         await Storage.Accounts.CreateAsync(Domain, "bob", []);
@@ -150,7 +154,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.ExistsAsync(Domain, "bob")).Should().BeTrue();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Delete_Account_RemovesCredentialsRosterPendingOfflineAndUserData()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);
@@ -184,7 +188,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.GetCredentialsAsync(Domain, "alice")).Should().BeEmpty();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Delete_Account_LeavesOtherAccountsData()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", []);
@@ -223,7 +227,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.GetCredentialsAsync("other.example", "alice")).Should().BeEquivalentTo([Credential("SHA-256", 3)]);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task List_ReturnsUsersOfDomainSortedOrdinally()
     {
         // U+FA0E sorts after U+20000 in UTF-16 ordinal order but before it in UTF-8 byte order, so a backend that relies
@@ -242,7 +246,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Accounts.ListAsync("empty.example")).Should().BeEmpty();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Count_CountsAccountsOfOneDomain()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", []);
@@ -259,7 +263,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- roster
 
-    [Fact]
+    [StorageFact]
     public async Task GetRoster_NeverWritten_IsEmptyAtVersionZero()
     {
         var roster = await Storage.Rosters.GetAsync(Alice);
@@ -269,7 +273,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetItemAsync(Alice, Bob)).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetItem_New_RoundTripsEveryField()
     {
         var item = new RosterItem(Bob, "Bobby", Subscription.Both, PendingOut: true, ["Friends", "Work"]);
@@ -283,7 +287,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         roster.Items.Should().BeEquivalentTo([item], o => o.WithStrictOrdering());
     }
 
-    [Theory]
+    [StorageTheory]
     [InlineData(Subscription.None, false)]
     [InlineData(Subscription.To, true)]
     [InlineData(Subscription.From, false)]
@@ -297,7 +301,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetItemAsync(Alice, Bob)).Should().BeEquivalentTo(item);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetItem_Groups_RoundTripInOrderWithAwkwardNames()
     {
         string[] groups = ["Zeta", "Alpha", "with \"quotes\", commas and [brackets]", "back\\slash", "日本語", "😀", " spaced ", "line\nbreak"];
@@ -310,7 +314,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetItemAsync(Alice, "dave@example.net"))!.Groups.Should().Equal("Solo");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetItem_ExistingContact_ReplacesItemAndBumpsVersion()
     {
         var first = await Storage.Rosters.SetItemAsync(Alice, new RosterItem(Bob, "Bob", Subscription.None, true, ["A", "B"]));
@@ -324,7 +328,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         roster.Items.Should().BeEquivalentTo([replacement], o => o.WithStrictOrdering());
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetItem_EveryWrite_IncreasesVersion()
     {
         var versions = new List<long>();
@@ -339,7 +343,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetAsync(Alice)).Version.Should().Be(versions[^1]);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task SetItem_Concurrently_GivesDistinctVersionsAndKeepsEveryItem()
     {
         var versions = await RunConcurrentlyAsync(20, i => Storage.Rosters.SetItemAsync(Alice, Item($"c{i:D2}@example.net")));
@@ -350,7 +354,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         roster.Version.Should().Be(versions.Max());
     }
 
-    [Fact]
+    [StorageFact]
     public async Task GetRoster_ItemsOrderedByContactOrdinally()
     {
         string[] contacts = ["zed@example.net", "\uFA0E@example.net", "alice@example.net", "\U00020000@example.net", "Bob@example.net", "bob@example.net"];
@@ -364,7 +368,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         roster.Items.Select(i => i.Contact).Should().Equal(contacts.Order(StringComparer.Ordinal));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Rosters_AreSeparatePerOwner()
     {
         await Storage.Rosters.SetItemAsync(Alice, Item("carol@example.net"));
@@ -379,7 +383,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetItemAsync(Alice, "carol@example.net")).Should().NotBeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task RemoveItem_Existing_RemovesAndBumpsVersion()
     {
         await Storage.Rosters.SetItemAsync(Alice, Item("carol@example.net"));
@@ -394,7 +398,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         roster.Items.Select(i => i.Contact).Should().Equal("carol@example.net");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task RemoveItem_Missing_ReturnsNullAndKeepsVersion()
     {
         var version = await Storage.Rosters.SetItemAsync(Alice, Item(Bob));
@@ -406,7 +410,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetAsync("nobody@example.org")).Version.Should().Be(0);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task RemoveItem_LastItem_VersionKeepsIncreasing()
     {
         await Storage.Rosters.SetItemAsync(Alice, Item(Bob));
@@ -423,7 +427,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- pending-in
 
-    [Fact]
+    [StorageFact]
     public async Task PendingIn_ListedOldestFirst()
     {
         string[] contacts = ["zed@example.net", "bob@example.net", "carol@example.net", "adam@example.net"];
@@ -437,7 +441,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         pending.Should().Equal(contacts.Select(Pending));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task PendingIn_RepeatedRequest_ReplacesStanzaAndBecomesNewest()
     {
         await Storage.Rosters.AddPendingInAsync(Alice, Pending(Bob, "first"));
@@ -448,7 +452,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetPendingInAsync(Alice)).Should().Equal(Pending("carol@example.net"), Pending(Bob, "second"));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task PendingIn_Remove_ReturnsWhetherOneWasThere()
     {
         await Storage.Rosters.AddPendingInAsync(Alice, Pending(Bob));
@@ -461,7 +465,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Rosters.GetPendingInAsync(Alice)).Should().Equal(Pending("carol@example.net"));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task PendingIn_SeparatePerOwnerAndIndependentOfRoster()
     {
         var version = await Storage.Rosters.SetItemAsync(Alice, Item("dave@example.net"));
@@ -478,7 +482,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- offline
 
-    [Fact]
+    [StorageFact]
     public async Task TryStore_BelowLimit_StoresUntilLimitThenRefuses()
     {
         for (var i = 0; i < 3; i++)
@@ -494,7 +498,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.TryStoreAsync(Bob, Message(9), limit: 3)).Should().BeTrue();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task TryStore_LimitZero_StoresNothing()
     {
         (await Storage.Offline.TryStoreAsync(Alice, Message(0), limit: 0)).Should().BeFalse();
@@ -502,7 +506,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.CountAsync(Alice)).Should().Be(0);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task TryStore_TwentyConcurrentWithLimitTen_StoresExactlyTen()
     {
         var results = await RunConcurrentlyAsync(20, i => Storage.Offline.TryStoreAsync(Alice, Message(i), limit: 10));
@@ -513,7 +517,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         stanzas.Should().BeEquivalentTo(Enumerable.Range(0, 20).Where(i => results[i]).Select(i => Message(i).StanzaXml));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task TryStore_ConcurrentFromTwoInstancesOnOneStore_StoresExactlyTen()
     {
         // Two server processes (or a server and the admin CLI) on one store: an in-process lock alone is not enough.
@@ -526,7 +530,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.CountAsync(Alice)).Should().Be(10);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Peek_ReturnsOldestFirstWithIncreasingIdsAndStamps()
     {
         var baseStamp = new DateTimeOffset(2024, 5, 6, 7, 8, 9, 123, TimeSpan.Zero);
@@ -548,7 +552,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         stored.Select(m => (m.StanzaXml, m.Stamp)).Should().Equal(messages.Select(m => (m.StanzaXml, m.Stamp)));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Peek_StampWithOffset_KeepsTheInstantToTheMillisecond()
     {
         var stamp = new DateTimeOffset(2024, 1, 2, 3, 4, 5, 678, TimeSpan.FromHours(2));
@@ -559,7 +563,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         stored.Stamp.UtcDateTime.Should().Be(stamp.UtcDateTime);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Peek_DoesNotRemoveAndIsSeparatePerOwner()
     {
         await Storage.Offline.TryStoreAsync(Alice, Message(1), 10);
@@ -573,7 +577,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.PeekAsync("nobody@example.org")).Should().BeEmpty();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Remove_ByIds_RemovesOnlyThose()
     {
         for (var i = 0; i < 5; i++)
@@ -591,7 +595,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.CountAsync(Alice)).Should().Be(3);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Remove_IdsOfAnotherOwner_RemovesNothing()
     {
         await Storage.Offline.TryStoreAsync(Bob, Message(1), 10);
@@ -602,7 +606,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.PeekAsync(Bob)).Should().Equal(bobs);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Remove_ManyIds_RemovesAll()
     {
         for (var i = 0; i < 1200; i++)
@@ -617,7 +621,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.Offline.PeekAsync(Alice)).Should().Equal(stored.Skip(1100));
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Remove_FreesQuotaAndNewIdsStillIncrease()
     {
         await Storage.Offline.TryStoreAsync(Alice, Message(1), 2);
@@ -636,13 +640,13 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- user data
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_NeverSet_IsNull()
     {
         (await Storage.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_Set_RoundTripsExactly()
     {
         // Non-ASCII, markup characters and a supplementary-plane character: stored as text, byte for byte.
@@ -653,7 +657,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().Be(xml);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_SetAgain_ReplacesEvenAtTheLimit()
     {
         await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'>1</x>", 1);
@@ -663,7 +667,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.UserData.GetAsync(Alice, "private", "{a}x")).Should().Be("<x xmlns='a'>2</x>");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_NewKeyBeyondLimit_IsRefusedAndStoresNothing()
     {
         await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'/>", 2);
@@ -677,7 +681,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.UserData.TrySetAsync(Bob, "private", "{c}x", "<x xmlns='c'/>", 2)).Should().BeTrue();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_LimitZero_StoresNothing()
     {
         (await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "<x xmlns='a'/>", 0)).Should().BeFalse();
@@ -685,7 +689,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.UserData.GetAsync(Alice, "private", "{a}x")).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_TwentyNewKeysConcurrentlyWithLimitFive_StoresExactlyFive()
     {
         var results = await RunConcurrentlyAsync(20, i => Storage.UserData.TrySetAsync(Alice, "private", $"{{n{i}}}x", $"<x xmlns='n{i}'/>", 5));
@@ -702,7 +706,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         stored.Should().Be(5);
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_SeparatePerOwnerKindAndKey()
     {
         await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "alice-private-a", 10);
@@ -717,7 +721,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.UserData.GetAsync(Bob, "private", "{b}x")).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task UserData_Delete_RemovesOnlyThatDocumentAndFreesItsPlace()
     {
         await Storage.UserData.TrySetAsync(Alice, "private", "{a}x", "a", 2);
@@ -735,13 +739,13 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- last activity
 
-    [Fact]
+    [StorageFact]
     public async Task LastActivity_NeverSet_IsNull()
     {
         (await Storage.LastActivity.GetAsync(Alice)).Should().BeNull();
     }
 
-    [Fact]
+    [StorageFact]
     public async Task LastActivity_Set_RoundTripsToTheMillisecondAndReplaces()
     {
         var first = new LastActivity(new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.FromHours(2)), "Heading home");
@@ -759,7 +763,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
 
     // ---------------------------------------------------------------- lifecycle
 
-    [Fact]
+    [StorageFact]
     public async Task Migrate_AgainAndFromAnotherInstance_IsIdempotentAndKeepsData()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);
@@ -775,7 +779,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await second.Accounts.ListAsync(Domain)).Should().Equal("alice", "bob");
     }
 
-    [Fact]
+    [StorageFact]
     public async Task Reopen_AfterDispose_AllDataSurvives()
     {
         StoredCredential[] credentials = [Credential("SHA-1", 1), Credential("SHA-512", 2)];

@@ -1,0 +1,201 @@
+using Dapper;
+using Npgsql;
+// Dapper maps value tuples by column position. The left join gives one all-null credential row for an account
+// without credentials.
+using CredentialRow = (string? Mechanism, byte[]? Salt, int? Iterations, byte[]? StoredKey, byte[]? ServerKey);
+
+namespace Rookery.Storage.Postgres;
+
+/// <summary>Accounts and their SCRAM credentials in the <c>accounts</c> and <c>credentials</c> tables.</summary>
+internal sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
+{
+    private const string InsertCredential = """
+        INSERT INTO credentials (domain, username, mechanism, salt, iterations, stored_key, server_key)
+        VALUES (@Domain, @User, @Mechanism, @Salt, @Iterations, @StoredKey, @ServerKey)
+        """;
+
+    public Task<bool> CreateAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        ArgumentNullException.ThrowIfNull(credentials);
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                // A concurrent insert of the same key makes this one wait for that transaction and then do nothing, so
+                // exactly one of any number of concurrent creations (on any node) succeeds.
+                var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO accounts (domain, username, created_at) VALUES (@Domain, @User, @CreatedAt)
+                    ON CONFLICT (domain, username) DO NOTHING
+                    """,
+                    new { Domain = domain, User = user, CreatedAt = PostgresTime.ToColumn(db.Time.GetUtcNow()) },
+                    transaction,
+                    cancellationToken: ct));
+                if (inserted == 0)
+                {
+                    return false;
+                }
+
+                await InsertCredentialsAsync(connection, transaction, domain, user, credentials, ct);
+                return true;
+            },
+            ct);
+    }
+
+    public Task<bool> SetCredentialsAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        ArgumentNullException.ThrowIfNull(credentials);
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                // FOR UPDATE holds the account row until commit: a concurrent deletion or credential change waits.
+                var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT EXISTS (SELECT 1 FROM accounts WHERE domain = @Domain AND username = @User FOR UPDATE)",
+                    new { Domain = domain, User = user },
+                    transaction,
+                    cancellationToken: ct));
+                if (!exists)
+                {
+                    return false;
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM credentials WHERE domain = @Domain AND username = @User",
+                    new { Domain = domain, User = user },
+                    transaction,
+                    cancellationToken: ct));
+                await InsertCredentialsAsync(connection, transaction, domain, user, credentials, ct);
+                return true;
+            },
+            ct);
+    }
+
+    public async Task<IReadOnlyList<StoredCredential>?> GetCredentialsAsync(string domain, string user, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        await using var connection = await db.OpenAsync(ct);
+        // One statement, one snapshot: no row means no account, one all-null row an account without credentials.
+        var rows = await connection.QueryAsync<CredentialRow>(new CommandDefinition(
+            """
+            SELECT c.mechanism, c.salt, c.iterations, c.stored_key, c.server_key
+            FROM accounts a LEFT JOIN credentials c ON c.domain = a.domain AND c.username = a.username
+            WHERE a.domain = @Domain AND a.username = @User
+            ORDER BY c.mechanism
+            """,
+            new { Domain = domain, User = user },
+            cancellationToken: ct));
+        List<StoredCredential>? credentials = null;
+        foreach (var row in rows)
+        {
+            credentials ??= [];
+            if (row is { Mechanism: { } mechanism, Salt: { } salt, Iterations: { } iterations, StoredKey: { } storedKey, ServerKey: { } serverKey })
+            {
+                credentials.Add(new StoredCredential(mechanism, salt, iterations, storedKey, serverKey));
+            }
+        }
+
+        return credentials;
+    }
+
+    public async Task<bool> ExistsAsync(string domain, string user, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE domain = @Domain AND username = @User)",
+            new { Domain = domain, User = user },
+            cancellationToken: ct));
+    }
+
+    public Task<bool> DeleteAsync(string domain, string user, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        var owner = user + "@" + domain;
+        // Under the owner's lock: a message stored, a roster item written or a document saved for this user by another
+        // node either commits before the cascade (and is deleted by it) or after it, never half-way through.
+        return db.WriteAsync(
+            owner,
+            async (connection, transaction) =>
+            {
+                // credentials go by ON DELETE CASCADE; the owner-keyed tables cannot reference accounts, so they are
+                // cleared here in the same transaction. They are cleared even when the account row is already gone,
+                // which sweeps up data stored for a JID that never had (or no longer has) an account. The roster version
+                // row stays: a client that cached a version of the old account must never see it reused (XEP-0237).
+                var deleted = await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM accounts WHERE domain = @Domain AND username = @User",
+                    new { Domain = domain, User = user },
+                    transaction,
+                    cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    DELETE FROM roster_items WHERE owner = @Owner;
+                    DELETE FROM pending_in WHERE owner = @Owner;
+                    DELETE FROM offline WHERE owner = @Owner;
+                    DELETE FROM user_data WHERE owner = @Owner;
+                    DELETE FROM last_activity WHERE owner = @Owner;
+                    DELETE FROM mam_messages WHERE owner = @Owner;
+                    DELETE FROM mam_prefs WHERE owner = @Owner;
+                    DELETE FROM mam_prefs_jids WHERE owner = @Owner;
+                    """,
+                    new { Owner = owner },
+                    transaction,
+                    cancellationToken: ct));
+                return deleted > 0;
+            },
+            ct);
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(string domain, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        await using var connection = await db.OpenAsync(ct);
+        var users = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT username FROM accounts WHERE domain = @Domain",
+            new { Domain = domain },
+            cancellationToken: ct))).AsList();
+        // The "C" collation orders by UTF-8 bytes, which differs from .NET's UTF-16 ordinal order for characters above
+        // U+FFFF; the contract is ordinal, so sort here.
+        users.Sort(StringComparer.Ordinal);
+        return users;
+    }
+
+    public async Task<int> CountAsync(string domain, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT COUNT(*)::integer FROM accounts WHERE domain = @Domain",
+            new { Domain = domain },
+            cancellationToken: ct));
+    }
+
+    private static async Task InsertCredentialsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct)
+    {
+        foreach (var credential in credentials)
+        {
+            ArgumentNullException.ThrowIfNull(credential, nameof(credentials));
+            await connection.ExecuteAsync(new CommandDefinition(
+                InsertCredential,
+                new
+                {
+                    Domain = domain,
+                    User = user,
+                    credential.Mechanism,
+                    credential.Salt,
+                    credential.Iterations,
+                    credential.StoredKey,
+                    credential.ServerKey,
+                },
+                transaction,
+                cancellationToken: ct));
+        }
+    }
+
+    private static void ValidateAccount(string domain, string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        ArgumentException.ThrowIfNullOrEmpty(user);
+    }
+}
