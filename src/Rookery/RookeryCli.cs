@@ -216,5 +216,12 @@ internal static class RookeryCli
             await Console.Error.WriteLineAsync("error: cannot open a listener: " + e.Message).ConfigureAwait(false);
             return 2;
         }
+        catch (System.Data.Common.DbException e)
+        {
+            // SQLite and PostgreSQL both report through DbException: an unreachable or unusable database is an
+            // operator's problem to fix, not a crash to debug.
+            await Console.Error.WriteLineAsync("error: cannot use the database: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
     }
 }

@@ -97,6 +97,21 @@ public sealed class RunCommandTests : IDisposable
         node.StandardError.Should().Contain("cannot open a listener").And.Contain(Port(port)).And.NotContain("   at ");
     }
 
+    [Fact]
+    public async Task Run_DatabaseUnreachable_ExitsNonZeroWithOneLineError()
+    {
+        // Nothing listens on the port the free-port probe just released: the connection is refused at once.
+        var dead = RookeryProcess.FreePort();
+        await using var node = StartNode(
+            "--port", Port(RookeryProcess.FreePort()), "--no-direct-tls", "--Storage:Provider=postgres",
+            $"--Storage:Postgres:ConnectionString=Host=127.0.0.1;Port={Port(dead)};Username=u;Password=p;Database=d;Timeout=3");
+
+        var code = await node.WaitForExitAsync(StartTimeout);
+
+        code.Should().NotBe(0);
+        node.StandardError.Should().Contain("cannot use the database").And.NotContain("   at ");
+    }
+
     /// <summary>
     /// The README quickstart: start a node, create two accounts with the CLI while it runs, chat, then stop the node
     /// with SIGTERM; clients get &lt;system-shutdown/&gt; and the process exits 0.
