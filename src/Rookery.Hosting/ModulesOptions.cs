@@ -1,3 +1,4 @@
+using Rookery.Modules.Blocking;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Mam;
 using Rookery.Modules.PrivateStorage;
@@ -27,6 +28,9 @@ public sealed class ModulesOptions
     /// <summary>Message archives (<c>mam</c>): page sizes, retention and the default archiving policy.</summary>
     public MamOptions Mam { get; init; } = new();
 
+    /// <summary>Blocking command (<c>blocking</c>): block list size limit.</summary>
+    public BlockingOptions Blocking { get; init; } = new();
+
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
     {
@@ -34,6 +38,7 @@ public sealed class ModulesOptions
         Throw(nameof(VCard), VCard.Validate());
         Throw(nameof(Private), Private.Validate());
         Throw(nameof(Mam), Mam.Validate());
+        Throw(nameof(Blocking), Blocking.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

@@ -35,6 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().UserData);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().LastActivity);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -67,6 +68,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.VCard));
         services.AddSingleton(Options.Create(options.Modules.Private));
         services.AddSingleton(Options.Create(options.Modules.Mam));
+        services.AddSingleton(Options.Create(options.Modules.Blocking));
         services.AddRookeryModules();
         services.AddSingleton<ModuleRegistry>();
         return services;

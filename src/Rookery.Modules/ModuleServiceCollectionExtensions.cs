@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Rookery.Modules.Blocking;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Last;
@@ -28,6 +29,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new VCardOptions()));
         services.TryAddSingleton(Options.Create(new PrivateStorageOptions()));
         services.TryAddSingleton(Options.Create(new MamOptions()));
+        services.TryAddSingleton(Options.Create(new BlockingOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -39,6 +41,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, CarbonsModule>();
         services.AddSingleton<IXmppModule, MamModule>();
         services.AddHostedService<MamRetentionService>();
+        services.AddSingleton<IXmppModule, BlockingModule>();
         return services;
     }
 }

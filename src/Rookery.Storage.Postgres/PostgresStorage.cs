@@ -32,6 +32,7 @@ public sealed class PostgresStorage : IStorage
         UserData = new PostgresUserDataStore(_db);
         LastActivity = new PostgresLastActivityStore(_db);
         Archive = new PostgresMessageArchiveStore(_db);
+        BlockLists = new PostgresBlockListStore(_db);
     }
 
     /// <inheritdoc />
@@ -51,6 +52,9 @@ public sealed class PostgresStorage : IStorage
 
     /// <inheritdoc />
     public IMessageArchiveStore Archive { get; }
+
+    /// <inheritdoc />
+    public IBlockListStore BlockLists { get; }
 
     internal PostgresDatabase Database => _db;
 

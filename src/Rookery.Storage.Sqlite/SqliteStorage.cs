@@ -31,6 +31,7 @@ public sealed class SqliteStorage : IStorage
         UserData = new SqliteUserDataStore(_db);
         LastActivity = new SqliteLastActivityStore(_db);
         Archive = new SqliteMessageArchiveStore(_db);
+        BlockLists = new SqliteBlockListStore(_db);
     }
 
     /// <inheritdoc />
@@ -50,6 +51,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IMessageArchiveStore Archive { get; }
+
+    /// <inheritdoc />
+    public IBlockListStore BlockLists { get; }
 
     internal SqliteDatabase Database => _db;
 

@@ -25,4 +25,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Message archives and archiving preferences (XEP-0313, XEP-0441).</summary>
     IMessageArchiveStore Archive { get; }
+
+    /// <summary>Blocked JIDs per user (XEP-0191).</summary>
+    IBlockListStore BlockLists { get; }
 }

@@ -165,6 +165,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         await Storage.LastActivity.SetAsync(Alice, new LastActivity(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), "bye"));
         await Storage.Archive.AppendAsync(Alice, Archived("a1", Bob));
         await Storage.Archive.SetPreferencesAsync(Alice, new ArchivePreferences(ArchiveDefault.Never, [Bob], []));
+        await Storage.BlockLists.AddAsync(Alice, ["mallory@example.net"]);
 
         (await Storage.Accounts.DeleteAsync(Domain, "alice")).Should().BeTrue();
 
@@ -182,6 +183,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await Storage.LastActivity.GetAsync(Alice)).Should().BeNull();
         (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!.Count.Should().Be(0);
         (await Storage.Archive.GetPreferencesAsync(Alice)).Should().BeNull();
+        (await Storage.BlockLists.GetAsync(Alice)).Should().BeEmpty();
 
         // A re-created account starts clean: no credentials survive from the old one.
         await Storage.Accounts.CreateAsync(Domain, "alice", []);
@@ -204,6 +206,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
             await Storage.LastActivity.SetAsync(owner, new LastActivity(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), ""));
             await Storage.Archive.AppendAsync(owner, Archived("a1", "dave@example.net"));
             await Storage.Archive.SetPreferencesAsync(owner, new ArchivePreferences(ArchiveDefault.Roster, [], []));
+            await Storage.BlockLists.AddAsync(owner, ["mallory@example.net"]);
         }
 
         // Bob has Alice in his roster; deleting Alice's account must not touch Bob's roster.
@@ -220,6 +223,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
             (await Storage.LastActivity.GetAsync(owner)).Should().NotBeNull();
             (await Storage.Archive.QueryAsync(owner, new ArchiveQuery()))!.Count.Should().Be(1);
             (await Storage.Archive.GetPreferencesAsync(owner)).Should().NotBeNull();
+            (await Storage.BlockLists.GetAsync(owner)).Should().Equal("mallory@example.net");
         }
 
         (await Storage.Rosters.GetItemAsync(Bob, Alice)).Should().NotBeNull();
@@ -794,6 +798,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         await Storage.UserData.TrySetAsync(Alice, "vcard", "{vcard-temp}vCard", "<vCard xmlns='vcard-temp'/>", 1);
         var last = new LastActivity(new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.Zero), "gone");
         await Storage.LastActivity.SetAsync(Alice, last);
+        await Storage.BlockLists.AddAsync(Alice, ["example.net", "mallory@example.net/phone"]);
         await Storage.DisposeAsync();
 
         var reopened = await OpenAsync();
@@ -806,6 +811,7 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         (await reopened.Offline.PeekAsync(Alice)).Should().Equal(offline);
         (await reopened.UserData.GetAsync(Alice, "vcard", "{vcard-temp}vCard")).Should().Be("<vCard xmlns='vcard-temp'/>");
         (await reopened.LastActivity.GetAsync(Alice)).Should().Be(last);
+        (await reopened.BlockLists.GetAsync(Alice)).Should().Equal("example.net", "mallory@example.net/phone");
         (await reopened.Rosters.SetItemAsync(Alice, Item("erin@example.net"))).Should().BeGreaterThan(version);
     }
 

@@ -18,6 +18,7 @@ public sealed class DisabledModuleTests
         { "last", "jabber:iq:last", "host", "<query xmlns='jabber:iq:last'/>" },
         { "vcard", "vcard-temp", "self", "<vCard xmlns='vcard-temp'/>" },
         { "private", "jabber:iq:private", "self", "<query xmlns='jabber:iq:private'><prefs xmlns='test:prefs'/></query>" },
+        { "blocking", "urn:xmpp:blocking", "self", "<blocklist xmlns='urn:xmpp:blocking'/>" },
     };
 
     [Theory]

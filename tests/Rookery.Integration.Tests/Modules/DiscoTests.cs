@@ -23,6 +23,7 @@ public sealed class DiscoTests
         "jabber:iq:private",
         "jabber:iq:register",
         "jabber:iq:version",
+        "urn:xmpp:blocking",
         "urn:xmpp:carbons:2",
         "urn:xmpp:ping",
         "urn:xmpp:time",
