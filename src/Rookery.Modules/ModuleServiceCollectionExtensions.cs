@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Rookery.Modules.AdHoc;
+using Rookery.Modules.AdHoc.Admin;
 using Rookery.Modules.Blocking;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
@@ -42,6 +44,21 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, MamModule>();
         services.AddHostedService<MamRetentionService>();
         services.AddSingleton<IXmppModule, BlockingModule>();
+        services.AddSingleton<IXmppModule, AdHocModule>();
+        services.AddAdminCommands();
         return services;
+    }
+
+    /// <summary>The service administration commands (XEP-0133) the ad-hoc module offers to each host's admins.</summary>
+    private static void AddAdminCommands(this IServiceCollection services)
+    {
+        services.AddSingleton<IAdHocCommand, AddUserCommand>();
+        services.AddSingleton<IAdHocCommand, DeleteUserCommand>();
+        services.AddSingleton<IAdHocCommand, ChangeUserPasswordCommand>();
+        services.AddSingleton<IAdHocCommand, EndUserSessionCommand>();
+        services.AddSingleton<IAdHocCommand, GetRegisteredUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetOnlineUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetOnlineUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, AnnounceCommand>();
     }
 }

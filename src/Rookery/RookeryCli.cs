@@ -69,7 +69,7 @@ internal static class RookeryCli
         delete.SetAction((parse, ct) => Guard(() => WithAccountsAsync(node, parse, async accounts =>
         {
             var jid = ParseAccount(parse.GetValue(jidArg)!, accounts);
-            var deleted = await accounts.Store.DeleteAsync(jid.Domain, jid.Local!, ct).ConfigureAwait(false);
+            var deleted = await accounts.DeleteAsync(jid, ct).ConfigureAwait(false);
             return Report(deleted, $"Deleted {jid}", $"{jid} does not exist");
         })));
 

@@ -60,6 +60,13 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public void OnMessageDelivered(MessageDeliveredHook hook) => DeliveredHooks.Add(hook);
 
+    /// <summary>The disco nodes the module added, by node.</summary>
+    public Dictionary<string, DiscoNodeHandler> DiscoNodes { get; } = new(StringComparer.Ordinal);
+
+    public void AddDiscoNode(string node, DiscoNodeHandler handler) => DiscoNodes.Add(node, handler);
+
+    public DiscoNodeHandler? FindDiscoNode(string domain, string node) => DiscoNodes.GetValueOrDefault(node);
+
     /// <summary>Sends a request and returns the result payload; a stanza error surfaces as <see cref="StanzaErrorException"/>.</summary>
     public async Task<Element?> RequestAsync(IqType type, string from, string to, string payloadXml)
     {

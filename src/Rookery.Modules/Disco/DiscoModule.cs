@@ -11,7 +11,7 @@ namespace Rookery.Modules.Disco;
 /// XEP-0157); disco#info of an account's bare JID gives the account identity and the account features of the enabled
 /// modules; disco#items of the host is empty until components exist.
 /// </summary>
-[Xep(30, "2.5rc3", XepStatus.Partial, Note = "No nodes; disco#items of the host is empty and of accounts not answered")]
+[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Host nodes only where a module adds them (ad-hoc commands); disco#items of accounts not answered")]
 [Xep(128, "1.0")]
 [Xep(157, "1.0")]
 public sealed class DiscoModule : IXmppModule
@@ -52,9 +52,13 @@ public sealed class DiscoModule : IXmppModule
         builder.HandleIq(IqType.Get, IqTarget.Host, ItemsNamespace, "query", OnItems);
     }
 
-    private ValueTask<IqResult> OnInfo(IqContext iq)
+    private async ValueTask<IqResult> OnInfo(IqContext iq)
     {
-        RejectNode(iq);
+        if (await TryNodeAsync(iq, InfoNamespace).ConfigureAwait(false) is { } nodeQuery)
+        {
+            return IqResult.With(nodeQuery);
+        }
+
         var query = new Element("query", InfoNamespace);
         if (iq.To.Local is null)
         {
@@ -85,22 +89,31 @@ public sealed class DiscoModule : IXmppModule
             }
         }
 
-        return ValueTask.FromResult(IqResult.With(query));
+        return IqResult.With(query);
     }
 
-    private static ValueTask<IqResult> OnItems(IqContext iq)
-    {
-        RejectNode(iq);
-        return ValueTask.FromResult(IqResult.With(new Element("query", ItemsNamespace)));
-    }
+    private async ValueTask<IqResult> OnItems(IqContext iq) =>
+        IqResult.With(await TryNodeAsync(iq, ItemsNamespace).ConfigureAwait(false) ?? new Element("query", ItemsNamespace));
 
-    /// <summary>XEP-0030 §3.2 and §4.2: a node the entity does not have is item-not-found; the server has none yet.</summary>
-    private static void RejectNode(IqContext iq)
+    /// <summary>
+    /// Answers a request that names a node with the handler a module added for it on this host (XEP-0030 §3.2, §4.2);
+    /// returns null for a request without a node. A node no enabled module has is item-not-found.
+    /// </summary>
+    private async ValueTask<Element?> TryNodeAsync(IqContext iq, string ns)
     {
-        if (iq.Payload.GetAttribute("node") is not null)
+        if (iq.Payload.GetAttribute("node") is not { } node)
+        {
+            return null;
+        }
+
+        if (iq.To.Local is not null || _modules!.FindDiscoNode(iq.To.Domain, node) is not { } handler)
         {
             throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
         }
+
+        var query = new Element("query", ns).SetAttribute("node", node);
+        await handler(iq, query).ConfigureAwait(false);
+        return query;
     }
 
     /// <summary>The XEP-0157 form, or null when no address is configured.</summary>

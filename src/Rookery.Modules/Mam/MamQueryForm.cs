@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rookery.Modules.DataForms;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
@@ -18,7 +19,7 @@ namespace Rookery.Modules.Mam;
 internal sealed record MamQueryForm(Jid? With, DateTimeOffset? Start, DateTimeOffset? End, string? AfterId, string? BeforeId, IReadOnlyList<string>? Ids)
 {
     /// <summary>The data forms namespace.</summary>
-    public const string DataFormsNamespace = "jabber:x:data";
+    public const string DataFormsNamespace = DataForm.Namespace;
 
     /// <summary>The data form validation namespace (XEP-0122).</summary>
     public const string ValidateNamespace = "http://jabber.org/protocol/xdata-validate";
@@ -41,15 +42,10 @@ internal sealed record MamQueryForm(Jid? With, DateTimeOffset? Start, DateTimeOf
         DateTimeOffset? start = null, end = null;
         string? afterId = null, beforeId = null;
         List<string>? ids = null;
-        foreach (var field in form.Elements())
+        foreach (var field in DataForm.Parse(form).Fields)
         {
-            if (field.Name != "field" || field.Namespace != DataFormsNamespace)
-            {
-                continue;
-            }
-
-            var name = field.GetAttribute("var");
-            var values = Values(field);
+            var name = field.Var;
+            var values = field.Values;
             switch (name)
             {
                 case "FORM_TYPE":
@@ -111,20 +107,6 @@ internal sealed record MamQueryForm(Jid? With, DateTimeOffset? Start, DateTimeOf
             .AddChild("validate", ValidateNamespace).SetAttribute("datatype", "xs:string")
             .AddChild("open");
         return form;
-    }
-
-    private static List<string> Values(Element field)
-    {
-        var values = new List<string>();
-        foreach (var value in field.Elements())
-        {
-            if (value.Name == "value" && value.Namespace == DataFormsNamespace)
-            {
-                values.Add(value.Text);
-            }
-        }
-
-        return values;
     }
 
     /// <summary>The value of a single-value field, or null when it has none (an empty field filters nothing).</summary>

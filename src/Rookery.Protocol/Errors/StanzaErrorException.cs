@@ -1,3 +1,5 @@
+using Rookery.Protocol.Xml;
+
 namespace Rookery.Protocol.Errors;
 
 /// <summary>
@@ -13,9 +15,23 @@ public sealed class StanzaErrorException : Exception
         Text = text;
     }
 
+    /// <summary>
+    /// Creates the exception for a condition with an application-specific condition element as well (RFC 6120 §8.3.4),
+    /// for example XEP-0050's <c>&lt;bad-sessionid xmlns='http://jabber.org/protocol/commands'/&gt;</c>.
+    /// </summary>
+    public StanzaErrorException(StanzaErrorCondition condition, string? text, Element applicationCondition)
+        : this(condition, text)
+    {
+        ArgumentNullException.ThrowIfNull(applicationCondition);
+        ApplicationCondition = applicationCondition;
+    }
+
     /// <summary>The defined condition of the error reply.</summary>
     public StanzaErrorCondition Condition { get; }
 
     /// <summary>An explanation for the <c>&lt;text/&gt;</c> element, if any.</summary>
     public string? Text { get; }
+
+    /// <summary>An application-specific condition added to the error after the defined one, or null.</summary>
+    public Element? ApplicationCondition { get; }
 }

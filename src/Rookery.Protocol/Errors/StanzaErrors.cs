@@ -61,7 +61,14 @@ public static class StanzaErrors
     /// Builds the error reply to <paramref name="stanza"/>: from and to swapped, type="error", the original payload kept
     /// (RFC 6120 §8.3.1 allows including it; clients use it to correlate), plus the <c>&lt;error/&gt;</c> child.
     /// </summary>
-    public static Element BuildReply(Element stanza, StanzaErrorCondition condition, string? text = null, string? by = null)
+    public static Element BuildReply(Element stanza, StanzaErrorCondition condition, string? text = null, string? by = null) =>
+        BuildReply(stanza, condition, text, by, applicationCondition: null);
+
+    /// <summary>
+    /// Builds the error reply to <paramref name="stanza"/> as <see cref="BuildReply(Element, StanzaErrorCondition, string?, string?)"/>
+    /// does, with an application-specific condition after the defined one when given (RFC 6120 §8.3.4).
+    /// </summary>
+    public static Element BuildReply(Element stanza, StanzaErrorCondition condition, string? text, string? by, Element? applicationCondition)
     {
         ArgumentNullException.ThrowIfNull(stanza);
         var reply = stanza.Clone();
@@ -72,7 +79,13 @@ public static class StanzaErrors
         reply.SetAttribute("type", "error");
         // An iq error carries no need for the request payload to be echoed when it is large; keep only the first child.
         reply.RemoveAll("error", stanza.Namespace);
-        reply.Add(BuildError(stanza.Namespace, condition, text, by));
+        var error = BuildError(stanza.Namespace, condition, text, by);
+        if (applicationCondition is not null)
+        {
+            error.Add(applicationCondition.Clone());
+        }
+
+        reply.Add(error);
         return reply;
     }
 

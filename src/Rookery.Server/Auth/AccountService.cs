@@ -29,6 +29,13 @@ public sealed class AccountService(IAccountStore store, IOptions<ServerOptions> 
     public Task<bool> SetPasswordAsync(Jid account, string password, CancellationToken ct = default) =>
         store.SetCredentialsAsync(account.Domain, account.Local!, Derive(password), ct);
 
+    /// <summary>
+    /// Deletes an account and everything stored for it (roster, subscriptions, offline messages, archives...); returns
+    /// false when it did not exist. The CLI, in-band removal (XEP-0077) and the admin commands (XEP-0133) share this.
+    /// </summary>
+    public Task<bool> DeleteAsync(Jid account, CancellationToken ct = default) =>
+        store.DeleteAsync(account.Domain, account.Local!, ct);
+
     /// <summary>The SCRAM keys of an account for one hash, or null when the account (or that hash) does not exist.</summary>
     public async Task<ScramKeys?> GetKeysAsync(Jid account, ScramHash hash, CancellationToken ct = default)
     {

@@ -45,7 +45,7 @@ public sealed class RegisterModule(AccountService accounts, SessionTable session
         var account = iq.From.Bare;
         if (iq.Payload.Child("remove", RegisterNs) is not null)
         {
-            await accounts.Store.DeleteAsync(account.Domain, account.Local!, iq.Cancellation).ConfigureAwait(false);
+            await accounts.DeleteAsync(account, iq.Cancellation).ConfigureAwait(false);
             // XEP-0077 §3.2: the account is gone, so are its sessions; the result is queued before the stream closes.
             iq.Session?.Send(new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", iq.Stanza.GetAttribute("id")).SetAttribute("to", iq.From.ToString()));
             foreach (var s in sessions.Sessions(account))

@@ -33,6 +33,18 @@ public interface IModuleBuilder
     /// </summary>
     IEnumerable<string> AccountFeaturesFor(string domain);
 
+    /// <summary>
+    /// Answers disco#info and disco#items requests for <paramref name="node"/> of the host (XEP-0030 §3.2, §4.2) on hosts
+    /// where the module is enabled, for example XEP-0050's command list and command nodes.
+    /// </summary>
+    void AddDiscoNode(string node, DiscoNodeHandler handler);
+
+    /// <summary>
+    /// The handler of a host's disco node on <paramref name="domain"/> (<see cref="AddDiscoNode"/>), or null when no
+    /// module enabled there has that node; service discovery calls it when a request names a node.
+    /// </summary>
+    DiscoNodeHandler? FindDiscoNode(string domain, string node);
+
     /// <summary>Runs <paramref name="hook"/> on stanzas at <paramref name="point"/>; higher priorities run first.</summary>
     void Hook(HookPoint point, int priority, StanzaHook hook);
 

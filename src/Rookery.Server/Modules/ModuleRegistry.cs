@@ -23,6 +23,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _outbound = [];
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _inbound = [];
     private readonly List<(string Module, MessageDeliveredHook Hook)> _delivered = [];
+    private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _discoNodes = new(StringComparer.Ordinal);
     private readonly ILogger<ModuleRegistry> _logger;
 
     /// <summary>Configures every module once and reads which ones each host turned off.</summary>
@@ -109,6 +110,10 @@ public sealed partial class ModuleRegistry
         }
     }
 
+    /// <summary>The handler of a host's disco node when the module that added it is enabled on the host, else null.</summary>
+    public DiscoNodeHandler? FindDiscoNode(string domain, string node) =>
+        _discoNodes.TryGetValue(node, out var entry) && IsEnabled(entry.Module, domain) ? entry.Handler : null;
+
     /// <summary>Stream features offered after authentication on a host.</summary>
     public IEnumerable<(string Name, string Ns)> StreamFeaturesFor(string domain)
     {
@@ -151,6 +156,16 @@ public sealed partial class ModuleRegistry
         }
 
         public IEnumerable<string> FeaturesFor(string domain) => registry.FeaturesFor(domain);
+
+        public void AddDiscoNode(string node, DiscoNodeHandler handler)
+        {
+            if (!registry._discoNodes.TryAdd(node, (module, handler)))
+            {
+                throw new InvalidOperationException($"Two modules answer for the disco node '{node}'");
+            }
+        }
+
+        public DiscoNodeHandler? FindDiscoNode(string domain, string node) => registry.FindDiscoNode(domain, node);
 
         public IEnumerable<string> AccountFeaturesFor(string domain) => registry.AccountFeaturesFor(domain);
 
@@ -246,7 +261,7 @@ public sealed partial class ModuleRegistry
         }
         catch (StanzaErrorException e)
         {
-            await router.BounceAsync(stanza, e.Condition, e.Text).ConfigureAwait(false);
+            await router.BounceAsync(stanza, e.Condition, e.Text, e.ApplicationCondition).ConfigureAwait(false);
             return;
         }
         catch (Exception e)

@@ -49,7 +49,14 @@ public sealed partial class Router(RouteTable routes, ILogger<Router> logger)
     /// Answers <paramref name="stanza"/> with an error to its sender, unless it is itself an error or an iq result
     /// (RFC 6120 §8.3.1: never answer an error with an error). Never throws.
     /// </summary>
-    public async ValueTask BounceAsync(Stanza stanza, StanzaErrorCondition condition, string? text = null)
+    public ValueTask BounceAsync(Stanza stanza, StanzaErrorCondition condition, string? text = null) =>
+        BounceAsync(stanza, condition, text, applicationCondition: null);
+
+    /// <summary>
+    /// Answers <paramref name="stanza"/> with an error as <see cref="BounceAsync(Stanza, StanzaErrorCondition, string?)"/>
+    /// does, adding an application-specific condition when given (RFC 6120 §8.3.4). Never throws.
+    /// </summary>
+    public async ValueTask BounceAsync(Stanza stanza, StanzaErrorCondition condition, string? text, Element? applicationCondition)
     {
         if (StanzaErrors.MustNotBounce(stanza.Element))
         {
@@ -57,7 +64,7 @@ public sealed partial class Router(RouteTable routes, ILogger<Router> logger)
             return;
         }
 
-        var reply = StanzaErrors.BuildReply(stanza.Element, condition, text);
+        var reply = StanzaErrors.BuildReply(stanza.Element, condition, text, by: null, applicationCondition);
         var bounce = new Stanza(reply, stanza.To, stanza.From);
         try
         {
