@@ -48,6 +48,43 @@ public sealed class DisabledModuleTests
     }
 
     [Fact]
+    public async Task AdHoc_Disabled_FeatureAndCommandListGone_CommandServiceUnavailable()
+    {
+        const string Commands = "http://jabber.org/protocol/commands";
+        var results = new List<(bool Advertised, int Listed, string? CommandReply)>();
+        foreach (var disabled in new[] { false, true })
+        {
+            await using var server = await TestServer.StartAsync(o =>
+            {
+                o.Admins.Add("boss@localhost");
+                if (disabled)
+                {
+                    o.DisabledModules.Add("adhoc");
+                }
+            });
+            await server.CreateUserAsync("boss");
+            await using var boss = await server.LoginAsync("boss");
+            var info = (await boss.GetAsync(server.Domain, "<query xmlns='http://jabber.org/protocol/disco#info'/>")).ShouldBeResult()!;
+            var items = await boss.GetAsync(server.Domain, $"<query xmlns='http://jabber.org/protocol/disco#items' node='{Commands}'/>");
+            var command = await boss.SetAsync(server.Domain, $"<command xmlns='{Commands}' node='http://jabber.org/protocol/admin#get-registered-users-num' action='execute'/>");
+            if (disabled)
+            {
+                items.ShouldBeError(StanzaErrorCondition.ItemNotFound);
+                command.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+            }
+
+            results.Add((
+                info.Elements().Any(e => e.Name == "feature" && e.GetAttribute("var") == Commands),
+                items.GetAttribute("type") == "result" ? items.FirstElement()!.Elements().Count() : 0,
+                command.FirstElement()?.GetAttribute("status")));
+        }
+
+        results[0].Should().Be((true, 8, "completed"), "with adhoc enabled");
+        results[1].Advertised.Should().BeFalse("with adhoc disabled");
+        results[1].Listed.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Disco_Disabled_InfoAndItemsServiceUnavailable()
     {
         await using var server = await TestServer.StartAsync(o => o.DisabledModules.Add("disco"));
