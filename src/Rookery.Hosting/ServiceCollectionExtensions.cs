@@ -50,6 +50,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<PresenceManager>();
         services.AddSingleton<OfflineStorage>();
         services.AddSingleton<AccountService>();
+        services.AddSingleton<AnonymousAccounts>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<ClientConnections>();

@@ -147,6 +147,14 @@ internal sealed class PostgresRosterStore(PostgresDatabase db) : IRosterStore
             ct);
     }
 
+    public async Task ForgetVersionAsync(string owner, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        await using var connection = await db.OpenAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM roster_versions WHERE owner = @Owner", new { Owner = owner }, cancellationToken: ct));
+    }
+
     public async Task<bool> RemovePendingInAsync(string owner, string contact, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

@@ -142,6 +142,15 @@ internal sealed class SqliteRosterStore(SqliteDatabase db) : IRosterStore
             ct);
     }
 
+    public Task ForgetVersionAsync(string owner, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        return db.WriteAsync(
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM roster_versions WHERE owner = @Owner", new { Owner = owner }, transaction, cancellationToken: ct)),
+            ct);
+    }
+
     public Task<bool> RemovePendingInAsync(string owner, string contact, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

@@ -25,6 +25,13 @@ public interface IRosterStore
     /// </summary>
     Task AddPendingInAsync(string owner, PendingSubscription request, CancellationToken ct = default);
 
+    /// <summary>
+    /// Deletes the roster version counter of <paramref name="owner"/>. Account deletion keeps it (XEP-0237: a version
+    /// must never be reused for a JID); this is only for a temporary account whose random name is never given out again,
+    /// such as a SASL ANONYMOUS session's, which must leave nothing behind.
+    /// </summary>
+    Task ForgetVersionAsync(string owner, CancellationToken ct = default);
+
     /// <summary>Removes an inbound subscription request; returns whether one was there.</summary>
     Task<bool> RemovePendingInAsync(string owner, string contact, CancellationToken ct = default);
 

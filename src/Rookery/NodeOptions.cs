@@ -113,6 +113,7 @@ internal sealed class NodeOptions
                 Admins = existing.Admins,
                 DisabledModules = existing.DisabledModules,
                 MaxUsers = existing.MaxUsers,
+                AllowAnonymous = existing.AllowAnonymous,
             };
         }
 

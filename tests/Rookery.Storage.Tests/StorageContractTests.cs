@@ -155,6 +155,22 @@ public abstract partial class StorageContractTests : IAsyncLifetime
     }
 
     [StorageFact]
+    public async Task ForgetVersion_AfterDelete_RosterStartsFromNothing()
+    {
+        await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);
+        await Storage.Rosters.SetItemAsync(Alice, Item(Bob));
+        await Storage.Rosters.SetItemAsync(Alice, Item("carol@example.net"));
+        await Storage.Rosters.SetItemAsync(Bob, Item(Alice));
+        await Storage.Accounts.DeleteAsync(Domain, "alice");
+
+        await Storage.Rosters.ForgetVersionAsync(Alice);
+
+        (await Storage.Rosters.GetAsync(Alice)).Version.Should().Be(0);
+        (await Storage.Rosters.SetItemAsync(Alice, Item(Bob))).Should().Be(1);
+        (await Storage.Rosters.GetAsync(Bob)).Version.Should().Be(1, "only the owner's counter goes");
+    }
+
+    [StorageFact]
     public async Task Delete_Account_RemovesCredentialsRosterPendingOfflineAndUserData()
     {
         await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);

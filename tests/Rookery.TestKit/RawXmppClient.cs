@@ -278,6 +278,19 @@ public sealed class RawXmppClient : IAsyncDisposable
         return await RestartAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Authenticates with ANONYMOUS (RFC 4505, empty trace); returns the features of the restarted stream.</summary>
+    public async Task<Element> AuthenticateAnonymousAsync()
+    {
+        await SendAsync("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'>=</auth>").ConfigureAwait(false);
+        var outcome = await NextAsync().ConfigureAwait(false);
+        if (outcome.Name != "success")
+        {
+            throw new AuthenticationFailedException(outcome);
+        }
+
+        return await RestartAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Binds a resource (server-generated when null) and returns the full JID.</summary>
     public async Task<Jid> BindAsync(string? resource)
     {

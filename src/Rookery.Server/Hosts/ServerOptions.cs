@@ -52,8 +52,17 @@ public sealed class HostOptions
     /// <summary>Bare JIDs with administrative rights on this host, in addition to the global list.</summary>
     public List<string> Admins { get; init; } = [];
 
-    /// <summary>Most accounts this host may have; in-band registration stops there. 0 means no limit.</summary>
+    /// <summary>
+    /// Most accounts this host may have; in-band registration stops there, and so do ANONYMOUS logins (their temporary
+    /// accounts count while they last). 0 means no limit.
+    /// </summary>
     public int MaxUsers { get; init; }
+
+    /// <summary>
+    /// Offer SASL ANONYMOUS (RFC 4505) on this host: a login without credentials gets a temporary account with a random
+    /// name, deleted with everything stored for it when its session ends. Off by default.
+    /// </summary>
+    public bool AllowAnonymous { get; init; }
 
     /// <summary>Modules turned off on this host, by name, in addition to the global list.</summary>
     public List<string> DisabledModules { get; init; } = [];

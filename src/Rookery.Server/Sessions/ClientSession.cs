@@ -36,6 +36,9 @@ public sealed class ClientSession : ILocalClientSession
     /// <inheritdoc />
     public Jid Jid { get; }
 
+    /// <summary>True for the session of a temporary SASL ANONYMOUS account, which is deleted when the session ends.</summary>
+    public bool IsAnonymous { get; init; }
+
     /// <inheritdoc />
     public int Priority => _priority;
 

@@ -21,6 +21,7 @@ public sealed partial class SessionLifecycle(
     SessionTable table,
     PresenceManager presence,
     Router router,
+    Auth.AnonymousAccounts anonymous,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILogger<SessionLifecycle> logger) : IDisposable
@@ -126,6 +127,20 @@ public sealed partial class SessionLifecycle(
             }
         }
 
+        if (session.IsAnonymous)
+        {
+            // A temporary account ends with its session; deleting it before re-routing makes unacknowledged messages
+            // bounce to their senders instead of waiting in an offline queue nobody will ever read.
+            try
+            {
+                await anonymous.DeleteAsync(session.Jid).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Log.AnonymousDeleteFailed(logger, e, session.Jid);
+            }
+        }
+
         await RerouteAsync(session, rest).ConfigureAwait(false);
     }
 
@@ -213,6 +228,9 @@ public sealed partial class SessionLifecycle(
         [LoggerMessage(EventId = 603, Level = LogLevel.Error, Message = "Ending the session of {Jid} failed")]
         public static partial void EndFailed(ILogger logger, Exception e, Jid jid);
 
-        // Next free EventId: 604
+        [LoggerMessage(EventId = 604, Level = LogLevel.Error, Message = "Deleting the temporary account of {Jid} failed")]
+        public static partial void AnonymousDeleteFailed(ILogger logger, Exception e, Jid jid);
+
+        // Next free EventId: 605
     }
 }

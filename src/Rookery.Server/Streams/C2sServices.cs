@@ -23,6 +23,7 @@ public sealed class C2sServices(
     ClientConnections connections,
     SessionLifecycle lifecycle,
     RegistrationService registration,
+    AnonymousAccounts anonymous,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILoggerFactory loggers)
@@ -47,6 +48,8 @@ public sealed class C2sServices(
     public SessionLifecycle Lifecycle => lifecycle;
     /// <summary>In-band registration policy.</summary>
     public RegistrationService Registration => registration;
+    /// <summary>Temporary accounts for SASL ANONYMOUS.</summary>
+    public AnonymousAccounts Anonymous => anonymous;
     /// <summary>Open client connections.</summary>
     public ClientConnections Connections => connections;
     /// <summary>Server options.</summary>

@@ -10,6 +10,10 @@ namespace Rookery.Server.Streams;
 public sealed partial class C2sStream
 {
     private const string ChannelBindingNs = "urn:xmpp:sasl-cb:0";
+    private const string AnonymousMechanism = "ANONYMOUS";
+
+    /// <summary>The temporary account of a SASL ANONYMOUS login, deleted when its session (or, unbound, the stream) ends.</summary>
+    private Jid? _anonymousAccount;
     private ScramServerExchange? _scram;
     private int _failedAttempts;
 
@@ -83,6 +87,11 @@ public sealed partial class C2sStream
             // PLAIN sends the password itself, so it is offered only inside TLS.
             yield return "PLAIN";
         }
+
+        if (_services.Anonymous.IsAllowed(_domain!))
+        {
+            yield return AnonymousMechanism;
+        }
     }
 
     /// <summary>Handles an element before the resource is bound; returns true when STARTTLS must begin.</summary>
@@ -147,6 +156,15 @@ public sealed partial class C2sStream
             if (mechanism == "PLAIN")
             {
                 await PlainAsync(initial).ConfigureAwait(false);
+                return;
+            }
+
+            if (mechanism == AnonymousMechanism)
+            {
+                // RFC 4505 §2: the optional trace information is only for logs; nobody is identified by it.
+                var account = await _services.Anonymous.CreateAsync(_domain!).ConfigureAwait(false);
+                _anonymousAccount = account;
+                Succeed(account, null);
                 return;
             }
 
@@ -266,6 +284,18 @@ public sealed partial class C2sStream
         catch (FormatException)
         {
             return null;
+        }
+    }
+
+    private async ValueTask DeleteAnonymousAccountAsync(Jid account)
+    {
+        try
+        {
+            await _services.Anonymous.DeleteAsync(account).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Log.AnonymousDeleteFailed(Logger, e, account);
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Rookery.Protocol.Addressing;
 
 namespace Rookery.Server.Streams;
 
@@ -34,6 +35,9 @@ public sealed partial class C2sStream
         [LoggerMessage(EventId = 508, Level = LogLevel.Information, Message = "Connection {ConnectionId} registered the account {User}")]
         public static partial void Registered(ILogger logger, string connectionId, string user);
 
-        // Next free EventId: 509
+        [LoggerMessage(EventId = 509, Level = LogLevel.Error, Message = "Deleting the temporary account {Jid} failed")]
+        public static partial void AnonymousDeleteFailed(ILogger logger, Exception e, Jid jid);
+
+        // Next free EventId: 510
     }
 }

@@ -29,7 +29,9 @@ public sealed partial class C2sStream
                 }
 
                 var resume = element.GetAttribute("resume") is "true" or "1";
-                var id = resume ? _services.Lifecycle.MakeResumable(session) : null;
+                // A temporary ANONYMOUS account cannot sign in again to resume (every login gets a new one), so its
+                // session is not kept waiting: XEP-0198 §5 lets the server decline resumption.
+                var id = resume && !session.IsAnonymous ? _services.Lifecycle.MakeResumable(session) : null;
                 session.EnableManagement(id);
                 var enabled = new Element("enabled", StreamManagementNs);
                 if (id is not null)

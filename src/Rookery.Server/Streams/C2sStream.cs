@@ -392,6 +392,11 @@ public sealed partial class C2sStream : IStanzaConnection
         {
             await _services.Lifecycle.ConnectionLostAsync(_session, this, _resumableDrop && !_services.Connections.IsShuttingDown).ConfigureAwait(false);
         }
+        else if (_anonymousAccount is not null)
+        {
+            // Authenticated anonymously but never bound: no session will end, so the stream removes the account.
+            await DeleteAnonymousAccountAsync(_anonymousAccount).ConfigureAwait(false);
+        }
 
         _services.Connections.Remove(this);
         await _output.CompleteAsync().ConfigureAwait(false);
