@@ -6,15 +6,19 @@ Run with Debian's system interpreter and its python3-slixmpp package:
     /usr/bin/python3 interop/slixmpp_interop.py --host 127.0.0.1 --port 5222 \
         --domain localhost --user1 alice --pass1 secret1 --user2 bob --pass2 secret2
 
-The two accounts must already exist. The script walks through:
+The two accounts must already exist. The steps come in groups, run in order;
+a failure ends its group, and the next group still runs. Group "im" (here):
   connect + STARTTLS + SCRAM + bind for both users (RFC 6120 §5, §6, §7),
   roster get, initial presence, mutual subscription (RFC 6121 §3),
   presence broadcast after subscription, chat messages both ways,
   an offline message delivered on reconnect with a XEP-0203 delay.
-Each step prints `PASS <step>` or `FAIL <step>: <reason>`; the first failure
-ends the run. Exit status 0 only when every step passed. Each step waits at
-most --step-timeout seconds (default 10), the whole run at most --timeout
-seconds (default 60).
+More groups live in the files interop/steps_*.py next to this script, each
+with a GROUPS dict {name: async function(runner)}; see steps_modern.py
+(stream management resumption, carbons, MAM paging). --groups picks some.
+Each step prints `PASS [group] <step>` or `FAIL [group] <step>: <reason>`.
+Exit status 0 only when every step of every selected group passed. Each step
+waits at most --step-timeout seconds (default 10), each group at most
+--timeout seconds (default 60).
 
 Written for slixmpp 1.8 (Debian 12); it avoids APIs removed in later
 versions (no process(), connect() is not awaited).
@@ -22,7 +26,10 @@ versions (no process(), connect() is not awaited).
 
 import argparse
 import asyncio
+import glob
+import importlib.util
 import logging
+import os
 import ssl
 import sys
 import uuid
@@ -50,10 +57,12 @@ class StepFailed(Exception):
 class InteropClient(slixmpp.ClientXMPP):
     """A slixmpp client pinned to one host:port that records what it receives."""
 
-    def __init__(self, jid, password, host, port, domain):
+    def __init__(self, jid, password, host, port, domain, plugins=()):
         super().__init__(jid, password, plugin_config={
             "feature_mechanisms": {"use_mechs": set(SCRAM_MECHS)},
         })
+        for plugin in plugins:
+            self.register_plugin(plugin)
         self._target_host = host
         self._target_port = port
         # Used as the TLS SNI / server_hostname; with an IP address in
@@ -208,12 +217,16 @@ class Runner:
         self.bob_jid = f"{args.user2}@{args.domain}"
         self.clients = []
         self.token = uuid.uuid4().hex[:8]  # makes bodies unique per run
+        self.group = "im"
 
-    def new_client(self, user, password):
-        c = InteropClient(f"{user}@{self.args.domain}/interop-{self.token}", password,
-                          self.args.host, self.args.port, self.args.domain)
+    def new_client(self, user, password, resource="interop", plugins=()):
+        c = InteropClient(f"{user}@{self.args.domain}/{resource}-{self.token}", password,
+                          self.args.host, self.args.port, self.args.domain, plugins)
         self.clients.append(c)
         return c
+
+    def passed(self, name, detail=None):
+        print(f"PASS [{self.group}] {name}" + (f" ({detail})" if detail else ""), flush=True)
 
     async def step(self, name, coro):
         try:
@@ -222,7 +235,7 @@ class Runner:
             raise StepFailed(f"{name}: timed out after {self.args.step_timeout:g} s") from None
         except StepFailed as e:
             raise StepFailed(f"{name}: {e}") from None
-        print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
+        self.passed(name, detail)
 
     async def login(self, client):
         client.start()
@@ -267,7 +280,7 @@ class Runner:
         sender.send_message(mto=receiver.boundjid.full, mbody=body, mtype="chat")
         await receiver.wait_message(sender.boundjid.bare, body, self.args.step_timeout)
 
-    async def run(self):
+    async def run_im(self):
         a = self.new_client(self.args.user1, self.args.pass1)
         b = self.new_client(self.args.user2, self.args.pass2)
         await self.step(f"login {self.alice_jid}", self.login(a))
@@ -289,7 +302,7 @@ class Runner:
 
         offline_body = f"while you were away {self.token}"
         a.send_message(mto=self.bob_jid, mbody=offline_body, mtype="chat")
-        print("PASS offline message sent", flush=True)
+        self.passed("offline message sent")
 
         b2 = self.new_client(self.args.user2, self.args.pass2)
         await self.step(f"relogin {self.bob_jid}", self.login(b2))
@@ -304,25 +317,54 @@ class Runner:
 
     async def close_all(self):
         await asyncio.gather(*(c.close() for c in self.clients), return_exceptions=True)
+        self.clients = []
+
+
+def load_groups():
+    """The step groups: "im" here, then those of interop/steps_*.py in file name order."""
+    groups = {"im": Runner.run_im}
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "steps_*.py"))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for group, run in module.GROUPS.items():
+            if group in groups:
+                raise SystemExit(f"step group '{group}' defined twice ({path})")
+            groups[group] = run
+    return groups
+
+
+async def run_group(runner, name, run):
+    """Runs one group to its end or first failure; returns whether every step passed."""
+    runner.group = name
+    try:
+        await asyncio.wait_for(run(runner), runner.args.timeout)
+        return True
+    except StepFailed as e:
+        step, _, reason = str(e).partition(": ")
+        print(f"FAIL [{name}] {step}: {reason}", flush=True)
+    except asyncio.TimeoutError:
+        print(f"FAIL [{name}] overall: group exceeded {runner.args.timeout:g} s", flush=True)
+    except Exception as e:  # noqa: BLE001 - any crash is a failed group, with its reason
+        print(f"FAIL [{name}] unexpected: {type(e).__name__}: {e}", flush=True)
+    finally:
+        await runner.close_all()
+    return False
 
 
 async def amain(args):
+    groups = load_groups()
+    selected = list(groups) if not args.groups else args.groups.split(",")
+    unknown = [g for g in selected if g not in groups]
+    if unknown:
+        print(f"FAIL arguments: unknown step group(s) {', '.join(unknown)}; known: {', '.join(groups)}", flush=True)
+        return 2
     runner = Runner(args)
-    ok = False
-    try:
-        await asyncio.wait_for(runner.run(), args.timeout)
-        ok = True
-    except StepFailed as e:
-        name, _, reason = str(e).partition(": ")
-        print(f"FAIL {name}: {reason}", flush=True)
-    except asyncio.TimeoutError:
-        print(f"FAIL overall: run exceeded {args.timeout:g} s", flush=True)
-    except Exception as e:  # noqa: BLE001 - any crash is a failed run, with its reason
-        print(f"FAIL unexpected: {type(e).__name__}: {e}", flush=True)
-    finally:
-        await runner.close_all()
-    print("ALL PASSED" if ok else "INTEROP FAILED", flush=True)
-    return 0 if ok else 1
+    failed = [name for name in selected if not await run_group(runner, name, groups[name])]
+    print("ALL PASSED" if not failed else f"INTEROP FAILED: {', '.join(failed)}", flush=True)
+    return 0 if not failed else 1
 
 
 def parse_args(argv):
@@ -335,7 +377,8 @@ def parse_args(argv):
     p.add_argument("--user2", required=True)
     p.add_argument("--pass2", required=True)
     p.add_argument("--step-timeout", type=float, default=10.0)
-    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per step group")
+    p.add_argument("--groups", help="comma-separated step groups to run (default: all)")
     p.add_argument("--debug", action="store_true", help="slixmpp debug log on stderr")
     return p.parse_args(argv)
 
