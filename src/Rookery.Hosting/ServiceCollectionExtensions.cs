@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().LastActivity);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
