@@ -70,6 +70,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Private));
         services.AddSingleton(Options.Create(options.Modules.Mam));
         services.AddSingleton(Options.Create(options.Modules.Blocking));
+        services.AddSingleton(Options.Create(options.Modules.Pep));
         services.AddRookeryModules();
         services.AddSingleton<ModuleRegistry>();
         return services;

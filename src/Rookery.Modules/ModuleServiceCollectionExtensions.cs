@@ -2,10 +2,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Rookery.Modules.Blocking;
+using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
+using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.Time;
@@ -30,6 +32,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new PrivateStorageOptions()));
         services.TryAddSingleton(Options.Create(new MamOptions()));
         services.TryAddSingleton(Options.Create(new BlockingOptions()));
+        services.TryAddSingleton(Options.Create(new PepOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -42,6 +45,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, MamModule>();
         services.AddHostedService<MamRetentionService>();
         services.AddSingleton<IXmppModule, BlockingModule>();
+        services.AddSingleton<EntityCapabilities>();
+        services.AddSingleton<IXmppModule, CapsModule>();
+        services.AddSingleton<IXmppModule, PepModule>();
         return services;
     }
 }

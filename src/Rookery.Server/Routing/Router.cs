@@ -49,7 +49,20 @@ public sealed partial class Router(RouteTable routes, ILogger<Router> logger)
     /// Answers <paramref name="stanza"/> with an error to its sender, unless it is itself an error or an iq result
     /// (RFC 6120 §8.3.1: never answer an error with an error). Never throws.
     /// </summary>
-    public async ValueTask BounceAsync(Stanza stanza, StanzaErrorCondition condition, string? text = null)
+    public ValueTask BounceAsync(Stanza stanza, StanzaErrorCondition condition, string? text = null) =>
+        BounceAsync(stanza, condition, text, null);
+
+    /// <summary>
+    /// Answers <paramref name="stanza"/> with the error a handler threw, including its application-specific condition
+    /// (RFC 6120 §8.3.2), unless it is itself an error or an iq result. Never throws.
+    /// </summary>
+    public ValueTask BounceAsync(Stanza stanza, StanzaErrorException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return BounceAsync(stanza, error.Condition, error.Text, error.ApplicationCondition);
+    }
+
+    private async ValueTask BounceAsync(Stanza stanza, StanzaErrorCondition condition, string? text, Element? applicationCondition)
     {
         if (StanzaErrors.MustNotBounce(stanza.Element))
         {
@@ -58,6 +71,11 @@ public sealed partial class Router(RouteTable routes, ILogger<Router> logger)
         }
 
         var reply = StanzaErrors.BuildReply(stanza.Element, condition, text);
+        if (applicationCondition is not null)
+        {
+            reply.Child("error", stanza.Element.Namespace)?.Add(applicationCondition.Clone());
+        }
+
         var bounce = new Stanza(reply, stanza.To, stanza.From);
         try
         {
