@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().LastActivity);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -70,6 +71,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Private));
         services.AddSingleton(Options.Create(options.Modules.Mam));
         services.AddSingleton(Options.Create(options.Modules.Blocking));
+        services.AddSingleton(Options.Create(options.Modules.Pep));
         services.AddRookeryModules();
         services.AddSingleton<ModuleRegistry>();
         return services;

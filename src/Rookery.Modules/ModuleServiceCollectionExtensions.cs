@@ -4,10 +4,12 @@ using Microsoft.Extensions.Options;
 using Rookery.Modules.AdHoc;
 using Rookery.Modules.AdHoc.Admin;
 using Rookery.Modules.Blocking;
+using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
+using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.Time;
@@ -32,6 +34,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new PrivateStorageOptions()));
         services.TryAddSingleton(Options.Create(new MamOptions()));
         services.TryAddSingleton(Options.Create(new BlockingOptions()));
+        services.TryAddSingleton(Options.Create(new PepOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -46,6 +49,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, BlockingModule>();
         services.AddSingleton<IXmppModule, AdHocModule>();
         services.AddAdminCommands();
+        services.AddSingleton<EntityCapabilities>();
+        services.AddSingleton<IXmppModule, CapsModule>();
+        services.AddSingleton<IXmppModule, PepModule>();
         return services;
     }
 

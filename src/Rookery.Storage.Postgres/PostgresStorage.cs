@@ -33,6 +33,7 @@ public sealed class PostgresStorage : IStorage
         LastActivity = new PostgresLastActivityStore(_db);
         Archive = new PostgresMessageArchiveStore(_db);
         BlockLists = new PostgresBlockListStore(_db);
+        Pubsub = new PostgresPubsubStore(_db);
     }
 
     /// <inheritdoc />
@@ -55,6 +56,9 @@ public sealed class PostgresStorage : IStorage
 
     /// <inheritdoc />
     public IBlockListStore BlockLists { get; }
+
+    /// <inheritdoc />
+    public IPubsubStore Pubsub { get; }
 
     internal PostgresDatabase Database => _db;
 

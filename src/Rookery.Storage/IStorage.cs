@@ -28,4 +28,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Blocked JIDs per user (XEP-0191).</summary>
     IBlockListStore BlockLists { get; }
+
+    /// <summary>Personal eventing nodes and their items (XEP-0163 on XEP-0060).</summary>
+    IPubsubStore Pubsub { get; }
 }

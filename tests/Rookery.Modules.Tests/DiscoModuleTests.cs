@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Rookery.Modules.Disco;
 using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
 
 namespace Rookery.Modules.Tests;
 
@@ -69,13 +70,29 @@ public sealed class DiscoModuleTests
     }
 
     [Fact]
-    public async Task Items_Account_NotHandled()
+    public async Task Items_Account_ListsWhatTheModulesProvide()
     {
         var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions())));
+        harness.AccountItems.Add((account, requester, _) => ValueTask.FromResult<IReadOnlyList<Element>>(
+            [new Element("item", DiscoModule.ItemsNamespace).SetAttribute("jid", account.ToString()).SetAttribute("name", requester.ToString())]));
 
-        var act = () => harness.GetAsync("bob@example.org/r", "alice@example.org", "<query xmlns='http://jabber.org/protocol/disco#items'/>");
+        var query = await harness.GetAsync("bob@example.org/r", "alice@example.org", "<query xmlns='http://jabber.org/protocol/disco#items'/>");
 
-        (await act.Should().ThrowAsync<StanzaErrorException>()).Which.Condition.Should().Be(StanzaErrorCondition.ServiceUnavailable);
+        query!.ToString().Should().Be(
+            "<query xmlns='http://jabber.org/protocol/disco#items'><item jid='alice@example.org' name='bob@example.org/r'/></query>");
+    }
+
+    [Fact]
+    public async Task Info_Account_IncludesAccountIdentitiesOfModules()
+    {
+        var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions())));
+        harness.AccountIdentities.Add(("pubsub", "pep"));
+
+        var query = await harness.GetAsync("bob@example.org/r", "alice@example.org", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+
+        query!.ToString().Should().Be(
+            "<query xmlns='http://jabber.org/protocol/disco#info'><identity category='account' type='registered'/>" +
+            "<identity category='pubsub' type='pep'/><feature var='http://jabber.org/protocol/disco#info'/></query>");
     }
 
     [Theory]

@@ -45,6 +45,20 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public IEnumerable<string> AccountFeaturesFor(string domain) => AccountFeatures;
 
+    /// <summary>The account identities the module declared, in order.</summary>
+    public List<(string Category, string Type)> AccountIdentities { get; } = [];
+
+    /// <summary>The account item providers the module declared, in order.</summary>
+    public List<AccountItemsProvider> AccountItems { get; } = [];
+
+    public void AddAccountIdentity(string category, string type) => AccountIdentities.Add((category, type));
+
+    public void AddAccountItems(AccountItemsProvider provider) => AccountItems.Add(provider);
+
+    public IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain) => AccountIdentities;
+
+    public IEnumerable<AccountItemsProvider> AccountItemsFor(string domain) => AccountItems;
+
     public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler) =>
         _handlers.Add((type, ns, name), (targets, handler));
 

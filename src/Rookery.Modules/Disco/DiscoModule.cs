@@ -9,9 +9,10 @@ namespace Rookery.Modules.Disco;
 /// Service Discovery (XEP-0030): disco#info of the host lists the server identity and exactly the features of the
 /// modules enabled on that host, plus the configured contact addresses as an extended-information form (XEP-0128,
 /// XEP-0157); disco#info of an account's bare JID gives the account identity and the account features of the enabled
-/// modules; disco#items of the host is empty until components exist.
+/// modules (and their account identities, such as XEP-0163's pubsub/pep); disco#items of the host is empty until
+/// components exist, of an account it lists what the enabled modules provide there (PEP nodes).
 /// </summary>
-[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Host nodes only where a module adds them (ad-hoc commands); disco#items of accounts not answered")]
+[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Host nodes only where a module adds them (ad-hoc commands); account nodes not answered")]
 [Xep(128, "1.0")]
 [Xep(157, "1.0")]
 public sealed class DiscoModule : IXmppModule
@@ -49,7 +50,7 @@ public sealed class DiscoModule : IXmppModule
         builder.AddFeature(InfoNamespace);
         builder.AddFeature(ItemsNamespace);
         builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, InfoNamespace, "query", OnInfo);
-        builder.HandleIq(IqType.Get, IqTarget.Host, ItemsNamespace, "query", OnItems);
+        builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, ItemsNamespace, "query", OnItemsAsync);
     }
 
     private async ValueTask<IqResult> OnInfo(IqContext iq)
@@ -82,6 +83,11 @@ public sealed class DiscoModule : IXmppModule
             // the features it provides at the bare JID (XEP-0313 §6: message archives). The session manager has already
             // refused accounts that do not exist.
             query.AddChild("identity").SetAttribute("category", "account").SetAttribute("type", "registered");
+            foreach (var (category, type) in _modules!.AccountIdentitiesFor(iq.To.Domain))
+            {
+                query.AddChild("identity").SetAttribute("category", category).SetAttribute("type", type);
+            }
+
             var features = new SortedSet<string>(_modules!.AccountFeaturesFor(iq.To.Domain), StringComparer.Ordinal) { InfoNamespace };
             foreach (var feature in features)
             {
@@ -92,8 +98,28 @@ public sealed class DiscoModule : IXmppModule
         return IqResult.With(query);
     }
 
-    private async ValueTask<IqResult> OnItems(IqContext iq) =>
-        IqResult.With(await TryNodeAsync(iq, ItemsNamespace).ConfigureAwait(false) ?? new Element("query", ItemsNamespace));
+    private async ValueTask<IqResult> OnItemsAsync(IqContext iq)
+    {
+        if (await TryNodeAsync(iq, ItemsNamespace).ConfigureAwait(false) is { } nodeQuery)
+        {
+            return IqResult.With(nodeQuery);
+        }
+
+        var query = new Element("query", ItemsNamespace);
+        if (iq.To.Local is not null)
+        {
+            // XEP-0030 §4 at an account: what the enabled modules list there (XEP-0163 §6.1: the PEP nodes the requester may see).
+            foreach (var provider in _modules!.AccountItemsFor(iq.To.Domain))
+            {
+                foreach (var item in await provider(iq.To.Bare, iq.From, iq.Cancellation).ConfigureAwait(false))
+                {
+                    query.Add(item);
+                }
+            }
+        }
+
+        return IqResult.With(query);
+    }
 
     /// <summary>
     /// Answers a request that names a node with the handler a module added for it on this host (XEP-0030 §3.2, §4.2);

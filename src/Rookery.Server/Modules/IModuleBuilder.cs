@@ -12,6 +12,24 @@ public interface IModuleBuilder
     /// </summary>
     void AddAccountFeature(string feature);
 
+    /// <summary>
+    /// Adds an identity to the service discovery information of every account's bare JID on hosts where the module is
+    /// enabled (XEP-0163 §6.1: <c>pubsub/pep</c>).
+    /// </summary>
+    void AddAccountIdentity(string category, string type);
+
+    /// <summary>
+    /// Adds items to the service discovery items of every account's bare JID on hosts where the module is enabled
+    /// (XEP-0163 §6.1: the account's nodes).
+    /// </summary>
+    void AddAccountItems(AccountItemsProvider provider);
+
+    /// <summary>The account identities (<see cref="AddAccountIdentity"/>) of the modules enabled on <paramref name="domain"/>.</summary>
+    IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain);
+
+    /// <summary>The account item providers (<see cref="AddAccountItems"/>) of the modules enabled on <paramref name="domain"/>.</summary>
+    IEnumerable<AccountItemsProvider> AccountItemsFor(string domain);
+
     /// <summary>Adds a stream feature offered to clients after resource binding is possible (for example roster versioning).</summary>
     void AddStreamFeature(string name, string ns);
 

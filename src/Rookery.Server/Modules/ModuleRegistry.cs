@@ -19,6 +19,8 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, string Feature)> _features = [];
     private readonly List<(string Module, string Feature)> _accountFeatures = [];
     private readonly List<(string Module, string Name, string Ns)> _streamFeatures = [];
+    private readonly List<(string Module, string Category, string Type)> _accountIdentities = [];
+    private readonly List<(string Module, AccountItemsProvider Provider)> _accountItems = [];
     private readonly Dictionary<string, HashSet<string>> _disabled = new(StringComparer.Ordinal);
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _outbound = [];
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _inbound = [];
@@ -113,6 +115,29 @@ public sealed partial class ModuleRegistry
     /// <summary>The handler of a host's disco node when the module that added it is enabled on the host, else null.</summary>
     public DiscoNodeHandler? FindDiscoNode(string domain, string node) =>
         _discoNodes.TryGetValue(node, out var entry) && IsEnabled(entry.Module, domain) ? entry.Handler : null;
+    /// <summary>The disco#info identities of an account's bare JID that the modules enabled on its host add.</summary>
+    public IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain)
+    {
+        foreach (var (module, category, type) in _accountIdentities)
+        {
+            if (IsEnabled(module, domain))
+            {
+                yield return (category, type);
+            }
+        }
+    }
+
+    /// <summary>The disco#items providers of an account's bare JID of the modules enabled on its host.</summary>
+    public IEnumerable<AccountItemsProvider> AccountItemsFor(string domain)
+    {
+        foreach (var (module, provider) in _accountItems)
+        {
+            if (IsEnabled(module, domain))
+            {
+                yield return provider;
+            }
+        }
+    }
 
     /// <summary>Stream features offered after authentication on a host.</summary>
     public IEnumerable<(string Name, string Ns)> StreamFeaturesFor(string domain)
@@ -146,6 +171,14 @@ public sealed partial class ModuleRegistry
         }
 
         public void AddStreamFeature(string name, string ns) => registry._streamFeatures.Add((module, name, ns));
+
+        public void AddAccountIdentity(string category, string type) => registry._accountIdentities.Add((module, category, type));
+
+        public void AddAccountItems(AccountItemsProvider provider) => registry._accountItems.Add((module, provider));
+
+        public IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain) => registry.AccountIdentitiesFor(domain);
+
+        public IEnumerable<AccountItemsProvider> AccountItemsFor(string domain) => registry.AccountItemsFor(domain);
 
         public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler)
         {

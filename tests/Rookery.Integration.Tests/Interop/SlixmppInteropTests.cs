@@ -48,7 +48,7 @@ public sealed class SlixmppInteropTests
         output.Should().Contain($"PASS [{group}]").And.Contain("ALL PASSED");
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string script, string[] args)
+    internal static async Task<(int ExitCode, string Output)> RunAsync(string script, string[] args)
     {
         var start = new ProcessStartInfo(SlixmppFactAttribute.Python)
         {

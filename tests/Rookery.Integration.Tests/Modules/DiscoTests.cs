@@ -1,4 +1,5 @@
 using Rookery.Modules.Disco;
+using Rookery.Modules.Pep;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
@@ -31,13 +32,16 @@ public sealed class DiscoTests
         "vcard-temp",
     ];
 
-    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359).</summary>
+    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359, XEP-0163 §6.1).</summary>
     internal static readonly string[] AccountFeatures =
     [
-        "http://jabber.org/protocol/disco#info",
-        "urn:xmpp:mam:2",
-        "urn:xmpp:mam:2#extended",
-        "urn:xmpp:sid:0",
+        .. new[]
+        {
+            "http://jabber.org/protocol/disco#info",
+            "urn:xmpp:mam:2",
+            "urn:xmpp:mam:2#extended",
+            "urn:xmpp:sid:0",
+        }.Concat(PepModule.Features).Order(StringComparer.Ordinal),
     ];
 
     [Fact]
@@ -142,9 +146,9 @@ public sealed class DiscoTests
 
         foreach (var q in new[] { query, own })
         {
-            var identity = q.Elements().Single(e => e.Name == "identity");
-            identity.GetAttribute("category").Should().Be("account");
-            identity.GetAttribute("type").Should().Be("registered");
+            // The account identity, and the PEP service's (XEP-0163 §6.1).
+            q.Elements().Where(e => e.Name == "identity").Select(e => e.GetAttribute("category") + "/" + e.GetAttribute("type"))
+                .Should().Equal("account/registered", "pubsub/pep");
             Features(q).Should().Equal(AccountFeatures);
         }
     }
@@ -160,7 +164,7 @@ public sealed class DiscoTests
         var host = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
         var query = await alice.SetAsync(null, "<query xmlns='urn:xmpp:mam:2'/>");
 
-        Features(account).Should().Equal(DiscoModule.InfoNamespace);
+        Features(account).Should().Equal(new[] { DiscoModule.InfoNamespace }.Concat(PepModule.Features).Order(StringComparer.Ordinal));
         Features(host).Should().Equal(AllFeatures);
         query.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }
