@@ -1,6 +1,7 @@
 using Rookery.Modules.Blocking;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Mam;
+using Rookery.Modules.Muc;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -31,6 +32,9 @@ public sealed class ModulesOptions
     /// <summary>Blocking command (<c>blocking</c>): block list size limit.</summary>
     public BlockingOptions Blocking { get; init; } = new();
 
+    /// <summary>Multi-user chat (<c>muc</c>): service names, room creation, history and occupant limits.</summary>
+    public MucOptions Muc { get; init; } = new();
+
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
     {
@@ -39,6 +43,7 @@ public sealed class ModulesOptions
         Throw(nameof(Private), Private.Validate());
         Throw(nameof(Mam), Mam.Validate());
         Throw(nameof(Blocking), Blocking.Validate());
+        Throw(nameof(Muc), Muc.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

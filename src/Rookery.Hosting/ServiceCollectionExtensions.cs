@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Modules;
+using Rookery.Modules.Muc;
 using Rookery.Server.Auth;
 using Rookery.Server.Hosts;
 using Rookery.Server.Im;
@@ -36,6 +37,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().LastActivity);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -69,7 +71,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Private));
         services.AddSingleton(Options.Create(options.Modules.Mam));
         services.AddSingleton(Options.Create(options.Modules.Blocking));
+        services.AddSingleton(Options.Create(options.Modules.Muc));
         services.AddRookeryModules();
+        services.AddRookeryMuc();
         services.AddSingleton<ModuleRegistry>();
         return services;
     }

@@ -33,6 +33,7 @@ public sealed class PostgresStorage : IStorage
         LastActivity = new PostgresLastActivityStore(_db);
         Archive = new PostgresMessageArchiveStore(_db);
         BlockLists = new PostgresBlockListStore(_db);
+        Muc = new PostgresMucStore(_db);
     }
 
     /// <inheritdoc />
@@ -55,6 +56,9 @@ public sealed class PostgresStorage : IStorage
 
     /// <inheritdoc />
     public IBlockListStore BlockLists { get; }
+
+    /// <inheritdoc />
+    public IMucStore Muc { get; }
 
     internal PostgresDatabase Database => _db;
 

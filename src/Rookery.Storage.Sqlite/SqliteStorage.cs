@@ -32,6 +32,7 @@ public sealed class SqliteStorage : IStorage
         LastActivity = new SqliteLastActivityStore(_db);
         Archive = new SqliteMessageArchiveStore(_db);
         BlockLists = new SqliteBlockListStore(_db);
+        Muc = new SqliteMucStore(_db);
     }
 
     /// <inheritdoc />
@@ -54,6 +55,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IBlockListStore BlockLists { get; }
+
+    /// <inheritdoc />
+    public IMucStore Muc { get; }
 
     internal SqliteDatabase Database => _db;
 

@@ -28,4 +28,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Blocked JIDs per user (XEP-0191).</summary>
     IBlockListStore BlockLists { get; }
+
+    /// <summary>Persistent multi-user chat rooms and their affiliations (XEP-0045).</summary>
+    IMucStore Muc { get; }
 }
