@@ -59,6 +59,13 @@ internal static class MucTestExtensions
             $"<query xmlns='{OwnerNs}'><x xmlns='{DataNs}' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>{xml}</x></query>");
     }
 
+    /// <summary>Waits for two stanzas in any order (an iq reply and the presences it caused arrive interleaved).</summary>
+    public static async Task<(Element First, Element Second)> ExpectBothAsync(RawXmppClient client, Func<Element, bool> first, Func<Element, bool> second)
+    {
+        var found = await Im.ImTestExtensions.ExpectAllAsync(client, first, second);
+        return (found[0], found[1]);
+    }
+
     /// <summary>Whether a stanza's muc#user element carries this status code.</summary>
     public static bool HasStatus(Element e, int code) =>
         e.Child("x", UserNs)?.Elements().Any(s => s.Name == "status" && s.GetAttribute("code") == code.ToString(System.Globalization.CultureInfo.InvariantCulture)) == true;
