@@ -8,7 +8,10 @@ namespace Rookery.Modules.Muc;
 /// <summary>Discussion history sent on entering (XEP-0045 §7.2.15), with the limits the client asks for.</summary>
 internal sealed partial class MucRoom
 {
-    private async ValueTask SendHistoryAsync(Occupant receiver, Element? request)
+    /// <summary>The limits a client asks for in <c>&lt;history/&gt;</c>, checked before it enters (bad-request otherwise).</summary>
+    private readonly record struct HistoryLimits(int? MaxStanzas, int? MaxChars, DateTimeOffset? Since);
+
+    private HistoryLimits ParseHistoryRequest(Element? request)
     {
         int? maxStanzas = null, maxChars = null;
         DateTimeOffset? since = null;
@@ -32,7 +35,12 @@ internal sealed partial class MucRoom
             }
         }
 
-        foreach (var entry in _history.Select(maxStanzas, maxChars, since))
+        return new HistoryLimits(maxStanzas, maxChars, since);
+    }
+
+    private async ValueTask SendHistoryAsync(Occupant receiver, HistoryLimits limits)
+    {
+        foreach (var entry in _history.Select(limits.MaxStanzas, limits.MaxChars, limits.Since))
         {
             var message = entry.Message.Clone();
             // §7.2.15: each message says when the room got it (XEP-0203), from the room.

@@ -115,6 +115,7 @@ internal sealed partial class MucRoom
         }
 
         CheckNickAvailable(nick, from);
+        var history = ParseHistoryRequest(mucX?.Child("history", MucNs.Muc));
         var role = isServiceAdmin ? MucRole.Moderator : DefaultRole(affiliation);
         var occupant = new Occupant(nick, Jid.WithResource(nick), from, role, OccupantIdOf(from))
         {
@@ -155,7 +156,7 @@ internal sealed partial class MucRoom
             return;
         }
 
-        await SendHistoryAsync(occupant, mucX?.Child("history", MucNs.Muc));
+        await SendHistoryAsync(occupant, history);
         await SendSubjectAsync(occupant);
     }
 
