@@ -2,6 +2,7 @@ using Rookery.Modules.Blocking;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
+using Rookery.Modules.Muc;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -34,6 +35,8 @@ public sealed class ModulesOptions
 
     /// <summary>Personal eventing (<c>pep</c>): item, payload and node limits.</summary>
     public PepOptions Pep { get; init; } = new();
+    /// <summary>Multi-user chat (<c>muc</c>): service names, room creation, history and occupant limits.</summary>
+    public MucOptions Muc { get; init; } = new();
 
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
@@ -44,6 +47,7 @@ public sealed class ModulesOptions
         Throw(nameof(Mam), Mam.Validate());
         Throw(nameof(Blocking), Blocking.Validate());
         Throw(nameof(Pep), Pep.Validate());
+        Throw(nameof(Muc), Muc.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

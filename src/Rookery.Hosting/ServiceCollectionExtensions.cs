@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Modules;
+using Rookery.Modules.Muc;
 using Rookery.Server.Auth;
 using Rookery.Server.Hosts;
 using Rookery.Server.Im;
@@ -37,6 +38,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -72,7 +74,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Mam));
         services.AddSingleton(Options.Create(options.Modules.Blocking));
         services.AddSingleton(Options.Create(options.Modules.Pep));
+        services.AddSingleton(Options.Create(options.Modules.Muc));
         services.AddRookeryModules();
+        services.AddRookeryMuc();
         services.AddSingleton<ModuleRegistry>();
         return services;
     }

@@ -34,6 +34,7 @@ public sealed class PostgresStorage : IStorage
         Archive = new PostgresMessageArchiveStore(_db);
         BlockLists = new PostgresBlockListStore(_db);
         Pubsub = new PostgresPubsubStore(_db);
+        Muc = new PostgresMucStore(_db);
     }
 
     /// <inheritdoc />
@@ -59,6 +60,9 @@ public sealed class PostgresStorage : IStorage
 
     /// <inheritdoc />
     public IPubsubStore Pubsub { get; }
+
+    /// <inheritdoc />
+    public IMucStore Muc { get; }
 
     internal PostgresDatabase Database => _db;
 

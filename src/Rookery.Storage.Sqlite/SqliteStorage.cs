@@ -33,6 +33,7 @@ public sealed class SqliteStorage : IStorage
         Archive = new SqliteMessageArchiveStore(_db);
         BlockLists = new SqliteBlockListStore(_db);
         Pubsub = new SqlitePubsubStore(_db);
+        Muc = new SqliteMucStore(_db);
     }
 
     /// <inheritdoc />
@@ -58,6 +59,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IPubsubStore Pubsub { get; }
+
+    /// <inheritdoc />
+    public IMucStore Muc { get; }
 
     internal SqliteDatabase Database => _db;
 

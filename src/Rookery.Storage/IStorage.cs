@@ -31,4 +31,6 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Personal eventing nodes and their items (XEP-0163 on XEP-0060).</summary>
     IPubsubStore Pubsub { get; }
+    /// <summary>Persistent multi-user chat rooms and their affiliations (XEP-0045).</summary>
+    IMucStore Muc { get; }
 }

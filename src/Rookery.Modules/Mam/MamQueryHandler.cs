@@ -23,15 +23,27 @@ internal sealed partial class MamQueryHandler(IMessageArchiveStore store, MamOpt
     public async ValueTask<IqResult> QueryAsync(IqContext iq)
     {
         MamModule.RequireSelf(iq);
-        var payload = iq.Payload;
         // The 'node' attribute is reserved for pubsub archives (XEP-0313 §7.1.3); an account has no nodes.
-        if (payload.GetAttribute("node") is not null)
+        if (iq.Payload.GetAttribute("node") is not null)
         {
             throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound, "An account's archive has no nodes");
         }
 
         // Results go to the session that asked, before the iq result: a request that no longer has one gets nothing.
         var session = iq.Session ?? throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable);
+        var fin = await RunAsync(iq.To.Bare.ToString(), iq.Payload, iq.From.ToString(), result => ValueTask.FromResult(session.Send(result)), iq.Cancellation).ConfigureAwait(false);
+        return IqResult.With(fin);
+    }
+
+    /// <summary>
+    /// Runs the query <paramref name="payload"/> on <paramref name="owner"/>'s archive (a user's or a room's, XEP-0313
+    /// §5.1.2), hands each result message, addressed to <paramref name="requester"/> from the owner, to
+    /// <paramref name="send"/> (which returns false to stop), and returns the <c>&lt;fin/&gt;</c> element.
+    /// </summary>
+    public async ValueTask<Element> RunAsync(string owner, Element payload, string requester, Func<Element, ValueTask<bool>> send, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(send);
         var form = MamQueryForm.Parse(payload.Child("x", MamQueryForm.DataFormsNamespace));
         var rsm = ResultSet.Parse(payload.Child("set", ResultSet.Namespace));
         if (form.Ids is { Count: > ArchiveQuery.MaxIds })
@@ -41,7 +53,6 @@ internal sealed partial class MamQueryHandler(IMessageArchiveStore store, MamOpt
 
         // §4.3.1: the server may limit a page, whatever the client asked for; the client pages on.
         var max = Math.Min(rsm.Max ?? options.DefaultPageSize, options.MaxPageSize);
-        var owner = iq.To.Bare.ToString();
         var page = await store.QueryAsync(
             owner,
             new ArchiveQuery
@@ -58,18 +69,17 @@ internal sealed partial class MamQueryHandler(IMessageArchiveStore store, MamOpt
                 Backwards = rsm.Backwards,
                 Max = max,
             },
-            iq.Cancellation).ConfigureAwait(false)
+            ct).ConfigureAwait(false)
             // §4.1.3, §4.3.2: an id that is not in the archive.
             ?? throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound, "No message with that id is in the archive");
 
         var queryId = payload.GetAttribute("queryid");
-        var requester = iq.From.ToString();
         // §4.3.4 (flipped pages): the same page, sent newest first.
         var flip = payload.Child("flip-page", MamModule.Namespace) is not null;
         for (var i = 0; i < page.Items.Count; i++)
         {
             var item = page.Items[flip ? page.Items.Count - 1 - i : i];
-            if (Result(item, owner, requester, queryId) is { } result && !session.Send(result))
+            if (Result(item, owner, requester, queryId) is { } result && !await send(result).ConfigureAwait(false))
             {
                 break;
             }
@@ -77,7 +87,7 @@ internal sealed partial class MamQueryHandler(IMessageArchiveStore store, MamOpt
 
         var fin = new Element("fin", MamModule.Namespace).SetAttribute("complete", page.Complete ? "true" : "false");
         fin.Add(ResultSet.Describe(page));
-        return IqResult.With(fin);
+        return fin;
     }
 
     /// <summary>The fields a query may use (iq get, §4.1.5).</summary>

@@ -7,7 +7,9 @@ namespace Rookery.Integration.Tests.Interop;
 /// <summary>
 /// A real third-party client against the server: interop/slixmpp_interop.py (see interop/README.md) logs in two users
 /// over STARTTLS + SCRAM, subscribes them to each other, exchanges messages and checks offline delivery; its step
-/// groups in interop/steps_modern.py resume a stream-management session, copy carbons and page through MAM.
+/// groups in interop/steps_modern.py resume a stream-management session, copy carbons and page through MAM;
+/// interop/slixmpp_muc_interop.py drives slixmpp's XEP-0045 client through rooms (join, history, groupchat, config
+/// form, members-only refusal, kick).
 /// </summary>
 [Trait("Category", "Interop")]
 public sealed class SlixmppInteropTests
@@ -46,6 +48,30 @@ public sealed class SlixmppInteropTests
         failures.Should().BeEmpty("every step of group '{0}' must pass; the script said:\n{1}", group, output);
         exitCode.Should().Be(0, "the script said:\n{0}", output);
         output.Should().Contain($"PASS [{group}]").And.Contain("ALL PASSED");
+    }
+
+    [SlixmppFact]
+    public async Task SlixmppClient_MucScenario_EveryStepPasses()
+    {
+        Assert.True(SlixmppFactAttribute.Missing is null, SlixmppFactAttribute.Missing);
+        var script = Path.Combine(AppContext.BaseDirectory, "interop", "slixmpp_muc_interop.py");
+        File.Exists(script).Should().BeTrue("the test project copies interop/*.py next to the assembly ({0})", script);
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice", "alice-pass-1");
+        await server.CreateUserAsync("bob", "bob-pass-2");
+        await server.CreateUserAsync("carol", "carol-pass-3");
+
+        var (exitCode, output) = await RunAsync(script,
+        [
+            "--host", "127.0.0.1", "--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--domain", server.Domain,
+            "--user1", "alice", "--pass1", "alice-pass-1",
+            "--user2", "bob", "--pass2", "bob-pass-2",
+            "--user3", "carol", "--pass3", "carol-pass-3",
+        ]);
+
+        exitCode.Should().Be(0, "every MUC interop step must pass; the script said:\n{0}", output);
+        output.Should().Contain("ALL PASSED");
     }
 
     internal static async Task<(int ExitCode, string Output)> RunAsync(string script, string[] args)
