@@ -8,6 +8,12 @@ public sealed class ListenerOptions
 
     /// <summary>Client connections with TLS from the first byte (XEP-0368). Default port 5223.</summary>
     public EndpointOptions DirectTls { get; init; } = new() { Port = 5223 };
+
+    /// <summary>
+    /// External component connections (XEP-0114). Default port 5347; opened only when <c>Components</c> lists at least
+    /// one component domain.
+    /// </summary>
+    public EndpointOptions Component { get; init; } = new() { Port = 5347 };
 }
 
 /// <summary>One listening socket.</summary>

@@ -134,6 +134,17 @@ public static class RookeryConfiguration
 
         ValidateEndpoint(o.Listeners.Client, "Listeners:Client");
         ValidateEndpoint(o.Listeners.DirectTls, "Listeners:DirectTls");
+        ValidateEndpoint(o.Listeners.Component, "Listeners:Component");
+        foreach (var (domain, component) in o.Components)
+        {
+            Require(Jid.TryParse(domain, out var c) && c.IsDomain && c.IsBare, $"Components:{domain}", "is not a valid domain name");
+            Require(!o.ToServerOptions().Hosts.ContainsKey(domain), $"Components:{domain}", "is also a served host (Hosts); a domain is either a host or a component");
+            if (component.Describe() is { } problem)
+            {
+                Require(false, $"Components:{domain}:{problem.Key}", problem.Problem);
+            }
+        }
+
         Require(IsPostgres(o.Storage) || o.Storage.Provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase), "Storage:Provider", $"'{o.Storage.Provider}' is not a known backend (sqlite, postgres)");
         Require(!string.IsNullOrWhiteSpace(o.Storage.Sqlite.Path), "Storage:Sqlite:Path", "must not be empty");
         if (IsPostgres(o.Storage))

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 using Rookery.Server.Modules;
 using Rookery.Server.Routing;
@@ -25,12 +26,14 @@ public sealed class RookeryNode : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions? _client;
     private readonly ListenOptions? _directTls;
+    private readonly Func<ListenOptions?> _component;
 
-    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls)
+    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component)
     {
         _app = app;
         _client = client;
         _directTls = directTls;
+        _component = component;
     }
 
     /// <summary>The node's services (tests use them to reach the stores and the session table).</summary>
@@ -42,6 +45,9 @@ public sealed class RookeryNode : IAsyncDisposable
     /// <summary>The bound direct-TLS endpoint, once started.</summary>
     public IPEndPoint? DirectTlsEndPoint => _directTls?.IPEndPoint;
 
+    /// <summary>The bound external component endpoint (XEP-0114), once started; null when no component domain is configured.</summary>
+    public IPEndPoint? ComponentEndPoint => _component()?.IPEndPoint;
+
     /// <summary>Builds a node from validated options; <paramref name="configureLogging"/> lets tests capture logs.</summary>
     public static RookeryNode Create(RookeryOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
@@ -52,7 +58,7 @@ public sealed class RookeryNode : IAsyncDisposable
         builder.Services.AddRookery(options);
         builder.Services.AddHostedService<StreamShutdownService>();
 
-        ListenOptions? client = null, directTls = null;
+        ListenOptions? client = null, directTls = null, component = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var listeners = options.Listeners;
@@ -78,10 +84,20 @@ public sealed class RookeryNode : IAsyncDisposable
                     lo.UseConnectionHandler<C2sConnectionHandler>();
                 });
             }
+
+            // XEP-0114 accept mode: only a node that accepts some component domain listens for components.
+            if (listeners.Component.Enabled && options.Components.Count > 0)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.Component.Address)!, listeners.Component.Port, lo =>
+                {
+                    component = lo;
+                    lo.UseConnectionHandler<ComponentConnectionHandler>();
+                });
+            }
         });
 
         var app = builder.Build();
-        return new RookeryNode(app, client, directTls);
+        return new RookeryNode(app, client, directTls, () => component);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)
@@ -142,6 +158,7 @@ public sealed class RookeryNode : IAsyncDisposable
             routes.Register(domain, local);
         }
 
+        services.GetRequiredService<ComponentRegistry>().RegisterRoutes(routes);
         routes.Fallback = services.GetRequiredService<S2SManager>();
         await _app.StartAsync(ct).ConfigureAwait(false);
     }

@@ -1,3 +1,4 @@
+using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 
 namespace Rookery.Hosting;
@@ -48,6 +49,9 @@ public sealed class RookeryOptions
     /// <summary>Settings of the feature modules, one subsection per module (<c>Modules:Disco</c>, <c>Modules:VCard</c>...).</summary>
     public ModulesOptions Modules { get; set; } = new();
 
+    /// <summary>External component domains (XEP-0114), keyed by domain: secret and balancing of each.</summary>
+    public Dictionary<string, ComponentDomainOptions> Components { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Console logging.</summary>
     public LoggingOptions Logging { get; set; } = new();
 
@@ -64,4 +68,7 @@ public sealed class RookeryOptions
         Registration = Registration,
         DisabledModules = DisabledModules,
     };
+
+    /// <summary>The component part of the options, as the server core consumes it.</summary>
+    public ComponentsOptions ToComponentsOptions() => new() { Domains = Components };
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Rookery.Modules;
 using Rookery.Modules.Muc;
 using Rookery.Server.Auth;
+using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 using Rookery.Server.Im;
 using Rookery.Server.Modules;
@@ -62,6 +63,11 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<HostRegistry>(), dataDirectory, sp.GetRequiredService<ILogger<CertificateStore>>()));
         services.AddSingleton<C2sServices>();
         services.AddSingleton<C2sConnectionHandler>();
+        services.AddSingleton(Options.Create(options.ToComponentsOptions()));
+        services.AddSingleton<ComponentRegistry>();
+        services.AddSingleton<ComponentConnections>();
+        services.AddSingleton<ComponentServices>();
+        services.AddSingleton<ComponentConnectionHandler>();
 
         services.AddSingleton<IXmppModule, RosterModule>();
         services.AddSingleton<IXmppModule, StreamManagementModule>();

@@ -4,12 +4,12 @@ using Rookery.Server.Transport;
 namespace Rookery.Hosting;
 
 /// <summary>
-/// On shutdown, sends every client <c>&lt;system-shutdown/&gt;</c> and closes its stream before Kestrel tears the
+/// On shutdown, sends every client and every external component <c>&lt;system-shutdown/&gt;</c> and closes its stream before Kestrel tears the
 /// connections down. This happens in <see cref="StoppingAsync"/>, which the host runs before any hosted service's
 /// <c>StopAsync</c>: <c>WebApplication</c> registers Kestrel's service after ours, so in the reverse-order stop Kestrel
 /// would go first and wait for the still-open streams until the shutdown timeout.
 /// </summary>
-internal sealed class StreamShutdownService(ClientConnections connections) : IHostedLifecycleService
+internal sealed class StreamShutdownService(ClientConnections connections, ComponentConnections components) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -17,7 +17,9 @@ internal sealed class StreamShutdownService(ClientConnections connections) : IHo
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => connections.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken);
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.WhenAll(
+        connections.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken),
+        components.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken));
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

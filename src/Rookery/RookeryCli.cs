@@ -8,8 +8,8 @@ using Rookery.Storage;
 
 namespace Rookery.Cli;
 
-/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>version</c>.</summary>
-internal static class RookeryCli
+/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>component</c>, <c>version</c>.</summary>
+internal static partial class RookeryCli
 {
     public static async Task<int> RunAsync(string[] args)
     {
@@ -22,6 +22,7 @@ internal static class RookeryCli
         root.Add(run);
 
         root.Add(BuildUserCommand(node));
+        root.Add(BuildComponentCommand());
 
         var version = new Command("version", "Print the version.");
         version.SetAction(_ =>

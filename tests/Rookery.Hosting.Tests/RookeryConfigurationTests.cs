@@ -109,6 +109,56 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Limits).Should().Be(Json(defaults.Limits));
         Json(options.Auth).Should().Be(Json(defaults.Auth));
         Json(options.Offline).Should().Be(Json(defaults.Offline));
+        options.Components.Should().BeEmpty("a node accepts no external component unless told to");
+    }
+
+    [Fact]
+    public void Bind_ComponentDomains_BindSecretBalancingAndBuckets()
+    {
+        var file = _folder.Write("rookery.json", """
+            {
+              "Listeners": { "Component": { "Address": "127.0.0.1", "Port": 5348 } },
+              "Components": {
+                "conference.example.com": { "Secret": "s1", "Balancing": "bare_destination", "ComponentNumber": 3, "OnInstanceFailure": "spare" },
+                "echo.example.com": { "Secret": "s2" }
+              }
+            }
+            """);
+
+        var options = Load(file);
+
+        options.Listeners.Component.Port.Should().Be(5348);
+        var conference = options.Components["conference.example.com"];
+        conference.ParsedBalancing.Should().Be(Rookery.Server.Components.ComponentBalancing.BareDestination);
+        conference.ComponentNumber.Should().Be(3);
+        conference.ParsedFailover.Should().Be(Rookery.Server.Components.ComponentFailover.Spare);
+        options.Components["echo.example.com"].ParsedBalancing.Should().Be(Rookery.Server.Components.ComponentBalancing.Random);
+    }
+
+    [Theory]
+    [InlineData("Balancing", "nearest", "Components:conf.example.com:Balancing")]
+    [InlineData("ComponentNumber", "-1", "Components:conf.example.com:ComponentNumber")]
+    [InlineData("ComponentNumber", "3", "Components:conf.example.com:ComponentNumber")]
+    [InlineData("OnInstanceFailure", "retry", "Components:conf.example.com:OnInstanceFailure")]
+    [InlineData("Secret", "", "Components:conf.example.com:Secret")]
+    public void Bind_InvalidComponentSetting_ThrowsNamingTheKey(string setting, string value, string named)
+    {
+        (string, string)[] overrides = setting == "Secret"
+            ? [($"Components:conf.example.com:{setting}", value)]
+            : [("Components:conf.example.com:Secret", "s"), ($"Components:conf.example.com:{setting}", value)];
+        var act = () => Load(null, overrides);
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain($"'{named}'");
+    }
+
+    [Fact]
+    public void Bind_ComponentDomainThatIsAlsoAHost_Throws()
+    {
+        var act = () => Load(null, ("Hosts:example.com:TlsRequired", "false"), ("Components:example.com:Secret", "s"));
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain("'Components:example.com'");
     }
 
     [Theory]
@@ -139,6 +189,8 @@ public sealed class RookeryConfigurationTests : IDisposable
     [Theory]
     [InlineData("Listeners:Client:Port", "70000", "Listeners:Client:Port")]
     [InlineData("Listeners:DirectTls:Port", "-1", "Listeners:DirectTls:Port")]
+    [InlineData("Listeners:Component:Port", "70000", "Listeners:Component:Port")]
+    [InlineData("Components:a b:Secret", "s", "Components:a b")]
     [InlineData("Listeners:Client:Address", "somewhere", "Listeners:Client:Address")]
     [InlineData("Hosts:a b:TlsRequired", "true", "Hosts:a b")]
     [InlineData("Admins:0", "notajid", "Admins:0")]

@@ -29,6 +29,7 @@ public sealed class RawXmppClient : IAsyncDisposable
     private readonly Channel<Element> _incoming = Channel.CreateUnbounded<Element>();
     private readonly List<Element> _skipped = [];
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Element> _firstHeader = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Stream _stream;
     private XmlStreamParser _parser = new();
     private Task _readLoop = Task.CompletedTask;
@@ -140,6 +141,27 @@ public sealed class RawXmppClient : IAsyncDisposable
         await SendAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='{to ?? _domain}' version='1.0'>").ConfigureAwait(false);
         Features = await ExpectAsync("features", Ns.Streams).ConfigureAwait(false);
         return Features;
+    }
+
+    /// <summary>
+    /// Opens an external component stream (XEP-0114, <c>jabber:component:accept</c>) to <paramref name="domain"/> and
+    /// waits for the server's header, which carries the stream id for the handshake.
+    /// </summary>
+    public async Task<Element> OpenComponentStreamAsync(string domain)
+    {
+        await SendAsync($"<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='{domain}'>").ConfigureAwait(false);
+        return await _firstHeader.Task.WaitAsync(DefaultTimeout).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the XEP-0114 handshake (hex SHA-1 of stream id and secret) and returns the server's answer.</summary>
+    public async Task<Element> ComponentHandshakeAsync(string secret)
+    {
+        var id = StreamHeader?.GetAttribute("id") ?? throw new InvalidOperationException("No stream id yet: open the component stream first");
+#pragma warning disable CA5350 // XEP-0114 §3 fixes SHA-1.
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes(id + secret)));
+#pragma warning restore CA5350
+        await SendAsync($"<handshake>{digest}</handshake>").ConfigureAwait(false);
+        return await NextAsync().ConfigureAwait(false);
     }
 
     /// <summary>The next element from the server, or a <see cref="TimeoutException"/>.</summary>
@@ -407,6 +429,7 @@ public sealed class RawXmppClient : IAsyncDisposable
                         {
                             case XmlStreamEventKind.StreamOpen:
                                 StreamHeader = ev.Element;
+                                _firstHeader.TrySetResult(ev.Element!);
                                 break;
                             case XmlStreamEventKind.Element:
                                 _incoming.Writer.TryWrite(ev.Element!);

@@ -33,6 +33,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The direct-TLS port.</summary>
     public int TlsPort => _node.DirectTlsEndPoint!.Port;
 
+    /// <summary>The external component port (XEP-0114); only open when the options list a component domain.</summary>
+    public int ComponentPort => _node.ComponentEndPoint?.Port ?? throw new InvalidOperationException("No component domain is configured, so the component listener is closed");
+
     /// <summary>The node's services.</summary>
     public IServiceProvider Services => _node.Services;
 
@@ -58,6 +61,7 @@ public sealed class TestServer : IAsyncDisposable
             {
                 Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
             },
             Limits = limits ?? new StreamLimitOptions(),
             Auth = auth ?? new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, ScramIterations = 4096 },

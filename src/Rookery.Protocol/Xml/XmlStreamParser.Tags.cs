@@ -405,7 +405,8 @@ public sealed partial class XmlStreamParser
                     XmlThrow.NotWellFormed("the xml namespace cannot be the default namespace");
                 }
 
-                PushNamespace(NameTable.Empty, uri);
+                // The header reports the namespace as declared; elements get the canonical one (see AliasNamespace).
+                PushNamespace(NameTable.Empty, _aliasWire is not null && uri == _aliasWire ? _aliasCanonical! : uri);
                 defaultNamespace = uri;
                 continue;
             }

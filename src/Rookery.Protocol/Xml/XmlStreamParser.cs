@@ -34,6 +34,8 @@ public sealed partial class XmlStreamParser
     private bool _consumedAny;
     private bool _pendingClose;
     private long _stanzaBytes;
+    private string? _aliasWire;
+    private string? _aliasCanonical;
 
     // Resumable scan of the incomplete token at the front of the buffer, so a token trickled in byte by byte is scanned
     // once overall rather than once per read (which would be quadratic in the token length).
@@ -139,6 +141,20 @@ public sealed partial class XmlStreamParser
 
         ev = default;
         return false;
+    }
+
+    /// <summary>
+    /// Reads elements whose default namespace is declared as <paramref name="wire"/> as if it were
+    /// <paramref name="canonical"/>: a component stream's <c>jabber:component:accept</c> stanzas (XEP-0114) become the
+    /// server's <c>jabber:client</c> stanzas without copying each element tree. <see cref="ContentNamespace"/> still
+    /// reports the namespace as declared on the header. Survives <see cref="Reset"/>.
+    /// </summary>
+    public void AliasNamespace(string wire, string canonical)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(wire);
+        ArgumentException.ThrowIfNullOrEmpty(canonical);
+        _aliasWire = wire;
+        _aliasCanonical = canonical;
     }
 
     /// <summary>

@@ -176,6 +176,20 @@ public sealed class XmlStreamParserTests
     }
 
     [Fact]
+    public void TryRead_AliasedComponentNamespace_StanzasInCanonicalNamespaceHeaderAsDeclared()
+    {
+        var parser = new XmlStreamParser();
+        parser.AliasNamespace(Ns.Component, Ns.Client);
+        var events = Whole(parser, Utf8("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'><message><body>x</body><x xmlns='jabber:x:data'/></message>"));
+
+        parser.ContentNamespace.Should().Be(Ns.Component, "the header reports what the peer declared");
+        var message = events[1].Element!;
+        message.Namespace.Should().Be(Ns.Client);
+        message.Child("body", Ns.Client).Should().NotBeNull();
+        message.Child("x", "jabber:x:data").Should().NotBeNull("other namespaces are untouched");
+    }
+
+    [Fact]
     public void TryRead_ServerStreamWithDialbackPrefix_ResolvesPrefixFromHeader()
     {
         var parser = new XmlStreamParser();

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Rookery.Components;
+using Rookery.Protocol.Addressing;
+
+namespace Rookery.Cli;
+
+/// <content>
+/// <c>rookery component</c>: runs a service as an external component (XEP-0114) that connects to the cluster's nodes
+/// and fails over between them (issue #5; Tigase's external component clusters, seed 003).
+/// </content>
+internal static partial class RookeryCli
+{
+    /// <summary>The environment variable that may carry the secret, so that it need not appear in the process list.</summary>
+    private const string SecretVariable = "ROOKERY_COMPONENT_SECRET";
+
+    /// <summary>The services <c>--service</c> can name; a service project registers itself here.</summary>
+    private static readonly ComponentServiceCatalog Services = ComponentServiceCatalog.CreateDefault();
+
+    private static Command BuildComponentCommand()
+    {
+        var domain = new Option<string>("--domain") { Description = "The component domain, for example conference.example.com.", Required = true };
+        var connect = new Option<string[]>("--connect")
+        {
+            Description = "Nodes' component listeners, host:port, comma-separated or repeated; tried in order, failing over when one drops.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var secret = new Option<string?>("--secret") { Description = $"The shared secret configured for the domain on the nodes (or the {SecretVariable} environment variable)." };
+        var service = new Option<string>("--service") { Description = $"The service to run: {string.Join(", ", Services.Names)}.", DefaultValueFactory = _ => "echo" };
+        var name = new Option<string?>("--name") { Description = "This instance's name in logs and echo replies. Default: host name and process id." };
+
+        var command = new Command("component", "Run a service as an external component (XEP-0114) of the cluster until SIGTERM or Ctrl+C.")
+        {
+            domain, connect, secret, service, name,
+        };
+        command.SetAction((parse, _) => Guard(async () =>
+        {
+            var domainText = parse.GetValue(domain)!;
+            if (!Jid.TryParse(domainText, out var domainJid) || !domainJid.IsDomain || !domainJid.IsBare)
+            {
+                throw new CliException($"'{domainText}' is not a domain name");
+            }
+
+            var endpoints = new List<ComponentEndpoint>();
+            foreach (var part in parse.GetValue(connect) ?? [])
+            {
+                endpoints.AddRange(ComponentEndpoint.ParseList(part));
+            }
+
+            if (endpoints.Count == 0)
+            {
+                throw new CliException("--connect needs at least one host:port");
+            }
+
+            var key = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable(SecretVariable);
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new CliException($"A secret is required (--secret, or the {SecretVariable} environment variable)");
+            }
+
+            var options = new ComponentClientOptions
+            {
+                Domain = domainJid.Domain,
+                Secret = key,
+                Endpoints = endpoints,
+                InstanceName = parse.GetValue(name) is { Length: > 0 } n ? n : $"{Environment.MachineName}:{Environment.ProcessId}",
+            };
+            var serviceName = parse.GetValue(service)!;
+            var instance = Services.Create(serviceName, options)
+                ?? throw new CliException($"'{serviceName}' is not a component service (known: {string.Join(", ", Services.Names)})");
+            return await RunComponentAsync(options, instance).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    private static async Task<int> RunComponentAsync(ComponentClientOptions options, IComponentService service)
+    {
+        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        }));
+        using var stop = new CancellationTokenSource();
+        // SIGTERM and Ctrl+C end the component cleanly (its stream is closed, so the node re-balances at once).
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        var client = new ComponentClient(options, service, loggers.CreateLogger("Rookery.Component"));
+        try
+        {
+            await client.RunAsync(stop.Token).ConfigureAwait(false);
+            return 0;
+        }
+        catch (ComponentAuthenticationException e)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+    }
+}
