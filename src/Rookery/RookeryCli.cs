@@ -8,7 +8,7 @@ using Rookery.Storage;
 
 namespace Rookery.Cli;
 
-/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>version</c>.</summary>
+/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>cluster status|drain</c>, <c>version</c>.</summary>
 internal static class RookeryCli
 {
     public static async Task<int> RunAsync(string[] args)
@@ -22,6 +22,7 @@ internal static class RookeryCli
         root.Add(run);
 
         root.Add(BuildUserCommand(node));
+        root.Add(ClusterCommands.Build(node, Guard));
 
         var version = new Command("version", "Print the version.");
         version.SetAction(_ =>

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Rookery.Hosting;
 
-namespace Rookery.Hosting.Tests.Cli;
+namespace Rookery.TestKit;
 
 /// <summary>
 /// The built <c>rookery</c> binary as a child process (<c>dotnet rookery.dll ...</c>), started in its own empty
