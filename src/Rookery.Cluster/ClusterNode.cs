@@ -408,7 +408,16 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         }
 
         Log.LinkUp(_logger, peer.Name, link.Dialled ? "dialled" : "accepted", link.Protocol);
-        await link.RunAsync((l, frame) => OnFrameAsync(peer, l, frame)).ConfigureAwait(false);
+        try
+        {
+            await link.RunAsync((l, frame) => OnFrameAsync(peer, l, frame)).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A bug in handling a frame: the link ends (and is set up again), the cause is reported.
+            Log.LinkFailed(_logger, e, peer.Name);
+        }
+
         peer.Detach(link);
         if (!peer.IsGone && !_stopping.IsCancellationRequested)
         {
@@ -608,6 +617,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         [LoggerMessage(EventId = 4049, Level = LogLevel.Warning, Message = "Draining without the database: the registry will learn through the lock")]
         public static partial void DrainWithoutDatabase(ILogger logger, Exception e);
 
-        // Next free EventId: 4050
+        [LoggerMessage(EventId = 4050, Level = LogLevel.Error, Message = "The cluster link to {Peer} failed")]
+        public static partial void LinkFailed(ILogger logger, Exception e, string peer);
+
+        // Next free EventId: 4051
     }
 }

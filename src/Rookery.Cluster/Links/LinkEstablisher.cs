@@ -19,10 +19,12 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(timeout);
             await socket.ConnectAsync(host, port, cts.Token).ConfigureAwait(false);
-            var stream = new BufferedStream(new NetworkStream(socket, ownsSocket: false), 64 * 1024);
+            var network = new NetworkStream(socket, ownsSocket: false);
+            var input = new BufferedStream(network, 64 * 1024);
+            var output = new BufferedStream(network, 64 * 1024);
             var ownHello = LinkHandshake.Hello(ownId, ownName);
-            await SendAsync(stream, ownHello, cts.Token).ConfigureAwait(false);
-            var peerHello = await ReceiveAsync(stream, cts.Token).ConfigureAwait(false);
+            await SendAsync(output, ownHello, cts.Token).ConfigureAwait(false);
+            var peerHello = await ReceiveAsync(input, cts.Token).ConfigureAwait(false);
             var (protocol, min, peerId, peerName) = LinkHandshake.ReadHello(peerHello);
             if (peerId != expectedPeer)
             {
@@ -38,11 +40,11 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            await SendAsync(stream, LinkHandshake.Auth(LinkHandshake.Proof(key, ownHello.Payload.Span, peerHello.Payload.Span)), cts.Token).ConfigureAwait(false);
+            await SendAsync(output, LinkHandshake.Auth(LinkHandshake.Proof(key, ownHello.Payload.Span, peerHello.Payload.Span)), cts.Token).ConfigureAwait(false);
             Frame? answer;
             try
             {
-                answer = await FrameCodec.ReadAsync(stream, cts.Token).ConfigureAwait(false);
+                answer = await FrameCodec.ReadAsync(input, cts.Token).ConfigureAwait(false);
             }
             catch (IOException)
             {
@@ -64,7 +66,7 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            return new NodeLink(socket, stream, peerId, peerName, version, queueCapacity, dialled: true);
+            return new NodeLink(socket, input, output, peerId, peerName, version, queueCapacity, dialled: true);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
         {
@@ -87,12 +89,14 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
             socket.NoDelay = true;
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             cts.CancelAfter(timeout);
-            var stream = new BufferedStream(new NetworkStream(socket, ownsSocket: false), 64 * 1024);
-            var peerHello = await ReceiveAsync(stream, cts.Token).ConfigureAwait(false);
+            var network = new NetworkStream(socket, ownsSocket: false);
+            var input = new BufferedStream(network, 64 * 1024);
+            var output = new BufferedStream(network, 64 * 1024);
+            var peerHello = await ReceiveAsync(input, cts.Token).ConfigureAwait(false);
             var (protocol, min, peerId, peerName) = LinkHandshake.ReadHello(peerHello);
             var ownHello = LinkHandshake.Hello(ownId, ownName);
-            await SendAsync(stream, ownHello, cts.Token).ConfigureAwait(false);
-            var proof = LinkHandshake.ReadAuth(await ReceiveAsync(stream, cts.Token).ConfigureAwait(false));
+            await SendAsync(output, ownHello, cts.Token).ConfigureAwait(false);
+            var proof = LinkHandshake.ReadAuth(await ReceiveAsync(input, cts.Token).ConfigureAwait(false));
             if (!LinkHandshake.Verify(key, peerHello.Payload.Span, ownHello.Payload.Span, proof))
             {
                 Log.Refused(logger, $"{peerName} (node {peerId}) from {remote}", "wrong cluster secret");
@@ -107,7 +111,7 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            await SendAsync(stream, LinkHandshake.Auth(LinkHandshake.Proof(key, ownHello.Payload.Span, peerHello.Payload.Span)), cts.Token).ConfigureAwait(false);
+            await SendAsync(output, LinkHandshake.Auth(LinkHandshake.Proof(key, ownHello.Payload.Span, peerHello.Payload.Span)), cts.Token).ConfigureAwait(false);
             if (!isKnownPeer(peerId))
             {
                 // Not (yet) live in our view of the registry: the dialler retries once our next round has seen it.
@@ -116,7 +120,7 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            return new NodeLink(socket, stream, peerId, peerName, version, queueCapacity, dialled: false);
+            return new NodeLink(socket, input, output, peerId, peerName, version, queueCapacity, dialled: false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
         {

@@ -13,15 +13,19 @@ namespace Rookery.Cluster.Links;
 internal sealed class NodeLink
 {
     private readonly Socket _socket;
-    private readonly Stream _stream;
+    private readonly Stream _input;
+    private readonly Stream _output;
     private readonly Channel<Frame> _outgoing;
     private readonly CancellationTokenSource _closed = new();
     private long _lastReceived;
 
-    public NodeLink(Socket socket, Stream stream, long peerId, string peerName, int protocol, int capacity, bool dialled)
+    public NodeLink(Socket socket, Stream input, Stream output, long peerId, string peerName, int protocol, int capacity, bool dialled)
     {
         _socket = socket;
-        _stream = stream;
+        // Two buffered streams over one socket: BufferedStream keeps one buffer for both directions and must never be
+        // read and written at once, while the reader and the writer loop run concurrently.
+        _input = input;
+        _output = output;
         PeerId = peerId;
         PeerName = peerName;
         Protocol = protocol;
@@ -72,7 +76,7 @@ internal sealed class NodeLink
         {
             while (!_closed.IsCancellationRequested)
             {
-                var frame = await FrameCodec.ReadAsync(_stream, _closed.Token).ConfigureAwait(false);
+                var frame = await FrameCodec.ReadAsync(_input, _closed.Token).ConfigureAwait(false);
                 if (frame is null)
                 {
                     break;
@@ -122,10 +126,10 @@ internal sealed class NodeLink
             {
                 while (reader.TryRead(out var frame))
                 {
-                    await FrameCodec.WriteAsync(_stream, frame, _closed.Token).ConfigureAwait(false);
+                    await FrameCodec.WriteAsync(_output, frame, _closed.Token).ConfigureAwait(false);
                 }
 
-                await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
+                await _output.FlushAsync(_closed.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
