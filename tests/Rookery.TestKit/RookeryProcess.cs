@@ -170,6 +170,13 @@ public sealed class RookeryProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process with SIGKILL (kill -9) and waits until it is gone: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>A port that was free a moment ago (bind to 0, read, release), for a child process's listener.</summary>
     public static int FreePort()
     {
