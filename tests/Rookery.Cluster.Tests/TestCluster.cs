@@ -152,9 +152,9 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             await body();
         }
-        catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+        catch (Exception e)
         {
-            throw new Xunit.Sdk.XunitException(e.GetType().Name + ": " + e.Message + "\n" + e.StackTrace + Logs());
+            throw new Xunit.Sdk.XunitException(e.GetType().Name + ": " + e.Message + "\n" + e.StackTrace + Logs(), e);
         }
     }
 

@@ -89,7 +89,15 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         _wake.Release();
-        await _loop.ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A round cut short by the stop: nothing of it needs finishing.
+        }
+
         if (leave && NodeId != 0)
         {
             try
