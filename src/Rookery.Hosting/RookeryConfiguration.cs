@@ -177,6 +177,15 @@ public static class RookeryConfiguration
         Require(o.StreamManagement.MaxUnacked >= 10, "StreamManagement:MaxUnacked", "must be at least 10");
         Require(o.Offline.MaxMessagesPerUser >= 0, "Offline:MaxMessagesPerUser", "must not be negative");
         o.Modules.Validate();
+        if (o.Cluster.Enabled)
+        {
+            Require(IsPostgres(o.Storage), "Cluster:Enabled", "needs Storage:Provider = postgres: the shared database is the cluster's coordination service");
+        }
+
+        if (o.Cluster.Describe() is { } clusterProblem)
+        {
+            throw new ConfigurationException("Configuration key " + clusterProblem);
+        }
     }
 
     private static void ValidateEndpoint(EndpointOptions e, string key)

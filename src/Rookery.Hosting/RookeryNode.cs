@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rookery.Cluster;
 using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 using Rookery.Server.Modules;
@@ -57,6 +58,11 @@ public sealed class RookeryNode : IAsyncDisposable
         configureLogging?.Invoke(builder.Logging);
         builder.Services.AddRookery(options);
         builder.Services.AddHostedService<StreamShutdownService>();
+        if (options.Cluster.Enabled)
+        {
+            // After the stream shutdown service: the host stops services in reverse order, so SIGTERM drains first.
+            builder.Services.AddHostedService<ClusterShutdownService>();
+        }
 
         ListenOptions? client = null, directTls = null, component = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -160,6 +166,12 @@ public sealed class RookeryNode : IAsyncDisposable
 
         services.GetRequiredService<ComponentRegistry>().RegisterRoutes(routes);
         routes.Fallback = services.GetRequiredService<S2SManager>();
+        if (services.GetService<ClusterNode>() is { } cluster)
+        {
+            // Joined (registered, linked, session table replicating) before the first client can log in.
+            await cluster.StartAsync(ct).ConfigureAwait(false);
+        }
+
         await _app.StartAsync(ct).ConfigureAwait(false);
     }
 

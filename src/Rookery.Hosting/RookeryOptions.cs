@@ -1,3 +1,4 @@
+using Rookery.Cluster;
 using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 
@@ -54,6 +55,9 @@ public sealed class RookeryOptions
 
     /// <summary>Console logging.</summary>
     public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Clustering: nodes on one PostgreSQL database serving one XMPP domain together (docs/dev/cluster.md).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
 
     /// <summary>The server part of the options, as the server core consumes it.</summary>
     public ServerOptions ToServerOptions() => new()

@@ -1,4 +1,6 @@
+using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
+using Rookery.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Modules;
@@ -58,6 +60,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<RegistrationService>();
         services.AddSingleton<ClientConnections>();
+        services.AddSingleton<LoginGate>();
         services.AddHostedService<IdleWatchdog>();
         services.AddSingleton(sp => new CertificateStore(
             sp.GetRequiredService<HostRegistry>(), dataDirectory, sp.GetRequiredService<ILogger<CertificateStore>>()));
@@ -84,6 +87,17 @@ public static class ServiceCollectionExtensions
         services.AddRookeryModules();
         services.AddRookeryMuc();
         services.AddSingleton<ModuleRegistry>();
+        if (options.Cluster.Enabled)
+        {
+            services.AddSingleton(options.Cluster);
+            services.AddSingleton(new ClusterEnvironment(
+                options.Storage.Postgres.ConnectionString,
+                options.Storage.Postgres.Schema,
+                options.Listeners.Client.Port,
+                typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0"));
+            services.AddSingleton<ClusterNode>();
+        }
+
         return services;
     }
 

@@ -8,7 +8,7 @@ namespace Rookery.Cli;
 
 /// <summary>
 /// The options every verb shares to locate a node's configuration and data: <c>--config</c>, <c>--data</c>, and for
-/// <c>run</c> the friendly switches for domain, ports and registration that override the file.
+/// <c>run</c> the friendly switches for domain, ports, registration and clustering that override the file.
 /// </summary>
 internal sealed class NodeOptions
 {
@@ -20,6 +20,11 @@ internal sealed class NodeOptions
     public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
     public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
     public Option<bool> TlsRequired { get; } = new("--tls-required") { Description = "Require TLS before authentication on the served domains." };
+    public Option<bool> Cluster { get; } = new("--cluster") { Description = "Join the cluster on the PostgreSQL database. Sets Cluster:Enabled." };
+    public Option<string?> ClusterSecret { get; } = new("--cluster-secret") { Description = "The cluster's shared secret (at least 16 characters). Overrides Cluster:Secret; implies --cluster." };
+    public Option<int?> ClusterPort { get; } = new("--cluster-port") { Description = "Node-to-node link port. Overrides Cluster:Port.", CustomParser = ParsePort };
+    public Option<string?> ClusterAddress { get; } = new("--cluster-address") { Description = "Host or address other nodes and redirected clients use for this node. Overrides Cluster:AdvertisedAddress." };
+    public Option<string?> NodeName { get; } = new("--node-name") { Description = "This node's name in the cluster. Overrides Cluster:NodeName." };
 
     /// <summary>A TCP port number; the default parser's error names the CLR type (<c>System.Nullable`1[System.Int32]</c>).</summary>
     private static int? ParsePort(ArgumentResult result)
@@ -50,6 +55,11 @@ internal sealed class NodeOptions
         command.Add(NoDirectTls);
         command.Add(AllowRegistration);
         command.Add(TlsRequired);
+        command.Add(Cluster);
+        command.Add(ClusterSecret);
+        command.Add(ClusterPort);
+        command.Add(ClusterAddress);
+        command.Add(NodeName);
     }
 
     /// <summary>Loads the configuration with the command line's overrides applied, and validates it.</summary>
@@ -80,6 +90,31 @@ internal sealed class NodeOptions
         if (parse.GetResult(NoDirectTls) is not null && parse.GetValue(NoDirectTls))
         {
             overrides["Listeners:DirectTls:Enabled"] = "false";
+        }
+
+        if ((parse.GetResult(Cluster) is not null && parse.GetValue(Cluster)) || parse.GetResult(ClusterSecret) is not null)
+        {
+            overrides["Cluster:Enabled"] = "true";
+        }
+
+        if (parse.GetResult(ClusterSecret) is not null && parse.GetValue(ClusterSecret) is { } secret)
+        {
+            overrides["Cluster:Secret"] = secret;
+        }
+
+        if (parse.GetResult(ClusterPort) is not null && parse.GetValue(ClusterPort) is { } clusterPort)
+        {
+            overrides["Cluster:Port"] = clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetResult(ClusterAddress) is not null && parse.GetValue(ClusterAddress) is { } clusterAddress)
+        {
+            overrides["Cluster:AdvertisedAddress"] = clusterAddress;
+        }
+
+        if (parse.GetResult(NodeName) is not null && parse.GetValue(NodeName) is { } nodeName)
+        {
+            overrides["Cluster:NodeName"] = nodeName;
         }
 
         var configuration = RookeryConfiguration.Build(file, overrides, switches);

@@ -8,7 +8,7 @@ using Rookery.Storage;
 
 namespace Rookery.Cli;
 
-/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>component</c>, <c>version</c>.</summary>
+/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>cluster status|drain</c>, <c>component</c>, <c>version</c>.</summary>
 internal static partial class RookeryCli
 {
     public static async Task<int> RunAsync(string[] args)
@@ -23,6 +23,7 @@ internal static partial class RookeryCli
 
         root.Add(BuildUserCommand(node));
         root.Add(BuildComponentCommand());
+        root.Add(ClusterCommands.Build(node, Guard));
 
         var version = new Command("version", "Print the version.");
         version.SetAction(_ =>

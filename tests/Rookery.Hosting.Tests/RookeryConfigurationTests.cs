@@ -109,6 +109,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Limits).Should().Be(Json(defaults.Limits));
         Json(options.Auth).Should().Be(Json(defaults.Auth));
         Json(options.Offline).Should().Be(Json(defaults.Offline));
+        Json(options.Cluster).Should().Be(Json(defaults.Cluster));
         options.Components.Should().BeEmpty("a node accepts no external component unless told to");
     }
 

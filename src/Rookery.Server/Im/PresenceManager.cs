@@ -125,6 +125,7 @@ public sealed class PresenceManager(
         var previousPriority = session.Priority;
         var priority = ParsePriority(presence);
         session.SetPresence(presence, priority);
+        sessions.Changed(session);
         // XEP-0160 §2: stored messages go to the resource that next sends non-negative available presence, which is
         // either its initial presence or the first one that raises a negative priority to zero or more.
         var deliverOffline = priority >= 0 && (initial || previousPriority < 0);
@@ -184,6 +185,7 @@ public sealed class PresenceManager(
     {
         var wasAvailable = session.IsAvailable;
         session.SetPresence(null, 0);
+        sessions.Changed(session);
         var owner = session.Jid.Bare;
         if (wasAvailable)
         {

@@ -12,7 +12,7 @@ namespace Rookery.Server.Im;
 /// Roster management (RFC 6121 §2) with roster versioning (XEP-0237): get, add/update, and remove, which also
 /// cancels the subscriptions in both directions.
 /// </summary>
-public sealed class RosterModule(RosterManager rosters, SubscriptionManager subscriptions) : IXmppModule
+public sealed class RosterModule(RosterManager rosters, SubscriptionManager subscriptions, SessionTable sessions) : IXmppModule
 {
     /// <inheritdoc />
     public string Name => "roster";
@@ -34,7 +34,11 @@ public sealed class RosterModule(RosterManager rosters, SubscriptionManager subs
             throw new StanzaErrorException(StanzaErrorCondition.Forbidden);
         }
 
-        (iq.Session as ILocalClientSession)?.MarkInterested();
+        if (iq.Session is ILocalClientSession { IsInterested: false } local)
+        {
+            local.MarkInterested();
+            sessions.Changed(local);
+        }
         var roster = await rosters.Store.GetAsync(iq.From.Bare.ToString(), iq.Cancellation).ConfigureAwait(false);
         var version = roster.Version.ToString(CultureInfo.InvariantCulture);
         // XEP-0237 §4: an unchanged roster is answered with an empty result; changes then arrive as pushes.

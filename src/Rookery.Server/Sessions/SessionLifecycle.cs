@@ -40,18 +40,34 @@ public sealed partial class SessionLifecycle(
     public async ValueTask BindAsync(ClientSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (table.Bind(session) is ClientSession replaced)
+        var replaced = table.Bind(session);
+        if (replaced is ClientSession local)
         {
-            Forget(replaced);
-            var rest = replaced.End();
-            replaced.CloseDetached(StreamErrorCondition.Conflict, "Replaced by a new connection");
-            await RerouteAsync(replaced, rest).ConfigureAwait(false);
+            await CloseReplacedAsync(local).ConfigureAwait(false);
+        }
+        else if (replaced is not null)
+        {
+            // A session of another cluster node: its own node ends it with <conflict/> and re-routes what it holds.
+            replaced.Close(StreamErrorCondition.Conflict, "Replaced by a new connection");
         }
         else if (table.Find(session.Jid) != session)
         {
             // Unreachable in practice: Bind always installs the session.
             throw new InvalidOperationException("Binding failed");
         }
+    }
+
+    /// <summary>
+    /// Ends a session that a newer one with the same full JID already replaced in the table (here or on another cluster
+    /// node): <c>conflict</c> to its client, and what the client had not acknowledged is routed again.
+    /// </summary>
+    public async ValueTask CloseReplacedAsync(ClientSession replaced)
+    {
+        ArgumentNullException.ThrowIfNull(replaced);
+        Forget(replaced);
+        var rest = replaced.End();
+        replaced.CloseDetached(StreamErrorCondition.Conflict, "Replaced by a new connection");
+        await RerouteAsync(replaced, rest).ConfigureAwait(false);
     }
 
     /// <summary>Makes a managed session resumable and returns its id (XEP-0198 §5).</summary>

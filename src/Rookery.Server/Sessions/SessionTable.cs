@@ -6,13 +6,17 @@ namespace Rookery.Server.Sessions;
 /// <summary>
 /// Who is online: the bound resources of every account, indexed by bare JID. Lookups read an immutable per-account
 /// snapshot without locking; bind and unbind replace it. The cluster issue replaces this node-local table with the
-/// replicated one behind the same members.
+/// replicated one behind the same members: in a cluster it also holds the sessions of other nodes (remote sessions
+/// whose <c>Send</c> forwards over a node link), and an <see cref="Observer"/> replicates the local changes.
 /// </summary>
 public sealed class SessionTable
 {
     private readonly ConcurrentDictionary<Jid, SessionSet> _byBare = new();
     private readonly Lock _writeLock = new();
     private int _count;
+
+    /// <summary>Told of every bind, unbind and change (the cluster's replication); null on a single node.</summary>
+    public ISessionTableObserver? Observer { get; set; }
 
     /// <summary>The number of bound sessions.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -42,6 +46,7 @@ public sealed class SessionTable
             _byBare[bare] = set.With(session);
         }
 
+        Observer?.Bound(session, replaced);
         return replaced;
     }
 
@@ -49,6 +54,24 @@ public sealed class SessionTable
     public bool Unbind(IClientSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        if (!UnbindCore(session))
+        {
+            return false;
+        }
+
+        Observer?.Unbound(session);
+        return true;
+    }
+
+    /// <summary>Tells the <see cref="Observer"/> that a bound session's presence, priority or roster interest changed.</summary>
+    public void Changed(IClientSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Observer?.Changed(session);
+    }
+
+    private bool UnbindCore(IClientSession session)
+    {
         var bare = session.Jid.Bare;
         lock (_writeLock)
         {

@@ -26,7 +26,8 @@ public sealed class C2sServices(
     AnonymousAccounts anonymous,
     IOptions<ServerOptions> options,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    LoginGate gate)
 {
     /// <summary>The served hosts.</summary>
     public HostRegistry Hosts => hosts;
@@ -54,6 +55,8 @@ public sealed class C2sServices(
     public ClientConnections Connections => connections;
     /// <summary>Server options.</summary>
     public ServerOptions Options => options.Value;
+    /// <summary>Whether new client streams are accepted (cluster drain, lost database).</summary>
+    public LoginGate Gate => gate;
     /// <summary>The clock.</summary>
     public TimeProvider Time => time;
     /// <summary>The logger for streams.</summary>

@@ -89,7 +89,12 @@ public sealed partial class C2sStream : IStanzaConnection
     }
 
     /// <inheritdoc />
-    public void CloseStream(StreamErrorCondition condition, string? text = null)
+    public void CloseStream(StreamErrorCondition condition, string? text = null) => CloseWith(condition, text, null);
+
+    /// <summary>Closes the stream with <c>see-other-host</c> naming <paramref name="host"/> (RFC 6120 §4.9.3.19).</summary>
+    internal void Redirect(string host, string text) => CloseWith(StreamErrorCondition.SeeOtherHost, text, host);
+
+    private void CloseWith(StreamErrorCondition condition, string? text, string? seeOtherHost)
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
         {
@@ -98,7 +103,7 @@ public sealed partial class C2sStream : IStanzaConnection
 
         Log.ClosingWithError(Logger, _connection.ConnectionId, condition, text);
         EnsureHeaderSent();
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
+        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text, seeOtherHost)));
         _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
         _outbox.Writer.TryComplete();
         try
@@ -130,7 +135,7 @@ public sealed partial class C2sStream : IStanzaConnection
         }
         catch (StreamErrorException e)
         {
-            CloseStream(e.Condition, e.Text);
+            CloseWith(e.Condition, e.Text, e.SeeOtherHost);
         }
         catch (Exception e) when (IsConnectionTeardown(e))
         {
@@ -262,6 +267,16 @@ public sealed partial class C2sStream : IStanzaConnection
         if (domain is null || !_services.Hosts.IsLocal(domain))
         {
             throw new StreamErrorException(StreamErrorCondition.HostUnknown, to is null ? "The stream header has no 'to'" : $"This server does not serve {to}");
+        }
+
+        // A node that drains or lost its cluster view takes no new logins: RFC 6120 §4.9.3.19 sends the client to a
+        // live node, or §4.9.3.20 says the server is going away when there is none to name. Checked at every
+        // header, so a login in progress (stream restarts after TLS and SASL) is refused too.
+        if (!_services.Gate.IsOpen)
+        {
+            throw _services.Gate.RedirectTo is { } other
+                ? new StreamErrorException(StreamErrorCondition.SeeOtherHost, _services.Gate.Reason, other)
+                : new StreamErrorException(StreamErrorCondition.SystemShutdown, _services.Gate.Reason);
         }
 
         // RFC 6120 §4.7.5: no version means a pre-1.0 peer; we speak only 1.0.

@@ -1,3 +1,5 @@
+using Rookery.TestKit;
+
 namespace Rookery.Hosting.Tests.Cli;
 
 /// <summary><c>rookery version</c> and <c>rookery user ...</c> as real processes: output, exit codes, error text.</summary>

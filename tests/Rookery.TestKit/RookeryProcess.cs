@@ -4,8 +4,9 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
+using Rookery.Hosting;
 
-namespace Rookery.Hosting.Tests.Cli;
+namespace Rookery.TestKit;
 
 /// <summary>
 /// The built <c>rookery</c> binary as a child process (<c>dotnet rookery.dll ...</c>), started in its own empty
@@ -167,6 +168,13 @@ public sealed class RookeryProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}");
         }
+    }
+
+    /// <summary>Kills the process with SIGKILL (kill -9) and waits until it is gone: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>A port that was free a moment ago (bind to 0, read, release), for a child process's listener.</summary>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rookery.Hosting.Tests.Cli;
+namespace Rookery.TestKit;
 
 /// <summary>libc's <c>kill(2)</c>: <see cref="System.Diagnostics.Process.Kill()"/> only sends SIGKILL.</summary>
 internal static class NativeMethods

@@ -1,4 +1,4 @@
-namespace Rookery.Hosting.Tests.Cli;
+namespace Rookery.TestKit;
 
 /// <summary>What a finished <c>rookery</c> verb printed and returned.</summary>
 public sealed record CommandResult(int ExitCode, string StandardOutput, string StandardError);

@@ -1,0 +1,8 @@
+namespace Rookery.Cluster;
+
+/// <summary>What the cluster needs to know about the node it runs in: where its database is and how clients reach it.</summary>
+/// <param name="ConnectionString">The PostgreSQL connection string of <c>Storage:Postgres</c>.</param>
+/// <param name="Schema">The PostgreSQL schema of <c>Storage:Postgres</c> (the registry lives next to the other tables).</param>
+/// <param name="ClientPort">The client (STARTTLS) port, advertised for <c>see-other-host</c>.</param>
+/// <param name="Version">The server version, recorded in the registry.</param>
+public sealed record ClusterEnvironment(string ConnectionString, string Schema, int ClientPort, string Version);

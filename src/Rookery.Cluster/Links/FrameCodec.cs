@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+
+namespace Rookery.Cluster.Links;
+
+/// <summary>
+/// Reads and writes link frames: a big-endian <c>u32</c> length (of the type byte and the payload), the type byte, the
+/// payload. A length of zero, above <see cref="MaxFrameBytes"/>, or an unknown type is a protocol error that ends the link.
+/// </summary>
+internal static class FrameCodec
+{
+    /// <summary>The largest frame accepted (type and payload): far above the largest stanza a client may send.</summary>
+    public const int MaxFrameBytes = 16 * 1024 * 1024;
+
+    /// <summary>The bytes of the length prefix.</summary>
+    public const int HeaderBytes = 4;
+
+    /// <summary>Writes a frame to <paramref name="stream"/> (not flushed: the writer flushes once per burst).</summary>
+    public static async ValueTask WriteAsync(Stream stream, Frame frame, CancellationToken ct)
+    {
+        var header = new byte[HeaderBytes + 1];
+        BinaryPrimitives.WriteUInt32BigEndian(header, checked((uint)(frame.Payload.Length + 1)));
+        header[HeaderBytes] = (byte)frame.Type;
+        await stream.WriteAsync(header, ct).ConfigureAwait(false);
+        if (!frame.Payload.IsEmpty)
+        {
+            await stream.WriteAsync(frame.Payload, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The frame as bytes (for tests and the handshake proof).</summary>
+    public static byte[] Encode(Frame frame)
+    {
+        var bytes = new byte[HeaderBytes + 1 + frame.Payload.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, checked((uint)(frame.Payload.Length + 1)));
+        bytes[HeaderBytes] = (byte)frame.Type;
+        frame.Payload.Span.CopyTo(bytes.AsSpan(HeaderBytes + 1));
+        return bytes;
+    }
+
+    /// <summary>Reads the next frame; null when the stream ended cleanly between frames.</summary>
+    /// <exception cref="InvalidDataException">A bad length, an unknown type, or the stream ended inside a frame.</exception>
+    public static async ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken ct)
+    {
+        var header = new byte[HeaderBytes + 1];
+        var read = await ReadFullyAsync(stream, header, ct).ConfigureAwait(false);
+        if (read == 0)
+        {
+            return null;
+        }
+
+        if (read < header.Length)
+        {
+            throw new InvalidDataException("The link ended inside a frame header");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length is 0 or > MaxFrameBytes)
+        {
+            throw new InvalidDataException($"Frame length {length} is out of range (1-{MaxFrameBytes})");
+        }
+
+        var type = (FrameType)header[HeaderBytes];
+        if (!Enum.IsDefined(type))
+        {
+            throw new InvalidDataException($"Unknown frame type {header[HeaderBytes]}");
+        }
+
+        var payload = length == 1 ? [] : new byte[length - 1];
+        if (payload.Length > 0 && await ReadFullyAsync(stream, payload, ct).ConfigureAwait(false) < payload.Length)
+        {
+            throw new InvalidDataException("The link ended inside a frame");
+        }
+
+        return new Frame(type, payload);
+    }
+
+    private static async ValueTask<int> ReadFullyAsync(Stream stream, byte[] buffer, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+}

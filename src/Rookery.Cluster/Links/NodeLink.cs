@@ -1,0 +1,143 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace Rookery.Cluster.Links;
+
+/// <summary>
+/// One authenticated connection to a peer node. Frames to send go through a bounded channel drained by one writer
+/// loop (the only code that writes to the socket), which flushes once per burst; the read loop hands each frame, in
+/// order, to the handler. A full channel means the peer cannot keep up: the link is aborted, and what it carried is
+/// recovered on the next link (stanzas are re-sent until acknowledged, sessions are synced in full).
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The token source only signals the close; cancelling it is the end of the link's life, and nothing waits on its handle.")]
+internal sealed class NodeLink
+{
+    private readonly Socket _socket;
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly Channel<Frame> _outgoing;
+    private readonly CancellationTokenSource _closed = new();
+    private long _lastReceived;
+
+    public NodeLink(Socket socket, Stream input, Stream output, long peerId, string peerName, int protocol, int capacity, bool dialled)
+    {
+        _socket = socket;
+        // Two buffered streams over one socket: BufferedStream keeps one buffer for both directions and must never be
+        // read and written at once, while the reader and the writer loop run concurrently.
+        _input = input;
+        _output = output;
+        PeerId = peerId;
+        PeerName = peerName;
+        Protocol = protocol;
+        Dialled = dialled;
+        _outgoing = Channel.CreateBounded<Frame>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _lastReceived = Environment.TickCount64;
+    }
+
+    /// <summary>The peer's node id.</summary>
+    public long PeerId { get; }
+
+    /// <summary>The peer's name.</summary>
+    public string PeerName { get; }
+
+    /// <summary>The negotiated link protocol version.</summary>
+    public int Protocol { get; }
+
+    /// <summary>True when this node dialled the link.</summary>
+    public bool Dialled { get; }
+
+    /// <summary>True once the link closed.</summary>
+    public bool IsClosed => _closed.IsCancellationRequested;
+
+    /// <summary>Milliseconds since a frame last arrived.</summary>
+    public long IdleMilliseconds => Environment.TickCount64 - Interlocked.Read(ref _lastReceived);
+
+    /// <summary>Queues a frame; false (and the link aborted) when the queue is full or the link closed.</summary>
+    public bool TryEnqueue(Frame frame)
+    {
+        if (_outgoing.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        Abort();
+        return false;
+    }
+
+    /// <summary>Runs the writer and the reader until either side closes; never throws.</summary>
+    public async Task RunAsync(Func<NodeLink, Frame, ValueTask> onFrame)
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            while (!_closed.IsCancellationRequested)
+            {
+                var frame = await FrameCodec.ReadAsync(_input, _closed.Token).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    break;
+                }
+
+                Interlocked.Exchange(ref _lastReceived, Environment.TickCount64);
+                await onFrame(this, frame.Value).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException or ObjectDisposedException)
+        {
+            // The peer went away or spoke nonsense: either way the link is over, and the owner reconnects.
+        }
+        finally
+        {
+            Abort();
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the link at once.</summary>
+    public void Abort()
+    {
+        if (_closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _outgoing.Writer.TryComplete();
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _outgoing.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    await FrameCodec.WriteAsync(_output, frame, _closed.Token).ConfigureAwait(false);
+                }
+
+                await _output.FlushAsync(_closed.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            Abort();
+        }
+    }
+}

@@ -1,0 +1,417 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Rookery.Cluster.Membership;
+
+/// <summary>
+/// This node's membership: it registers in the PostgreSQL registry under a session-level advisory lock (its proof of
+/// life), heartbeats, listens for <c>NOTIFY</c> announcements, and on every round reads the registry, watches its peers
+/// with the <see cref="FailureDetector"/> and the lock probe, and declares a dead peer dead with one conditional update
+/// (exactly one survivor wins). One loop does all of it, so the listener is called one event at a time.
+/// </summary>
+internal sealed partial class ClusterMembership : IAsyncDisposable
+{
+    private static readonly TimeSpan GoneWithin = TimeSpan.FromHours(1);
+    private readonly ClusterRegistry _registry;
+    private readonly ClusterOptions _options;
+    private readonly NodeRecord _self;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly FailureDetector _detector;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<long, NodeRecord> _peers = [];
+    private IMembershipListener? _listener;
+    private NpgsqlConnection? _lockConnection;
+    private Task _loop = Task.CompletedTask;
+    private volatile bool _lockLost;
+    private bool _databaseLost;
+    private bool _drainSignalled;
+
+    public ClusterMembership(ClusterRegistry registry, ClusterOptions options, NodeRecord self, TimeProvider time, ILogger logger)
+    {
+        _registry = registry;
+        _options = options;
+        _self = self;
+        _time = time;
+        _logger = logger;
+        _detector = new FailureDetector(time, options.FailureTimeout);
+    }
+
+    /// <summary>This node's id in the registry (its incarnation); changes when the node has to register again.</summary>
+    public long NodeId { get; private set; }
+
+    /// <summary>The live peers as of the last round.</summary>
+    public IReadOnlyList<NodeRecord> Peers { get; private set; } = [];
+
+    /// <summary>
+    /// Registers the node (after <see cref="ClusterOptions.StartupDelay"/>, retrying <see cref="ClusterOptions.StartupRetryCount"/>
+    /// times) and starts the heartbeat loop.
+    /// </summary>
+    public async Task StartAsync(IMembershipListener listener, CancellationToken ct)
+    {
+        _listener = listener;
+        if (_options.StartupDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(_options.StartupDelay, _time, ct).ConfigureAwait(false);
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await JoinAsync(ct).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (IsDatabaseFailure(e) && attempt < _options.StartupRetryCount)
+            {
+                Log.JoinRetry(_logger, e, attempt + 1, _options.StartupRetryCount);
+                await Task.Delay(_options.StartupRetryInterval, _time, ct).ConfigureAwait(false);
+            }
+        }
+
+        // The first round reads the peers before the node serves, so that links start at once.
+        await RoundAsync().ConfigureAwait(false);
+        _loop = Task.Run(LoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>Marks the node alive in the registry (after its links listener is up).</summary>
+    public Task MarkAliveAsync(CancellationToken ct) =>
+        _registry.SetStateAsync(NodeId, [NodeStates.Joining], NodeStates.Alive, ct);
+
+    /// <summary>Marks the node as draining (SIGTERM); false when it was not alive.</summary>
+    public Task<bool> MarkDrainingAsync(CancellationToken ct) =>
+        _registry.SetStateAsync(NodeId, [NodeStates.Joining, NodeStates.Alive], NodeStates.Draining, ct);
+
+    /// <summary>Stops the loop; with <paramref name="leave"/>, records that the node left and tells the others.</summary>
+    public async Task StopAsync(bool leave, CancellationToken ct)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _wake.Release();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A round cut short by the stop: nothing of it needs finishing.
+        }
+
+        if (leave && NodeId != 0)
+        {
+            try
+            {
+                await _registry.SetStateAsync(NodeId, [NodeStates.Joining, NodeStates.Alive, NodeStates.Draining], NodeStates.Left, ct).ConfigureAwait(false);
+                Log.Left(_logger, _self.Name, NodeId);
+            }
+            catch (Exception e) when (IsDatabaseFailure(e))
+            {
+                // The peers find out through the lock probe when the lock connection closes below.
+                Log.LeaveFailed(_logger, e);
+            }
+        }
+
+        await CloseLockConnectionAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await StopAsync(leave: false, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+        _wake.Dispose();
+    }
+
+    /// <summary>Asks the loop for an extra round now (a NOTIFY arrived).</summary>
+    public void Wake() => _wake.Release();
+
+    private async Task JoinAsync(CancellationToken ct)
+    {
+        await CloseLockConnectionAsync().ConfigureAwait(false);
+        var builder = new NpgsqlConnectionStringBuilder(_registry.ConnectionString)
+        {
+            // A connection of its own, outside the pool: when it closes, the lock (the proof of life) goes with it.
+            Pooling = false,
+            // Keepalive queries notice a dead server while the connection only waits for notifications.
+            KeepAlive = Math.Max(1, (int)_options.HeartbeatInterval.TotalSeconds),
+        };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            NodeId = await _registry.RegisterAsync(connection, _self, ct).ConfigureAwait(false);
+            await using (var listen = new NpgsqlCommand("LISTEN " + ClusterRegistry.Channel, connection))
+            {
+                await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _lockConnection = connection;
+        _lockLost = false;
+        _drainSignalled = false;
+        connection.Notification += OnNotification;
+        _ = ListenAsync(connection);
+        await _registry.NotifyAsync("join:" + NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        Log.Joined(_logger, _self.Name, NodeId, _self.Host, _self.ClusterPort);
+    }
+
+    private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
+    {
+        if (e.Payload.StartsWith(_registry.Schema + "|", StringComparison.Ordinal))
+        {
+            _wake.Release();
+        }
+    }
+
+    private async Task ListenAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                await connection.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            if (ReferenceEquals(connection, _lockConnection) && !_stopping.IsCancellationRequested)
+            {
+                Log.LockConnectionLost(_logger, e);
+                _lockLost = true;
+                _wake.Release();
+            }
+        }
+    }
+
+    private async Task CloseLockConnectionAsync()
+    {
+        var connection = _lockConnection;
+        _lockConnection = null;
+        if (connection is not null)
+        {
+            connection.Notification -= OnNotification;
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsDatabaseFailure(e))
+            {
+                // Already broken: closing it is all that was left to do.
+            }
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _wake.WaitAsync(_options.HeartbeatInterval, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await RoundAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            {
+                Log.RoundFailed(_logger, e);
+            }
+        }
+    }
+
+    private async Task RoundAsync()
+    {
+        var ct = _stopping.Token;
+        var listener = _listener!;
+        try
+        {
+            if (_lockLost)
+            {
+                await RecoverAsync(listener, ct).ConfigureAwait(false);
+            }
+
+            var state = await _registry.HeartbeatAsync(NodeId, listener.LocalSessionCount, listener.LinkSummary, ct).ConfigureAwait(false);
+            if (state is null)
+            {
+                // Declared dead while we could not prove we were alive: our sessions were purged cluster-wide.
+                Log.WasDeclaredDead(_logger, NodeId);
+                await listener.DeclaredDeadAsync().ConfigureAwait(false);
+                await JoinAsync(ct).ConfigureAwait(false);
+                await MarkAliveAsync(ct).ConfigureAwait(false);
+                return;
+            }
+
+            if (state == NodeStates.Draining && !_drainSignalled)
+            {
+                _drainSignalled = true;
+                listener.DrainRequested();
+            }
+
+            var nodes = await _registry.ListAsync(GoneWithin, ct).ConfigureAwait(false);
+            var live = new List<NodeRecord>(nodes.Count);
+            foreach (var node in nodes)
+            {
+                if (node.NodeId != NodeId && node.IsLive)
+                {
+                    live.Add(node);
+                }
+            }
+
+            foreach (var gone in _peers.Values.Where(p => !live.Exists(l => l.NodeId == p.NodeId)).ToList())
+            {
+                _peers.Remove(gone.NodeId);
+                _detector.Forget(gone.NodeId);
+                Log.PeerGone(_logger, gone.Name, gone.NodeId);
+                await listener.PeerGoneAsync(gone, purge: false).ConfigureAwait(false);
+            }
+
+            var survivors = new List<NodeRecord>(live.Count);
+            foreach (var peer in live)
+            {
+                _detector.Observe(peer.NodeId, peer.HeartbeatAt);
+                var lockFree = await _registry.IsLockFreeAsync(peer.NodeId, ct).ConfigureAwait(false);
+                if (lockFree || _detector.IsSuspect(peer.NodeId))
+                {
+                    if (await _registry.DeclareDeadAsync(peer.NodeId, NodeId, ct).ConfigureAwait(false))
+                    {
+                        Log.DeclaredDead(_logger, peer.Name, peer.NodeId, lockFree ? "its database session is gone" : "its heartbeat is too old");
+                        _peers.Remove(peer.NodeId);
+                        _detector.Forget(peer.NodeId);
+                        await listener.PeerGoneAsync(peer, purge: true).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                if (!_peers.ContainsKey(peer.NodeId))
+                {
+                    Log.PeerSeen(_logger, peer.Name, peer.NodeId, peer.State);
+                }
+
+                _peers[peer.NodeId] = peer;
+                survivors.Add(peer);
+            }
+
+            Peers = survivors;
+            listener.PeersChanged(survivors);
+            if (_databaseLost)
+            {
+                _databaseLost = false;
+                Log.DatabaseRestored(_logger);
+                listener.DatabaseRestored();
+            }
+        }
+        catch (Exception e) when (IsDatabaseFailure(e) && !ct.IsCancellationRequested)
+        {
+            if (!_databaseLost)
+            {
+                _databaseLost = true;
+                Log.DatabaseLost(_logger, e);
+                listener.DatabaseLost();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The lock connection broke. If our row is still live, the lock is taken again on a new connection; if a survivor
+    /// declared us dead meanwhile, the node registers again with a new id.
+    /// </summary>
+    private async Task RecoverAsync(IMembershipListener listener, CancellationToken ct)
+    {
+        var nodes = await _registry.ListAsync(GoneWithin, ct).ConfigureAwait(false);
+        var own = nodes.FirstOrDefault(n => n.NodeId == NodeId);
+        if (own is not { IsLive: true })
+        {
+            Log.WasDeclaredDead(_logger, NodeId);
+            await listener.DeclaredDeadAsync().ConfigureAwait(false);
+            await JoinAsync(ct).ConfigureAwait(false);
+            await MarkAliveAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        await CloseLockConnectionAsync().ConfigureAwait(false);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_registry.ConnectionString) { Pooling = false }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            await _registry.LockAsync(connection, null, NodeId, ct).ConfigureAwait(false);
+            await using (var listen = new NpgsqlCommand("LISTEN " + ClusterRegistry.Channel, connection))
+            {
+                await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _lockConnection = connection;
+        _lockLost = false;
+        connection.Notification += OnNotification;
+        _ = ListenAsync(connection);
+    }
+
+    private static bool IsDatabaseFailure(Exception e) =>
+        e is NpgsqlException or SocketException or TimeoutException or IOException or InvalidOperationException;
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Joined the cluster as {Name} (node {NodeId}, links on {Host}:{Port})")]
+        public static partial void Joined(ILogger logger, string name, long nodeId, string host, int port);
+
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Registering in the cluster failed (attempt {Attempt} of {Retries} retries)")]
+        public static partial void JoinRetry(ILogger logger, Exception e, int attempt, int retries);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Peer {Name} (node {NodeId}) is {State}")]
+        public static partial void PeerSeen(ILogger logger, string name, long nodeId, string state);
+
+        [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Declared peer {Name} (node {NodeId}) dead: {Reason}")]
+        public static partial void DeclaredDead(ILogger logger, string name, long nodeId, string reason);
+
+        [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Peer {Name} (node {NodeId}) left the cluster or was declared dead")]
+        public static partial void PeerGone(ILogger logger, string name, long nodeId);
+
+        [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "The cluster database cannot be reached: logins stop until it is back")]
+        public static partial void DatabaseLost(ILogger logger, Exception e);
+
+        [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "The cluster database is reachable again")]
+        public static partial void DatabaseRestored(ILogger logger);
+
+        [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "The cluster lock connection was lost")]
+        public static partial void LockConnectionLost(ILogger logger, Exception e);
+
+        [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "This node (node {NodeId}) was declared dead by the cluster; registering again")]
+        public static partial void WasDeclaredDead(ILogger logger, long nodeId);
+
+        [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "{Name} (node {NodeId}) left the cluster")]
+        public static partial void Left(ILogger logger, string name, long nodeId);
+
+        [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Recording that this node left failed")]
+        public static partial void LeaveFailed(ILogger logger, Exception e);
+
+        [LoggerMessage(EventId = 4011, Level = LogLevel.Error, Message = "A membership round failed")]
+        public static partial void RoundFailed(ILogger logger, Exception e);
+
+        // Next free EventId: 4012 (the cluster uses 4000-4099)
+    }
+}

@@ -1,0 +1,67 @@
+using Rookery.Cluster.Links;
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Sessions;
+
+namespace Rookery.Cluster.RemoteRoutes;
+
+/// <summary>
+/// A client session bound on another node, as this node's session table sees it: its presence, priority and roster
+/// interest are replicated from the owning node, and <see cref="Send"/> forwards the stanza over the link (one hop) to
+/// be written to the client's stream there. The router, session manager and presence code treat it like a local one.
+/// </summary>
+public sealed class RemoteSession : IClientSession
+{
+    private readonly PeerConnection _peer;
+    private volatile Element? _presence;
+    private volatile int _priority;
+    private volatile bool _interested;
+
+    internal RemoteSession(Jid jid, long stamp, PeerConnection peer)
+    {
+        Jid = jid;
+        Stamp = stamp;
+        _peer = peer;
+    }
+
+    /// <inheritdoc />
+    public Jid Jid { get; }
+
+    /// <summary>The owning node's id.</summary>
+    public long NodeId => _peer.PeerId;
+
+    /// <summary>When the owning node bound the session (a unique, increasing stamp): the newer of two same-JID sessions wins.</summary>
+    public long Stamp { get; }
+
+    /// <inheritdoc />
+    public int Priority => _priority;
+
+    /// <inheritdoc />
+    public bool IsAvailable => _presence is not null;
+
+    /// <inheritdoc />
+    public Element? Presence => _presence;
+
+    /// <inheritdoc />
+    public bool IsInterested => _interested;
+
+    /// <inheritdoc />
+    public bool Send(Element stanza)
+    {
+        ArgumentNullException.ThrowIfNull(stanza);
+        return _peer.SendStanza(Jid, stanza);
+    }
+
+    /// <inheritdoc />
+    public void Close(StreamErrorCondition condition, string? text = null) =>
+        _peer.SendControl(new PayloadWriter().String(Jid.ToString()).Int64(Stamp).String(condition.ToWireName()).String(text ?? string.Empty)
+            .ToFrame(FrameType.CloseSession));
+
+    internal void Update(Element? presence, int priority, bool interested)
+    {
+        _priority = priority;
+        _presence = presence;
+        _interested = interested;
+    }
+}

@@ -1,0 +1,69 @@
+using Rookery.Cluster.Membership;
+
+namespace Rookery.Cluster.Tests;
+
+/// <summary>The failure detector on a fake clock: a heartbeat that stops moving makes a peer suspect after the timeout.</summary>
+public sealed class FailureDetectorTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    private readonly ManualTimeProvider _clock = new();
+
+    [Fact]
+    public void IsSuspect_HeartbeatKeepsMoving_NeverSuspect()
+    {
+        var detector = new FailureDetector(_clock, Timeout);
+        var beat = DateTimeOffset.UnixEpoch;
+        for (var i = 0; i < 20; i++)
+        {
+            beat += TimeSpan.FromSeconds(1);
+            detector.Observe(7, beat);
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            detector.IsSuspect(7).Should().BeFalse("round {0} saw a fresh heartbeat", i);
+        }
+    }
+
+    [Fact]
+    public void IsSuspect_HeartbeatStops_SuspectOnlyAfterTheTimeout()
+    {
+        var detector = new FailureDetector(_clock, Timeout);
+        var beat = DateTimeOffset.UnixEpoch;
+        detector.Observe(7, beat);
+
+        _clock.Advance(Timeout);
+        detector.Observe(7, beat);
+        detector.IsSuspect(7).Should().BeFalse("exactly the timeout is not yet too old");
+
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        detector.Observe(7, beat);
+        detector.IsSuspect(7).Should().BeTrue();
+
+        detector.Observe(7, beat + TimeSpan.FromSeconds(1));
+        detector.IsSuspect(7).Should().BeFalse("a new heartbeat clears the suspicion");
+    }
+
+    [Fact]
+    public void IsSuspect_MeasuresOnTheLocalClock_NotTheHeartbeatValue()
+    {
+        // A peer whose clock (or the database's) is an hour behind is not dead as long as its heartbeat moves.
+        var detector = new FailureDetector(_clock, Timeout);
+        detector.Observe(3, _clock.GetUtcNow() - TimeSpan.FromHours(1));
+
+        detector.IsSuspect(3).Should().BeFalse();
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        detector.IsSuspect(3).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Forget_UnknownPeers_AreNotSuspect()
+    {
+        var detector = new FailureDetector(_clock, Timeout);
+        detector.Observe(1, DateTimeOffset.UnixEpoch);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+
+        detector.Forget(1);
+
+        detector.IsSuspect(1).Should().BeFalse();
+        detector.IsSuspect(2).Should().BeFalse();
+        detector.Watched.Should().BeEmpty();
+    }
+}

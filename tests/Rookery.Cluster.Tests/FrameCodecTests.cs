@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using Rookery.Cluster.Links;
+
+namespace Rookery.Cluster.Tests;
+
+/// <summary>Link frames: round trips, payload fields, and the errors that end a link.</summary>
+public sealed class FrameCodecTests
+{
+    [Fact]
+    public async Task WriteThenRead_SeveralFrames_ComeBackInOrder()
+    {
+        using var stream = new MemoryStream();
+        var stanza = new PayloadWriter().Int64(42).String("bob@example.org/phone").String("<message>héllo</message>").ToFrame(FrameType.Stanza);
+        await FrameCodec.WriteAsync(stream, stanza, default);
+        await FrameCodec.WriteAsync(stream, Frame.Empty(FrameType.Ping), default);
+        stream.Position = 0;
+
+        var first = await FrameCodec.ReadAsync(stream, default);
+        var second = await FrameCodec.ReadAsync(stream, default);
+        var end = await FrameCodec.ReadAsync(stream, default);
+
+        first!.Value.Type.Should().Be(FrameType.Stanza);
+        ReadStanza(first.Value).Should().Be((42L, "bob@example.org/phone", "<message>héllo</message>"));
+        second!.Value.Type.Should().Be(FrameType.Ping);
+        second.Value.Payload.Length.Should().Be(0);
+        end.Should().BeNull("the stream ended cleanly between frames");
+    }
+
+    [Fact]
+    public void Encode_LayoutIsLengthTypePayload()
+    {
+        var bytes = FrameCodec.Encode(new PayloadWriter().Int64(1).ToFrame(FrameType.Ack));
+
+        BinaryPrimitives.ReadUInt32BigEndian(bytes).Should().Be(9u, "type byte plus an 8-byte sequence number");
+        bytes[4].Should().Be((byte)FrameType.Ack);
+        bytes.Should().HaveCount(13);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(FrameCodec.MaxFrameBytes + 1u)]
+    public async Task Read_LengthOutOfRange_Throws(uint length)
+    {
+        var bytes = new byte[5];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, length);
+        bytes[4] = (byte)FrameType.Ping;
+
+        var act = async () => await FrameCodec.ReadAsync(new MemoryStream(bytes), default);
+
+        await act.Should().ThrowAsync<InvalidDataException>().WithMessage("*out of range*");
+    }
+
+    [Fact]
+    public async Task Read_UnknownType_Throws()
+    {
+        var bytes = new byte[] { 0, 0, 0, 1, 200 };
+
+        var act = async () => await FrameCodec.ReadAsync(new MemoryStream(bytes), default);
+
+        await act.Should().ThrowAsync<InvalidDataException>().WithMessage("*Unknown frame type 200*");
+    }
+
+    [Fact]
+    public async Task Read_StreamEndsInsideAFrame_Throws()
+    {
+        var full = FrameCodec.Encode(new PayloadWriter().String("truncated").ToFrame(FrameType.SessionDown));
+
+        var act = async () => await FrameCodec.ReadAsync(new MemoryStream(full[..^3]), default);
+
+        await act.Should().ThrowAsync<InvalidDataException>().WithMessage("*inside a frame*");
+    }
+
+    [Fact]
+    public void PayloadReader_FieldLongerThanThePayload_Throws()
+    {
+        var frame = new PayloadWriter().Int32(1000).ToFrame(FrameType.SessionUp);
+
+        var act = () => new PayloadReader(frame.Payload.Span).String();
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*ends early*");
+    }
+
+    private static (long, string, string) ReadStanza(Frame frame)
+    {
+        var reader = new PayloadReader(frame.Payload.Span);
+        return (reader.Int64(), reader.String(), reader.String());
+    }
+}
