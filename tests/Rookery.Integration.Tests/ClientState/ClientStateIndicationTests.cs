@@ -28,6 +28,9 @@ public sealed class ClientStateIndicationTests
         await using var alice = await server.LoginAsync("alice");
         await using var bob = await server.LoginAsync("bob");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        // A round trip on alice's stream: once the ping is answered, <inactive/> before it was handled too
+        // (RFC 6120 §10.1, in order per stream), so bob's stanzas cannot overtake it on a loaded machine.
+        await alice.IqAsync("<iq type='get' id='sync' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>", "sync");
 
         // Directed presence stands in for any availability update.
         await bob.SendAsync($"<presence to='{alice.Jid}'><status>first</status></presence>");
@@ -51,6 +54,9 @@ public sealed class ClientStateIndicationTests
         await using var alice = await server.LoginAsync("alice");
         await using var bob = await server.LoginAsync("bob");
         await alice.SendAsync($"<inactive xmlns='{Csi}'/>");
+        // A round trip on alice's stream: once the ping is answered, <inactive/> before it was handled too
+        // (RFC 6120 §10.1, in order per stream), so bob's stanzas cannot overtake it on a loaded machine.
+        await alice.IqAsync("<iq type='get' id='sync' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>", "sync");
 
         await bob.SendAsync($"<presence to='{alice.Jid}'><status>away</status></presence>");
         await bob.SendAsync($"<message to='{alice.Jid}' type='chat' id='c1'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
