@@ -35,6 +35,7 @@ public sealed class PostgresStorage : IStorage
         BlockLists = new PostgresBlockListStore(_db);
         Pubsub = new PostgresPubsubStore(_db);
         Muc = new PostgresMucStore(_db);
+        MucCluster = new PostgresMucClusterStore(_db);
     }
 
     /// <inheritdoc />
@@ -63,6 +64,9 @@ public sealed class PostgresStorage : IStorage
 
     /// <inheritdoc />
     public IMucStore Muc { get; }
+
+    /// <inheritdoc />
+    public IMucClusterStore MucCluster { get; }
 
     internal PostgresDatabase Database => _db;
 

@@ -33,4 +33,7 @@ public interface IStorage : IAsyncDisposable
     IPubsubStore Pubsub { get; }
     /// <summary>Persistent multi-user chat rooms and their affiliations (XEP-0045).</summary>
     IMucStore Muc { get; }
+
+    /// <summary>Room host claims and occupant records of MUC rooms on a cluster (issue #7).</summary>
+    IMucClusterStore MucCluster { get; }
 }
