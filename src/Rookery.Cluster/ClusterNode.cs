@@ -257,9 +257,14 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             await AnnounceUnavailableAsync(sessions).ConfigureAwait(false);
         }
 
+        // Stanzas for MUC rooms wait for the rooms' takeover (off this loop), then go to the rooms' new hosts.
+        StartMucTakeover(peer.NodeId, unacked);
         foreach (var pending in unacked)
         {
-            await RerouteAsync(pending).ConfigureAwait(false);
+            if (pending.Frame.Type != FrameType.MucStanza)
+            {
+                await RerouteAsync(pending).ConfigureAwait(false);
+            }
         }
     }
 
@@ -300,6 +305,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
     async Task IMembershipListener.DeclaredDeadAsync()
     {
+        // Our rooms were taken over by the survivors: a room must never exist twice.
+        MucRooms?.LostPlace();
         // The survivors purged our sessions and told their contacts they went offline: end them here too, so that the
         // clients log in again (here or elsewhere) and become visible. Links to peers start again with the new id.
         foreach (var id in _peers.Keys.ToList())
@@ -308,9 +315,13 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             {
                 var (unacked, sessions) = peer.Close();
                 _replicator.Drop(sessions);
+                StartMucTakeover(id, unacked);
                 foreach (var pending in unacked)
                 {
-                    await RerouteAsync(pending).ConfigureAwait(false);
+                    if (pending.Frame.Type != FrameType.MucStanza)
+                    {
+                        await RerouteAsync(pending).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -451,6 +462,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     break;
                 case FrameType.CloseSession:
                     await _replicator.OnCloseSessionAsync(peer, frame).ConfigureAwait(false);
+                    break;
+                case FrameType.MucStanza:
+                    await OnMucStanzaAsync(peer, link, frame).ConfigureAwait(false);
                     break;
                 case FrameType.Ping:
                     link.TryEnqueue(Frame.Empty(FrameType.Pong));

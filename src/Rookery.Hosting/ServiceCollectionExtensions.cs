@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().MucCluster);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -96,6 +97,9 @@ public static class ServiceCollectionExtensions
                 options.Listeners.Client.Port,
                 typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0"));
             services.AddSingleton<ClusterNode>();
+            // MUC rooms live on one node each, taken over when it dies (issue #7, docs/dev/muc.md).
+            services.AddSingleton<Rookery.Cluster.Muc.ClusterMucDirectory>();
+            services.AddSingleton<IMucRoomDirectory>(sp => sp.GetRequiredService<Rookery.Cluster.Muc.ClusterMucDirectory>());
         }
 
         return services;

@@ -150,6 +150,7 @@ internal sealed partial class MucRoom
             else if (target.Role != role)
             {
                 target.Role = role;
+                await PersistOccupantAsync(target);
                 await BroadcastPresenceAsync(target, new PresenceNotice { ActorNick = actorNick, Reason = reason });
             }
         }
@@ -225,7 +226,7 @@ internal sealed partial class MucRoom
             _affiliations[target] = entry;
         }
 
-        if (Config.Persistent)
+        if (IsStored)
         {
             await _service.SaveAffiliationAsync(this, target, entry, ct);
         }
@@ -254,6 +255,7 @@ internal sealed partial class MucRoom
                     : affiliation == MucAffiliation.Member && o.Role == MucRole.Visitor ? MucRole.Participant
                     : o.Role;
                 o.Role = role;
+                await PersistOccupantAsync(o);
                 await BroadcastPresenceAsync(o, new PresenceNotice { ActorNick = actorNick, Reason = reason });
             }
         }

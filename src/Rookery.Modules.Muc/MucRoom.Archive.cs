@@ -21,8 +21,13 @@ internal sealed partial class MucRoom
         }
 
         var id = _service.NextArchiveId();
-        // XEP-0359 §3: the id under which the room archived the message, added before anyone sees it.
-        message.AddChild("stanza-id", MucNs.StanzaId).SetAttribute("id", id).SetAttribute("by", Jid.ToString());
+        if (Config.Logging)
+        {
+            // XEP-0359 §3: the id under which the room archived the message, added before anyone sees it. A room that is
+            // not logged (archived only as a cluster's history copy, not queryable) announces no archive id.
+            message.AddChild("stanza-id", MucNs.StanzaId).SetAttribute("id", id).SetAttribute("by", Jid.ToString());
+        }
+
         var xml = ElementWriter.ToXmlString(message, Ns.Client);
         // With the room's JID and the nick as resource, a 'with' filter of room@service/nick finds one occupant's messages.
         await archive.AppendAsync(Jid.ToString(), new ArchivedMessage(id, Jid.ToString(), sender.Nick, stamp, ArchiveDirection.Incoming, xml), ct);

@@ -211,7 +211,7 @@ internal sealed partial class MucRoom
             ReplaceAffiliationList(MucAffiliation.Admin, admins.Where(a => owners?.Contains(a) != true));
         }
 
-        if (old.Persistent && !c.Persistent)
+        if (old.Persistent && !c.Persistent && !_service.IsClustered)
         {
             await _service.DeleteStoredRoomAsync(this, ct);
         }
@@ -278,6 +278,7 @@ internal sealed partial class MucRoom
             if (role != o.Role)
             {
                 o.Role = role;
+                await PersistOccupantAsync(o);
                 await BroadcastPresenceAsync(o, new PresenceNotice());
             }
         }

@@ -80,8 +80,9 @@ internal sealed partial class MucRoom
 
         template.AddChild("occupant-id", MucNs.OccupantId).SetAttribute("id", sender.OccupantId);
         var stamp = _service.Time.GetUtcNow();
-        if (Config.Logging)
+        if (Config.Logging || _service.IsClustered)
         {
+            // On a cluster the archive is also the durable copy of the join history (docs/dev/muc.md).
             await ArchiveAsync(template, sender, stamp, ct);
         }
 
@@ -89,7 +90,7 @@ internal sealed partial class MucRoom
         {
             Subject = subject.Text;
             SubjectNick = sender.Nick;
-            if (Config.Persistent)
+            if (IsStored)
             {
                 await _service.SaveSubjectAsync(this, ct);
             }

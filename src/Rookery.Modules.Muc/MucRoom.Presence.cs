@@ -47,6 +47,7 @@ internal sealed partial class MucRoom
                 else
                 {
                     occupant.Presence = CleanPresence(presence);
+                    await PersistOccupantAsync(occupant);
                     await BroadcastPresenceAsync(occupant, new PresenceNotice());
                 }
 
@@ -120,6 +121,7 @@ internal sealed partial class MucRoom
         var occupant = new Occupant(nick, Jid.WithResource(nick), from, role, OccupantIdOf(from))
         {
             Presence = CleanPresence(presence),
+            NodeId = _service.NodeOf(from),
         };
 
         // §7.2.3: the newcomer first learns who is there, then everyone learns of the newcomer, the newcomer last.
@@ -133,6 +135,7 @@ internal sealed partial class MucRoom
 
         _byNick[nick] = occupant;
         _byRealJid[from] = occupant;
+        await PersistOccupantAsync(occupant);
         var selfStatuses = new List<int>(4);
         if (Config.Whois == MucWhois.Anyone)
         {
@@ -192,9 +195,11 @@ internal sealed partial class MucRoom
         CheckNickAvailable(nick, occupant.RealJid);
         await BroadcastPresenceAsync(occupant, new PresenceNotice { Unavailable = true, Statuses = [303], NewNick = nick });
         _byNick.Remove(occupant.Nick);
+        await ForgetOccupantAsync(occupant.Nick);
         occupant.Rename(nick, Jid.WithResource(nick));
         occupant.Presence = CleanPresence(presence);
         _byNick[nick] = occupant;
+        await PersistOccupantAsync(occupant);
         await BroadcastPresenceAsync(occupant, new PresenceNotice());
     }
 
@@ -203,6 +208,7 @@ internal sealed partial class MucRoom
     {
         _byNick.Remove(occupant.Nick);
         _byRealJid.Remove(occupant.RealJid);
+        await ForgetOccupantAsync(occupant.Nick);
         var role = occupant.Role;
         occupant.Role = MucRole.None;
         await BroadcastPresenceAsync(occupant, notice with { Unavailable = true }, visibleAs: role);

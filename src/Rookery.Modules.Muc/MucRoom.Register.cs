@@ -69,7 +69,7 @@ internal sealed partial class MucRoom
         var current = AffiliationOf(from);
         var entryNew = new AffiliationEntry(current < MucAffiliation.Member ? MucAffiliation.Member : current, null, nick);
         _affiliations[from.Bare] = entryNew;
-        if (Config.Persistent)
+        if (IsStored)
         {
             await _service.SaveAffiliationAsync(this, from.Bare, entryNew, ct);
         }

@@ -227,7 +227,10 @@ internal sealed partial class MucRoom
     }
 
     /// <summary>Stores the room when persistent (configuration, subject, affiliations).</summary>
-    private Task SaveAsync(CancellationToken ct) => Config.Persistent ? _service.SaveRoomAsync(this, ct) : Task.CompletedTask;
+    private Task SaveAsync(CancellationToken ct) => IsStored ? _service.SaveRoomAsync(this, ct) : Task.CompletedTask;
+
+    /// <summary>Whether the room is kept in storage: persistent rooms, and on a cluster every room until it ends.</summary>
+    private bool IsStored => Config.Persistent || _service.IsClustered;
 
     /// <summary>The affiliations as stored.</summary>
     public IEnumerable<KeyValuePair<Jid, AffiliationEntry>> Affiliations => _affiliations;

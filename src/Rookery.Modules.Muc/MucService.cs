@@ -91,8 +91,9 @@ public sealed partial class MucService
     /// <summary>Loads every persistent room of the service from storage (at start-up); returns how many.</summary>
     public async Task<int> LoadAsync(CancellationToken ct = default)
     {
-        if (_store is null)
+        if (_store is null || IsClustered)
         {
+            // On a cluster a room is re-created by the node that claims it (docs/dev/muc.md), not by every node at start.
             return 0;
         }
 
@@ -169,6 +170,7 @@ public sealed partial class MucService
                     {
                         // §10.1.3: a temporary room goes away with its last occupant.
                         RemoveRoom(room);
+                        await EndRoomAsync(room, ct);
                     }
                 }
                 finally
@@ -190,10 +192,34 @@ public sealed partial class MucService
         }
     }
 
-    private async ValueTask<MucRoom?> FindRoomAsync(Jid jid, CancellationToken ct) =>
-        _rooms.TryGetValue(jid, out var room) ? room : await RestoreAsync(jid, ct);
+    private async ValueTask<MucRoom?> FindRoomAsync(Jid jid, CancellationToken ct)
+    {
+        if (_rooms.TryGetValue(jid, out var room))
+        {
+            return room;
+        }
 
-    /// <summary>Re-creates a persistent room from storage (with its history from the archive), or returns null.</summary>
+        if (!IsClustered)
+        {
+            return await RestoreAsync(jid, ct);
+        }
+
+        // On a cluster, re-creating a room also rebuilds its occupants and tells the others who left: once, so concurrent
+        // stanzas for the room share one restore.
+        var restore = _restoring.GetOrAdd(jid, j => RestoreAsync(j, CancellationToken.None).AsTask());
+        try
+        {
+            return await restore.WaitAsync(ct);
+        }
+        finally
+        {
+            _restoring.TryRemove(new KeyValuePair<Jid, Task<MucRoom?>>(jid, restore));
+        }
+    }
+
+    /// <summary>
+    /// Re-creates a stored room (with its history from the archive, and on a cluster its occupants), or returns null.
+    /// </summary>
     private async ValueTask<MucRoom?> RestoreAsync(Jid jid, CancellationToken ct)
     {
         if (_store is null)
@@ -219,7 +245,8 @@ public sealed partial class MucService
         }
 
         room.Restore(affiliations, stored.Subject, stored.SubjectNick);
-        if (config.Logging && Archive is not null && Options.HistoryMessages > 0)
+        // On a cluster every room's groupchat is written through to the archive, so that no history dies with a node.
+        if ((config.Logging || IsClustered) && Archive is not null && Options.HistoryMessages > 0)
         {
             // The history of a re-created room comes from its archive: nothing is lost with the node that hosted it.
             var page = await Archive.QueryAsync(jid.ToString(), new ArchiveQuery { Max = Options.HistoryMessages, Backwards = true }, ct);
@@ -234,6 +261,11 @@ public sealed partial class MucService
                     Log.CorruptArchivedMessage(_logger, e, item.Id, jid);
                 }
             }
+        }
+
+        if (IsClustered)
+        {
+            await RestoreOccupantsAsync(room, ct);
         }
 
         return _rooms.GetOrAdd(jid, room);
@@ -271,6 +303,8 @@ public sealed partial class MucService
         {
             await _store.DeleteRoomAsync(room.Jid.ToString(), ct);
         }
+
+        await EndRoomAsync(room, ct);
     }
 
     /// <summary>Stores a persistent room whole: configuration, subject, affiliations.</summary>
@@ -301,6 +335,10 @@ public sealed partial class MucService
     internal Task DeleteStoredRoomAsync(MucRoom room, CancellationToken ct) =>
         _store?.DeleteRoomAsync(room.Jid.ToString(), ct) ?? Task.CompletedTask;
 
+    /// <summary>Answers a stanza for the service, a room or an occupant with an error (never an error or a result).</summary>
+    internal ValueTask BounceFromServiceAsync(Element stanza, Jid from, Jid to, StanzaErrorCondition condition, string? text = null) =>
+        BounceAsync(stanza, from, to, condition, text);
+
     private ValueTask BounceAsync(Element stanza, Jid from, Jid to, StanzaErrorCondition condition, string? text = null)
     {
         if (StanzaErrors.MustNotBounce(stanza))
@@ -328,6 +366,15 @@ public sealed partial class MucService
         [LoggerMessage(EventId = 4504, Level = LogLevel.Warning, Message = "Archived message {Id} of room {Room} is not well-formed and was left out of the history")]
         public static partial void CorruptArchivedMessage(ILogger logger, Exception e, string id, Jid room);
 
-        // Next free EventId: 4505 (4510-4519: MucServiceHost)
+        [LoggerMessage(EventId = 4520, Level = LogLevel.Information, Message = "Room {Room} taken over from a dead node")]
+        public static partial void RoomTakenOver(ILogger logger, Jid room);
+
+        [LoggerMessage(EventId = 4521, Level = LogLevel.Error, Message = "Taking over room {Room} failed")]
+        public static partial void TakeOverFailed(ILogger logger, Exception e, Jid room);
+
+        [LoggerMessage(EventId = 4522, Level = LogLevel.Warning, Message = "The stored occupant {Nick} of room {Room} cannot be restored and was dropped")]
+        public static partial void BadOccupantRecord(ILogger logger, string nick, Jid room);
+
+        // Next free EventId: 4505 (4510-4519: MucServiceHost; 4520-4549 cluster: next 4523)
     }
 }

@@ -25,7 +25,9 @@ public sealed partial class MucServiceHost(
     IMucStore store,
     IMessageArchiveStore archive,
     TimeProvider time,
-    ILoggerFactory loggers) : IHostedService
+    ILoggerFactory loggers,
+    IMucRoomDirectory? directory = null,
+    IMucClusterStore? clusterStore = null) : IHostedService
 {
     private readonly List<(string Domain, MucRoute Route)> _registered = [];
 
@@ -68,8 +70,14 @@ public sealed partial class MucServiceHost(
                 },
                 time,
                 logger);
+            if (directory is not null && clusterStore is not null)
+            {
+                // On a cluster each room lives on one node, claimed in storage (docs/dev/muc.md "Rooms on a cluster").
+                service.UseCluster(directory, clusterStore);
+            }
+
             await service.LoadAsync(cancellationToken);
-            var route = new MucRoute(service);
+            var route = new MucRoute(service, directory);
             routes.Register(domain.Domain, route);
             _registered.Add((domain.Domain, route));
             Log.ServiceStarted(hostLogger, domain, host);

@@ -15,6 +15,9 @@ internal sealed class Occupant(string nick, Jid roomJid, Jid realJid, MucRole ro
     /// <summary>The occupant's real full JID, where the room sends its stanzas.</summary>
     public Jid RealJid { get; } = realJid;
 
+    /// <summary>The cluster node the occupant's session is on (0 on a single node).</summary>
+    public long NodeId { get; set; }
+
     /// <summary>The occupant's role.</summary>
     public MucRole Role { get; set; } = role;
 

@@ -30,6 +30,12 @@ internal enum FrameType : byte
     /// <summary>Close a session of the receiving node with a stream error (the duplicate-resource conflict).</summary>
     CloseSession = 24,
 
+    /// <summary>
+    /// A stanza for a MUC room hosted by the receiving node (sequence, from, to, xml), acknowledged with <see cref="Ack"/>
+    /// in the same sequence as <see cref="Stanza"/>; routed again by the sender after a takeover if never acknowledged.
+    /// </summary>
+    MucStanza = 70,
+
     /// <summary>Keeps an idle link measured.</summary>
     Ping = 30,
 

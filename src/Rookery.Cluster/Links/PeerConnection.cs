@@ -95,6 +95,28 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         }
     }
 
+    /// <summary>
+    /// Forwards a stanza for a MUC room the peer hosts, in the same acknowledged sequence as session stanzas. False when
+    /// the peer is gone or too many stanzas wait for acknowledgement.
+    /// </summary>
+    public bool SendMucStanza(Jid from, Jid to, Element stanza)
+    {
+        var xml = ElementWriter.ToXmlString(stanza);
+        lock (_gate)
+        {
+            if (_gone || _unacked.Count >= maxUnacked)
+            {
+                return false;
+            }
+
+            var sequence = ++_nextSequence;
+            var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.MucStanza);
+            _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
+            _link?.TryEnqueue(frame);
+            return true;
+        }
+    }
+
     /// <summary>Forgets an acknowledged stanza.</summary>
     public void Acknowledge(long sequence)
     {
