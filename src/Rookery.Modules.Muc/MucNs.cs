@@ -36,6 +36,9 @@ public static class MucNs
     /// <summary>Data forms (XEP-0004).</summary>
     public const string DataForms = "jabber:x:data";
 
+    /// <summary>The FORM_TYPE of voice requests and their approval (XEP-0045 §7.13, §8.6).</summary>
+    public const string Request = "http://jabber.org/protocol/muc#request";
+
     /// <summary>XEP-0199 ping, which XEP-0410 self-pings use.</summary>
     public const string Ping = "urn:xmpp:ping";
 

@@ -33,6 +33,13 @@ internal sealed partial class MucRoom
             return;
         }
 
+        // §7.13 and §8.6: a voice request, or a moderator's approval of one.
+        if (VoiceRequestForm(message) is { } voiceForm)
+        {
+            await OnVoiceFormAsync(voiceForm, from);
+            return;
+        }
+
         // A normal message to the room carries invitations or declines (§7.8.2).
         if (message.Child("x", MucNs.User) is { } userX)
         {

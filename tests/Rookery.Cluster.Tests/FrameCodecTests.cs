@@ -27,6 +27,26 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public async Task WriteThenRead_MucStanza_CarriesSequenceFromToAndXml()
+    {
+        using var stream = new MemoryStream();
+        var frame = new PayloadWriter().Int64(7).String("bob@example.org/phone").String("room@conference.example.org").String("<message type='groupchat'/>")
+            .ToFrame(FrameType.MucStanza);
+        await FrameCodec.WriteAsync(stream, frame, default);
+        stream.Position = 0;
+
+        var read = (await FrameCodec.ReadAsync(stream, default))!.Value;
+
+        read.Type.Should().Be(FrameType.MucStanza);
+        ((byte)read.Type).Should().Be(70, "MUC frames use the reserved values 70-79");
+        var reader = new PayloadReader(read.Payload.Span);
+        reader.Int64().Should().Be(7);
+        reader.String().Should().Be("bob@example.org/phone");
+        reader.String().Should().Be("room@conference.example.org");
+        reader.String().Should().Be("<message type='groupchat'/>");
+    }
+
+    [Fact]
     public void Encode_LayoutIsLengthTypePayload()
     {
         var bytes = FrameCodec.Encode(new PayloadWriter().Int64(1).ToFrame(FrameType.Ack));

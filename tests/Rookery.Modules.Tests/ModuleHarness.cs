@@ -59,6 +59,12 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public IEnumerable<AccountItemsProvider> AccountItemsFor(string domain) => AccountItems;
 
+    public List<HostItemsProvider> HostItems { get; } = [];
+
+    public void AddHostItems(HostItemsProvider provider) => HostItems.Add(provider);
+
+    public IEnumerable<HostItemsProvider> HostItemsFor(string domain) => HostItems;
+
     public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler) =>
         _handlers.Add((type, ns, name), (targets, handler));
 

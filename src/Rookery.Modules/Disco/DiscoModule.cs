@@ -9,8 +9,8 @@ namespace Rookery.Modules.Disco;
 /// Service Discovery (XEP-0030): disco#info of the host lists the server identity and exactly the features of the
 /// modules enabled on that host, plus the configured contact addresses as an extended-information form (XEP-0128,
 /// XEP-0157); disco#info of an account's bare JID gives the account identity and the account features of the enabled
-/// modules (and their account identities, such as XEP-0163's pubsub/pep); disco#items of the host is empty until
-/// components exist, of an account it lists what the enabled modules provide there (PEP nodes).
+/// modules (and their account identities, such as XEP-0163's pubsub/pep); disco#items of the host lists the services
+/// the enabled modules run there (the MUC service), of an account what the enabled modules provide there (PEP nodes).
 /// </summary>
 [Xep(30, "2.5rc3", XepStatus.Partial, Note = "Host nodes only where a module adds them (ad-hoc commands); account nodes not answered")]
 [Xep(128, "1.0")]
@@ -106,7 +106,18 @@ public sealed class DiscoModule : IXmppModule
         }
 
         var query = new Element("query", ItemsNamespace);
-        if (iq.To.Local is not null)
+        if (iq.To.Local is null)
+        {
+            // XEP-0030 §4 at the host: the services the enabled modules run (XEP-0045 §6.1: the MUC service).
+            foreach (var provider in _modules!.HostItemsFor(iq.To.Domain))
+            {
+                foreach (var item in provider(iq.To.Domain))
+                {
+                    query.Add(item);
+                }
+            }
+        }
+        else
         {
             // XEP-0030 §4 at an account: what the enabled modules list there (XEP-0163 §6.1: the PEP nodes the requester may see).
             foreach (var provider in _modules!.AccountItemsFor(iq.To.Domain))

@@ -24,6 +24,15 @@ public interface IModuleBuilder
     /// </summary>
     void AddAccountItems(AccountItemsProvider provider);
 
+    /// <summary>
+    /// Adds items to the service discovery items of the host itself on hosts where the module is enabled (XEP-0030 §4;
+    /// XEP-0045 §6.1: the MUC service).
+    /// </summary>
+    void AddHostItems(HostItemsProvider provider);
+
+    /// <summary>The host item providers (<see cref="AddHostItems"/>) of the modules enabled on <paramref name="domain"/>.</summary>
+    IEnumerable<HostItemsProvider> HostItemsFor(string domain);
+
     /// <summary>The account identities (<see cref="AddAccountIdentity"/>) of the modules enabled on <paramref name="domain"/>.</summary>
     IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain);
 

@@ -21,6 +21,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, string Name, string Ns)> _streamFeatures = [];
     private readonly List<(string Module, string Category, string Type)> _accountIdentities = [];
     private readonly List<(string Module, AccountItemsProvider Provider)> _accountItems = [];
+    private readonly List<(string Module, HostItemsProvider Provider)> _hostItems = [];
     private readonly Dictionary<string, HashSet<string>> _disabled = new(StringComparer.Ordinal);
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _outbound = [];
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _inbound = [];
@@ -139,6 +140,18 @@ public sealed partial class ModuleRegistry
         }
     }
 
+    /// <summary>The disco#items providers of a host of the modules enabled on it.</summary>
+    public IEnumerable<HostItemsProvider> HostItemsFor(string domain)
+    {
+        foreach (var (module, provider) in _hostItems)
+        {
+            if (IsEnabled(module, domain))
+            {
+                yield return provider;
+            }
+        }
+    }
+
     /// <summary>Stream features offered after authentication on a host.</summary>
     public IEnumerable<(string Name, string Ns)> StreamFeaturesFor(string domain)
     {
@@ -179,6 +192,10 @@ public sealed partial class ModuleRegistry
         public IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain) => registry.AccountIdentitiesFor(domain);
 
         public IEnumerable<AccountItemsProvider> AccountItemsFor(string domain) => registry.AccountItemsFor(domain);
+
+        public void AddHostItems(HostItemsProvider provider) => registry._hostItems.Add((module, provider));
+
+        public IEnumerable<HostItemsProvider> HostItemsFor(string domain) => registry.HostItemsFor(domain);
 
         public void HandleIq(IqType type, IqTarget targets, string ns, string name, IqHandler handler)
         {

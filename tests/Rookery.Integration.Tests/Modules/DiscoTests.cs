@@ -196,7 +196,7 @@ public sealed class DiscoTests
     }
 
     [Fact]
-    public async Task DiscoItems_Host_EmptyList()
+    public async Task DiscoItems_Host_ListsTheMucService()
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
@@ -206,6 +206,19 @@ public sealed class DiscoTests
 
         query.Name.Should().Be("query");
         query.Namespace.Should().Be(DiscoModule.ItemsNamespace);
+        // XEP-0045 §6.1: the MUC service is found among the server's items.
+        query.Elements().Select(e => e.GetAttribute("jid")).Should().Equal($"conference.{server.Domain}");
+    }
+
+    [Fact]
+    public async Task DiscoItems_Host_MucDisabled_ServiceNotListed()
+    {
+        await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["muc"]);
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var query = (await alice.GetAsync(server.Domain, "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!;
+
         query.Elements().Should().BeEmpty();
     }
 

@@ -17,16 +17,8 @@ public sealed class MucAdministrationTests
     public async Task Kick_KickedAndOthersGet307WithActorAndReason()
     {
         await using var server = await TestServer.StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await server.CreateUserAsync("carol");
-        await using var alice = await server.LoginAsync("alice");
-        await using var bob = await server.LoginAsync("bob");
-        await using var carol = await server.LoginAsync("carol");
-        var room = server.Room("kicks");
-        await alice.CreateInstantRoomAsync(room, "Alice");
-        await bob.JoinAsync(room, "Bob");
-        await carol.JoinAsync(room, "Carol");
+        await using var r = await RoomWithOccupants.CreateAsync(server, "kicks", "alice", "bob", "carol");
+        var (room, alice, bob, carol) = (r.Room, r["alice"], r["bob"], r["carol"]);
 
         // A participant is no moderator.
         (await carol.SetAsync(room, $"<query xmlns='{AdminNs}'><item nick='Bob' role='none'/></query>")).ShouldBeError(StanzaErrorCondition.Forbidden);
@@ -134,16 +126,8 @@ public sealed class MucAdministrationTests
     public async Task Moderator_GrantedByAdminOnly()
     {
         await using var server = await TestServer.StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await server.CreateUserAsync("carol");
-        await using var alice = await server.LoginAsync("alice");
-        await using var bob = await server.LoginAsync("bob");
-        await using var carol = await server.LoginAsync("carol");
-        var room = server.Room("mods");
-        await alice.CreateInstantRoomAsync(room, "Alice");
-        await bob.JoinAsync(room, "Bob");
-        await carol.JoinAsync(room, "Carol");
+        await using var r = await RoomWithOccupants.CreateAsync(server, "mods", "alice", "bob", "carol");
+        var (room, alice, bob) = (r.Room, r["alice"], r["bob"]);
 
         await alice.SendAsync($"<iq type='set' id='mod' to='{room}'><query xmlns='{AdminNs}'><item nick='Bob' role='moderator'/></query></iq>");
         await alice.WaitForAsync(Match.IqReply("mod"));

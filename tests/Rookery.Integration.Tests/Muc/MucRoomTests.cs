@@ -94,18 +94,8 @@ public sealed class MucRoomTests
     public async Task Groupchat_ReachesEveryOccupantIncludingSender()
     {
         await using var server = await TestServer.StartAsync();
-        foreach (var u in new[] { "alice", "bob", "carol" })
-        {
-            await server.CreateUserAsync(u);
-        }
-
-        await using var alice = await server.LoginAsync("alice");
-        await using var bob = await server.LoginAsync("bob");
-        await using var carol = await server.LoginAsync("carol");
-        var room = server.Room("team");
-        await alice.CreateInstantRoomAsync(room, "Alice");
-        await bob.JoinAsync(room, "Bob");
-        await carol.JoinAsync(room, "Carol");
+        await using var r = await RoomWithOccupants.CreateAsync(server, "team", "alice", "bob", "carol");
+        var (room, alice, bob, carol) = (r.Room, r["alice"], r["bob"], r["carol"]);
 
         await bob.SendAsync($"<message to='{room}' type='groupchat' id='g1'><body>Hello all</body></message>");
         foreach (var c in new[] { alice, bob, carol })
