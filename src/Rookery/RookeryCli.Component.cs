@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rookery.Components;
+using Rookery.Hosting;
+using Rookery.Modules.Muc;
 using Rookery.Protocol.Addressing;
+using Rookery.Storage;
 
 namespace Rookery.Cli;
 
@@ -18,7 +22,10 @@ internal static partial class RookeryCli
     /// <summary>The services <c>--service</c> can name; a service project registers itself here.</summary>
     private static readonly ComponentServiceCatalog Services = ComponentServiceCatalog.CreateDefault();
 
-    private static Command BuildComponentCommand()
+    /// <summary>Every name <c>--service</c> accepts: the catalog's, and <c>muc</c>, which needs the storage of <c>--config</c>/<c>--data</c>.</summary>
+    private static string ServiceNames => string.Join(", ", Services.Names.Append(MucComponentService.ServiceName).Order(StringComparer.Ordinal));
+
+    private static Command BuildComponentCommand(NodeOptions node)
     {
         var domain = new Option<string>("--domain") { Description = "The component domain, for example conference.example.com.", Required = true };
         var connect = new Option<string[]>("--connect")
@@ -28,13 +35,18 @@ internal static partial class RookeryCli
             AllowMultipleArgumentsPerToken = true,
         };
         var secret = new Option<string?>("--secret") { Description = $"The shared secret configured for the domain on the nodes (or the {SecretVariable} environment variable)." };
-        var service = new Option<string>("--service") { Description = $"The service to run: {string.Join(", ", Services.Names)}.", DefaultValueFactory = _ => "echo" };
+        var service = new Option<string>("--service")
+        {
+            Description = $"The service to run: {ServiceNames}. muc keeps its rooms in the storage of --config (Storage section) or --data (SQLite).",
+            DefaultValueFactory = _ => "echo",
+        };
         var name = new Option<string?>("--name") { Description = "This instance's name in logs and echo replies. Default: host name and process id." };
 
         var command = new Command("component", "Run a service as an external component (XEP-0114) of the cluster until SIGTERM or Ctrl+C.")
         {
             domain, connect, secret, service, name,
         };
+        node.AddCommon(command);
         command.SetAction((parse, _) => Guard(async () =>
         {
             var domainText = parse.GetValue(domain)!;
@@ -68,14 +80,25 @@ internal static partial class RookeryCli
                 InstanceName = parse.GetValue(name) is { Length: > 0 } n ? n : $"{Environment.MachineName}:{Environment.ProcessId}",
             };
             var serviceName = parse.GetValue(service)!;
+            if (string.Equals(serviceName, MucComponentService.ServiceName, StringComparison.OrdinalIgnoreCase))
+            {
+                // MUC rooms live in storage: the same Storage section (or --data folder) a node uses, migrated here.
+                var rookery = node.Load(parse);
+                await using var provider = new ServiceCollection().AddLogging().AddRookery(rookery).BuildServiceProvider();
+                var storage = provider.GetRequiredService<IStorage>();
+                await storage.MigrateAsync().ConfigureAwait(false);
+                return await RunComponentAsync(options, loggers => MucComponentService.Create(
+                    options, rookery.Modules.Muc, storage.Muc, storage.Archive, rookery.Modules.Mam, loggers.CreateLogger("Rookery.Component.Muc"))).ConfigureAwait(false);
+            }
+
             var instance = Services.Create(serviceName, options)
-                ?? throw new CliException($"'{serviceName}' is not a component service (known: {string.Join(", ", Services.Names)})");
-            return await RunComponentAsync(options, instance).ConfigureAwait(false);
+                ?? throw new CliException($"'{serviceName}' is not a component service (known: {ServiceNames})");
+            return await RunComponentAsync(options, _ => instance).ConfigureAwait(false);
         }));
         return command;
     }
 
-    private static async Task<int> RunComponentAsync(ComponentClientOptions options, IComponentService service)
+    private static async Task<int> RunComponentAsync(ComponentClientOptions options, Func<ILoggerFactory, IComponentService> createService)
     {
         using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(o =>
         {
@@ -86,7 +109,7 @@ internal static partial class RookeryCli
         // SIGTERM and Ctrl+C end the component cleanly (its stream is closed, so the node re-balances at once).
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        var client = new ComponentClient(options, service, loggers.CreateLogger("Rookery.Component"));
+        var client = new ComponentClient(options, createService(loggers), loggers.CreateLogger("Rookery.Component"));
         try
         {
             await client.RunAsync(stop.Token).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal static partial class RookeryCli
         root.Add(run);
 
         root.Add(BuildUserCommand(node));
-        root.Add(BuildComponentCommand());
+        root.Add(BuildComponentCommand(node));
         root.Add(ClusterCommands.Build(node, Guard));
 
         var version = new Command("version", "Print the version.");

@@ -79,7 +79,39 @@ public sealed class ComponentCommandTests : IDisposable
         result.StandardError.Should().Contain(message);
     }
 
-    private async Task<(RookeryProcess Process, int ClientPort, int ComponentPort)> StartNodeAsync(string name)
+    [Fact]
+    public async Task Component_MucService_ClientCreatesJoinsAndTalksInARoomThroughTheComponent()
+    {
+        const string muc = "rooms.localhost";
+        var node = await StartNodeAsync("a", muc);
+        await using var process = node.Process;
+        await using var component = RookeryProcess.Start(_folder.Path,
+        [
+            "component", "--domain", muc, "--connect", $"127.0.0.1:{Port(node.ComponentPort)}", "--secret", Secret,
+            "--service", "muc", "--data", _folder.Combine("muc"),
+        ]);
+        await WaitForOutputAsync(component, $"connected to 127.0.0.1:{Port(node.ComponentPort)}");
+
+        await using var alice = await RawXmppClient.ConnectAsync("127.0.0.1", node.ClientPort, "localhost");
+        await alice.LoginAsync("alice", "pw");
+        var room = $"lobby@{muc}";
+        await alice.SendAsync($"<presence to='{room}/Alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>");
+        var self = await alice.WaitForAsync(e => e.Name == "presence" && e.GetAttribute("from") == $"{room}/Alice", TimeSpan.FromSeconds(20));
+        self.GetAttribute("type").Should().BeNull(self.ToString());
+        var codes = self.Child("x", "http://jabber.org/protocol/muc#user")!.Elements().Select(s => s.GetAttribute("code")).ToList();
+        codes.Should().Contain(["110", "201"], "the component created the room (XEP-0045 §10.1.1)");
+        await alice.SendAsync($"<iq type='set' id='cfg' to='{room}'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>");
+        (await alice.WaitForAsync(e => e.Name == "iq" && e.GetAttribute("id") == "cfg", TimeSpan.FromSeconds(20))).GetAttribute("type").Should().Be("result");
+
+        await alice.SendAsync($"<message to='{room}' type='groupchat' id='g1'><body>Hello through the component</body></message>");
+        var echo = await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "g1", TimeSpan.FromSeconds(20));
+        echo.GetAttribute("type").Should().Be("groupchat", echo.ToString());
+        echo.GetAttribute("from").Should().Be($"{room}/Alice");
+        echo.ChildText("body", Ns.Client).Should().Be("Hello through the component");
+        component.HasExited.Should().BeFalse();
+    }
+
+    private async Task<(RookeryProcess Process, int ClientPort, int ComponentPort)> StartNodeAsync(string name, string componentDomain = Domain)
     {
         var data = _folder.Combine(name);
         var add = await RookeryProcess.RunAsync(_folder.Path, ["user", "add", "alice@localhost", "--password", "pw", "--data", data]);
@@ -90,7 +122,7 @@ public sealed class ComponentCommandTests : IDisposable
         [
             "run", "--data", data, "--port", Port(clientPort), "--no-direct-tls",
             "--Listeners:Component:Address=127.0.0.1", $"--Listeners:Component:Port={Port(componentPort)}",
-            $"--Components:{Domain}:Secret={Secret}",
+            $"--Components:{componentDomain}:Secret={Secret}",
         ]);
         await process.WaitForPortAsync(clientPort, StartTimeout);
         await process.WaitForPortAsync(componentPort, StartTimeout);
