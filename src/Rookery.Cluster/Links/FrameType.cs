@@ -30,6 +30,21 @@ internal enum FrameType : byte
     /// <summary>Close a session of the receiving node with a stream error (the duplicate-resource conflict).</summary>
     CloseSession = 24,
 
+    /// <summary>
+    /// Asks the receiver to hand over a resumable session (XEP-0198 resumption on another node); sent only to peers whose
+    /// SYNC_BEGIN announced <see cref="LinkCapabilities.SessionHandover"/>.
+    /// </summary>
+    ResumeRequest = 40,
+
+    /// <summary>The state of a handed-over session; the sender forwards later stanzas for it after this frame.</summary>
+    ResumeState = 41,
+
+    /// <summary>The receiver will not hand the session over (unknown, expired, another account's).</summary>
+    ResumeRefused = 42,
+
+    /// <summary>The requester took in the handed-over session: the sender may forget the stanzas it carried.</summary>
+    ResumeAck = 43,
+
     /// <summary>Keeps an idle link measured.</summary>
     Ping = 30,
 
