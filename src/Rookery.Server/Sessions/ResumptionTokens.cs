@@ -58,8 +58,9 @@ public sealed class ResumptionTokens
     {
         nodeId = 0;
         Span<byte> bytes = stackalloc byte[TokenBytes + 3];
-        if (token is null || token.Length > 64 || !Base64Url.TryDecodeFromChars(token, bytes, out var written) ||
-            written != TokenBytes || bytes[0] != Version)
+        // IsValid first: TryDecodeFromChars throws on characters outside the alphabet, and a client's input must not.
+        if (token is null || token.Length > 64 || !Base64Url.IsValid(token, out var length) || length != TokenBytes ||
+            !Base64Url.TryDecodeFromChars(token, bytes, out var written) || written != TokenBytes || bytes[0] != Version)
         {
             return false;
         }
