@@ -63,6 +63,47 @@ public sealed class StreamManagementAcrossNodesTests
     }
 
     [PostgresFact]
+    public async Task Resume_WhileStillAttached_ReplacesTheOldStream_AndTheSessionCanMoveAgain()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.CreateUsersAsync("alice", "bob");
+        await cluster.BefriendAsync("alice", "bob");
+        var nodes = await cluster.StartNodesAsync("node-a", "node-b", "node-c");
+        var (a, b, c) = (nodes[0], nodes[1], nodes[2]);
+        await cluster.RunAsync(async () =>
+        {
+            var bob = await cluster.LoginAsync(c, "bob", "desk");
+            var alice = await cluster.LoginAsync(a, "alice", "phone");
+            await bob.WaitForAsync(e => e.Name == "presence" && e.GetAttribute("from") == $"{Alice}/phone", TestCluster.Wait);
+            var id = (await EnableAsync(alice)).GetAttribute("id")!;
+            await bob.SendAsync($"<message to='{Alice}' type='chat' id='m1'><body>1</body></message>");
+            await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "m1", TestCluster.Wait);
+
+            // The old stream on node a is still up: XEP-0198 §5, the resumed stream replaces it.
+            var onB = await cluster.AuthenticateAsync(b, "alice");
+            await onB.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
+            (await onB.WaitForAsync(e => e.Namespace == Sm && e.Name is "resumed" or "failed", TestCluster.Wait)).Name.Should().Be("resumed");
+            (await alice.ExpectStreamErrorAsync(TestCluster.Wait)).Should().Be(Protocol.Errors.StreamErrorCondition.Conflict);
+            (await onB.WaitForAsync(e => e.Name == "message", TestCluster.Wait)).GetAttribute("id").Should().Be("m1");
+            await onB.SendAsync($"<a xmlns='{Sm}' h='1'/>");
+
+            // The id still names node a; the session now waits on node b: a resume on node c finds it there.
+            onB.Abort();
+            await bob.SendAsync($"<message to='{Alice}' type='chat' id='m2'><body>2</body></message>");
+            var onC = await cluster.AuthenticateAsync(c, "alice");
+            await onC.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='1'/>");
+            (await onC.WaitForAsync(e => e.Namespace == Sm && e.Name is "resumed" or "failed", TestCluster.Wait)).Name.Should().Be("resumed");
+            (await onC.WaitForAsync(e => e.Name == "message", TestCluster.Wait)).GetAttribute("id").Should().Be("m2");
+            await bob.SendAsync($"<message to='{Alice}' type='chat' id='m3'><body>3</body></message>");
+            (await onC.WaitForAsync(e => e.Name == "message", TestCluster.Wait)).GetAttribute("id").Should().Be("m3");
+
+            bob.Skipped.Should().NotContain(e => IsUnavailableFromAlice(e));
+            (await cluster.OfflineCountAsync("alice")).Should().Be(0);
+            AssertNoErrors(cluster);
+        });
+    }
+
+    [PostgresFact]
     public async Task Resume_WithIdOfKilledNode_FailsItemNotFound_AndTheNewLoginGetsStoredMessages()
     {
         await using var cluster = new TestCluster();

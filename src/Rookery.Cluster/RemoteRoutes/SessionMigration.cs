@@ -31,16 +31,40 @@ internal sealed partial class SessionMigration(
     private long _nextRequest;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The node the id names is asked first. A session that already moved once keeps that id (XEP-0198 has no way to
+    /// change it on <c>&lt;resumed/&gt;</c>) and waits under it on its current node: so when the named node is dead or
+    /// does not have it, the nodes holding a resource of the same account are asked next.
+    /// </remarks>
     public async ValueTask<bool> FetchAsync(string token, long nodeId, Jid account, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(account);
-        var peer = findPeer(nodeId);
+        if (await FetchFromAsync(findPeer(nodeId), token, account, ct).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        var asked = new HashSet<long> { nodeId };
+        foreach (var session in table.Sessions(account.Bare))
+        {
+            if (session is RemoteSession remote && asked.Add(remote.NodeId) &&
+                await FetchFromAsync(findPeer(remote.NodeId), token, account, ct).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        Log.NotFound(logger, account, nodeId);
+        return false;
+    }
+
+    private async ValueTask<bool> FetchFromAsync(PeerConnection? peer, string token, Jid account, CancellationToken ct)
+    {
         if (peer is null || peer.IsGone || (peer.Capabilities & LinkCapabilities.SessionHandover) == 0)
         {
-            // A dead (or unknown, or too old) owner: the session cannot be resumed; what it held is re-routed by the
+            // A dead (or unknown, or too old) owner cannot hand anything over; what it held is re-routed by the
             // survivors (offline storage), and the client's new login gets it.
-            Log.OwnerUnavailable(logger, account, nodeId);
             return false;
         }
 
@@ -51,7 +75,6 @@ internal sealed partial class SessionMigration(
         {
             if (!peer.SendOrdered(() => new PayloadWriter().Int64(id).String(token).String(account.Bare.ToString()).ToFrame(FrameType.ResumeRequest)))
             {
-                Log.OwnerUnavailable(logger, account, nodeId);
                 return false;
             }
 
@@ -276,8 +299,8 @@ internal sealed partial class SessionMigration(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Cannot resume a session of {Account}: its node {NodeId} is not a live peer that can hand it over")]
-        public static partial void OwnerUnavailable(ILogger logger, Jid account, long nodeId);
+        [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "No live node handed over the session of {Account} whose id names node {NodeId}")]
+        public static partial void NotFound(ILogger logger, Jid account, long nodeId);
 
         [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "{Peer} did not answer a request to hand over a session of {Account} in time")]
         public static partial void RequestTimedOut(ILogger logger, Jid account, string peer);

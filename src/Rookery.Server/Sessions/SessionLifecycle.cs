@@ -105,7 +105,8 @@ public sealed partial class SessionLifecycle(
             return local;
         }
 
-        if (node == Tokens.NodeId || Remote is not { } remote || !await remote.FetchAsync(id, node, account, ct).ConfigureAwait(false))
+        // Not here: ask the cluster (the named node, or, for a session that moved on since, the account's other nodes).
+        if (Remote is not { } remote || !await remote.FetchAsync(id, node, account, ct).ConfigureAwait(false))
         {
             return null;
         }
