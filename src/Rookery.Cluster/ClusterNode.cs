@@ -39,6 +39,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly ClusterRegistry _registry;
     private readonly ClusterMembership _membership;
     private readonly SessionReplicator _replicator;
+    private readonly SessionMigration _migration;
     private readonly LinkEstablisher _links;
     private readonly ConcurrentDictionary<long, PeerConnection> _peers = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -89,6 +90,10 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         };
         _membership = new ClusterMembership(_registry, options, _self, time, _logger);
         _replicator = new SessionReplicator(table, lifecycle, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, () => _membership.NodeId, time, _logger);
+        // XEP-0198 across nodes: resumption ids name this node and verify on every node (one key from the secret).
+        _migration = new SessionMigration(table, lifecycle, _replicator, id => _peers.GetValueOrDefault(id), options.FailureTimeout, options.MaxTaskTime, time, _logger);
+        lifecycle.Tokens.UseCluster(options.Secret, () => _membership.NodeId);
+        lifecycle.Remote = _migration;
         _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger);
     }
 
@@ -266,6 +271,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                 await RerouteAsync(pending).ConfigureAwait(false);
             }
         }
+
+        await _migration.PeerGoneAsync(connection).ConfigureAwait(false);
     }
 
     void IMembershipListener.DrainRequested()
@@ -455,6 +462,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     _replicator.OnSessionDown(peer, frame);
                     break;
                 case FrameType.SyncBegin:
+                    // Newer peers list their optional link features here; an older one sends an empty payload.
+                    peer.Capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
                     peer.BeginSync();
                     break;
                 case FrameType.SyncEnd:
@@ -465,6 +474,18 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     break;
                 case FrameType.MucStanza:
                     await OnMucStanzaAsync(peer, link, frame).ConfigureAwait(false);
+                    break;
+                case FrameType.ResumeRequest:
+                    await _migration.OnRequestAsync(peer, frame).ConfigureAwait(false);
+                    break;
+                case FrameType.ResumeState:
+                    await _migration.OnStateAsync(peer, frame).ConfigureAwait(false);
+                    break;
+                case FrameType.ResumeRefused:
+                    _migration.OnRefused(peer, frame);
+                    break;
+                case FrameType.ResumeAck:
+                    _migration.OnAck(peer, frame);
                     break;
                 case FrameType.Ping:
                     link.TryEnqueue(Frame.Empty(FrameType.Pong));

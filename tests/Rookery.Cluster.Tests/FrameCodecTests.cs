@@ -100,6 +100,46 @@ public sealed class FrameCodecTests
         act.Should().Throw<InvalidDataException>().WithMessage("*ends early*");
     }
 
+    [Theory]
+    [InlineData(40)]
+    [InlineData(41)]
+    [InlineData(42)]
+    [InlineData(43)]
+    public async Task SessionHandoverFrames_HaveTheirReservedValues_AndRoundTrip(byte value)
+    {
+        var type = (FrameType)value;
+        Enum.IsDefined(type).Should().BeTrue();
+        new[] { FrameType.ResumeRequest, FrameType.ResumeState, FrameType.ResumeRefused, FrameType.ResumeAck }.Should().Contain(type);
+        using var stream = new MemoryStream();
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().Int64(7).String("token").ToFrame(type), default);
+        stream.Position = 0;
+
+        var frame = await FrameCodec.ReadAsync(stream, default);
+
+        frame!.Value.Type.Should().Be(type);
+        var reader = new PayloadReader(frame.Value.Payload.Span);
+        reader.Int64().Should().Be(7);
+        reader.String().Should().Be("token");
+        reader.HasMore.Should().BeFalse();
+    }
+
+    [Fact]
+    public void PayloadReader_AppendedField_IsSeenByNewReaders_AndLeftAloneByOldOnes()
+    {
+        // SESSION_UP grew a flags field at its end (carbons): an old reader stops before it, a new one reads it.
+        var frame = new PayloadWriter().String("a@b/c").Int64(1).Int32(0).Bool(true).String(string.Empty).Int32(1).ToFrame(FrameType.SessionUp);
+        var old = new PayloadReader(frame.Payload.Span);
+        old.String();
+        old.Int64();
+        old.Int32();
+        old.Bool();
+        old.String();
+
+        old.HasMore.Should().BeTrue();
+        old.Int32().Should().Be(1);
+        old.HasMore.Should().BeFalse();
+    }
+
     private static (long, string, string) ReadStanza(Frame frame)
     {
         var reader = new PayloadReader(frame.Payload.Span);

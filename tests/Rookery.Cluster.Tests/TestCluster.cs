@@ -145,6 +145,17 @@ internal sealed class TestCluster : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Connects and authenticates without binding a resource (to resume a session, XEP-0198 §5).</summary>
+    public async Task<RawXmppClient> AuthenticateAsync(TestNode node, string user)
+    {
+        var client = await RawXmppClient.ConnectAsync("127.0.0.1", node.ClientPort, Domain);
+        _clients.Add(client);
+        await client.OpenStreamAsync();
+        await client.StartTlsAsync();
+        await client.AuthenticateScramAsync(user, Password);
+        return client;
+    }
+
     /// <summary>Runs a test body; a failure carries every node's output.</summary>
     public async Task RunAsync(Func<Task> body)
     {

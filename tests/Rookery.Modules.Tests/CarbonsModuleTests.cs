@@ -94,11 +94,11 @@ public sealed class CarbonsModuleTests
         var first = Online("alice@example.org/phone", carbons: true);
         var sameJid = new FakeSession(first.Jid);
 
-        _module.IsEnabled(first).Should().BeTrue();
-        _module.IsEnabled(sameJid).Should().BeFalse();
+        CarbonsModule.IsEnabled(first).Should().BeTrue();
+        CarbonsModule.IsEnabled(sameJid).Should().BeFalse();
         _module.SetEnabled(first, enabled: false);
         _module.SetEnabled(first, enabled: false);
-        _module.IsEnabled(first).Should().BeFalse();
+        CarbonsModule.IsEnabled(first).Should().BeFalse();
     }
 
     [Fact]
@@ -285,5 +285,9 @@ public sealed class CarbonsModuleTests
         }
 
         public void MarkInterested() => IsInterested = true;
+
+        public bool CarbonsEnabled { get; private set; }
+
+        public void SetCarbonsEnabled(bool enabled) => CarbonsEnabled = enabled;
     }
 }

@@ -370,6 +370,11 @@ public sealed class RawXmppClient : IAsyncDisposable
     /// <summary>Drops the TCP connection without closing the stream (a client that vanished).</summary>
     public void Abort()
     {
+        if (_tcp.Client is null)
+        {
+            return; // aborted or disposed already
+        }
+
         _tcp.Client.LingerState = new LingerOption(true, 0);
         _tcp.Dispose();
     }

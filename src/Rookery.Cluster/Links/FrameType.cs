@@ -31,6 +31,21 @@ internal enum FrameType : byte
     CloseSession = 24,
 
     /// <summary>
+    /// Asks the receiver to hand over a resumable session (XEP-0198 resumption on another node); sent only to peers whose
+    /// SYNC_BEGIN announced <see cref="LinkCapabilities.SessionHandover"/>.
+    /// </summary>
+    ResumeRequest = 40,
+
+    /// <summary>The state of a handed-over session; the sender forwards later stanzas for it after this frame.</summary>
+    ResumeState = 41,
+
+    /// <summary>The receiver will not hand the session over (unknown, expired, another account's).</summary>
+    ResumeRefused = 42,
+
+    /// <summary>The requester took in the handed-over session: the sender may forget the stanzas it carried.</summary>
+    ResumeAck = 43,
+
+    /// <summary>
     /// A stanza for a MUC room hosted by the receiving node (sequence, from, to, xml), acknowledged with <see cref="Ack"/>
     /// in the same sequence as <see cref="Stanza"/>; routed again by the sender after a takeover if never acknowledged.
     /// </summary>

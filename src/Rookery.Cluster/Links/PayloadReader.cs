@@ -9,6 +9,9 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
     private readonly ReadOnlySpan<byte> _payload = payload;
     private int _position;
 
+    /// <summary>True while bytes are left: fields appended by newer peers are read only when present.</summary>
+    public readonly bool HasMore => _position < _payload.Length;
+
     public int Int32() => BinaryPrimitives.ReadInt32BigEndian(Take(4));
 
     public long Int64() => BinaryPrimitives.ReadInt64BigEndian(Take(8));

@@ -33,6 +33,9 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// <summary>The sequence number of the last stanza from this peer that was handled; used by the link reader only.</summary>
     public long LastSequenceIn { get; set; }
 
+    /// <summary>The optional features the peer announced in its last SYNC_BEGIN.</summary>
+    public LinkCapabilities Capabilities { get; set; }
+
     /// <summary>True while a dial loop runs for this peer.</summary>
     public bool Dialling { get; set; }
 
@@ -154,7 +157,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var old = _link;
             _link = link;
             old?.Abort();
-            link.TryEnqueue(Frame.Empty(FrameType.SyncBegin));
+            link.TryEnqueue(new PayloadWriter().Int32((int)LinkCapabilities.All).ToFrame(FrameType.SyncBegin));
             foreach (var frame in fullSync)
             {
                 link.TryEnqueue(frame);
@@ -167,6 +170,29 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Builds and queues a frame under this peer's lock, so that no stanza forwarded to the peer meanwhile can go before
+    /// it (a session handed over forwards to the peer what it is sent from then on). False, with nothing built, when
+    /// there is no link or the peer is gone; also false when <paramref name="build"/> returns null.
+    /// </summary>
+    public bool SendOrdered(Func<Frame?> build)
+    {
+        lock (_gate)
+        {
+            if (_gone || _link is null)
+            {
+                return false;
+            }
+
+            if (build() is not { } frame)
+            {
+                return false;
+            }
+
+            return _link.TryEnqueue(frame);
         }
     }
 

@@ -17,6 +17,7 @@ public sealed class RemoteSession : IClientSession
     private volatile Element? _presence;
     private volatile int _priority;
     private volatile bool _interested;
+    private volatile bool _carbons;
 
     internal RemoteSession(Jid jid, long stamp, PeerConnection peer)
     {
@@ -27,6 +28,9 @@ public sealed class RemoteSession : IClientSession
 
     /// <inheritdoc />
     public Jid Jid { get; }
+
+    /// <summary>The link to the owning node.</summary>
+    internal PeerConnection Peer => _peer;
 
     /// <summary>The owning node's id.</summary>
     public long NodeId => _peer.PeerId;
@@ -47,6 +51,9 @@ public sealed class RemoteSession : IClientSession
     public bool IsInterested => _interested;
 
     /// <inheritdoc />
+    public bool CarbonsEnabled => _carbons;
+
+    /// <inheritdoc />
     public bool Send(Element stanza)
     {
         ArgumentNullException.ThrowIfNull(stanza);
@@ -58,8 +65,9 @@ public sealed class RemoteSession : IClientSession
         _peer.SendControl(new PayloadWriter().String(Jid.ToString()).Int64(Stamp).String(condition.ToWireName()).String(text ?? string.Empty)
             .ToFrame(FrameType.CloseSession));
 
-    internal void Update(Element? presence, int priority, bool interested)
+    internal void Update(Element? presence, int priority, bool interested, bool carbons)
     {
+        _carbons = carbons;
         _priority = priority;
         _presence = presence;
         _interested = interested;

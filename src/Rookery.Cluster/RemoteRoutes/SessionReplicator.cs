@@ -80,12 +80,13 @@ internal sealed partial class SessionReplicator(
     /// <summary>Applies a SESSION_UP from <paramref name="peer"/>.</summary>
     public async ValueTask OnSessionUpAsync(PeerConnection peer, Frame frame)
     {
-        var (jid, stamp, priority, interested, presenceXml) = ReadUp(frame);
+        var (jid, stamp, priority, interested, presenceXml, flags) = ReadUp(frame);
         var presence = presenceXml.Length == 0 ? null : StoredStanza.Parse(presenceXml);
+        var carbons = (flags & UpFlagCarbons) != 0;
         var known = peer.FindSession(jid);
         if (known is not null && known.Stamp == stamp)
         {
-            known.Update(presence, priority, interested);
+            known.Update(presence, priority, interested, carbons);
             peer.PutSession(known);
             return;
         }
@@ -98,9 +99,16 @@ internal sealed partial class SessionReplicator(
         }
 
         var remote = new RemoteSession(jid, stamp, peer);
-        remote.Update(presence, priority, interested);
+        remote.Update(presence, priority, interested, carbons);
         peer.PutSession(remote);
         var replaced = table.Bind(remote);
+        if (replaced is RemoteSession moved && !ReferenceEquals(moved.Peer, peer))
+        {
+            // The session moved to this peer (stream management hand-over) or was replaced there: the old node's entry is
+            // gone for good, so that its later SESSION_DOWN or death does not announce this live JID as unavailable.
+            moved.Peer.RemoveSession(moved);
+        }
+
         if (replaced is ClientSession local)
         {
             // RFC 6120 §7.7.2.2: the newest session with a full JID wins, across nodes as on one node.
@@ -153,6 +161,27 @@ internal sealed partial class SessionReplicator(
         }
     }
 
+    /// <summary>The bind stamp of a local session, or null when it is not (or no longer) bound here.</summary>
+    public long? StampOf(IClientSession session) => _stamps.TryGetValue(session, out var stamp) ? stamp : null;
+
+    /// <summary>Makes every later stamp of this node larger than <paramref name="stamp"/> (a session handed over to us
+    /// must win over its old node's entry on every node, whatever the clocks say).</summary>
+    public void RaiseStampFloor(long stamp)
+    {
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastStamp);
+            if (last >= stamp || Interlocked.CompareExchange(ref _lastStamp, stamp, last) == last)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Tells every peer that a session this node had bound with <paramref name="stamp"/> is gone.</summary>
+    public void AnnounceDown(Jid jid, long stamp) =>
+        Broadcast(new PayloadWriter().String(jid.ToString()).Int64(stamp).ToFrame(FrameType.SessionDown));
+
     /// <summary>Removes a gone peer's sessions from the table; returns them (for the unavailable presence).</summary>
     public void Drop(IEnumerable<RemoteSession> sessions)
     {
@@ -196,6 +225,9 @@ internal sealed partial class SessionReplicator(
         }
     }
 
+    // Flags appended to SESSION_UP after the fields of the first protocol: an older peer stops reading before them.
+    private const int UpFlagCarbons = 1;
+
     private static Frame Up(IClientSession session, long stamp) =>
         new PayloadWriter()
             .String(session.Jid.ToString())
@@ -203,13 +235,20 @@ internal sealed partial class SessionReplicator(
             .Int32(session.Priority)
             .Bool(session.IsInterested)
             .String(session.Presence is { } p ? ElementWriter.ToXmlString(p) : string.Empty)
+            .Int32(session.CarbonsEnabled ? UpFlagCarbons : 0)
             .ToFrame(FrameType.SessionUp);
 
-    private static (Jid Jid, long Stamp, int Priority, bool Interested, string Presence) ReadUp(Frame frame)
+    private static (Jid Jid, long Stamp, int Priority, bool Interested, string Presence, int Flags) ReadUp(Frame frame)
     {
         var reader = new PayloadReader(frame.Payload.Span);
         var jid = ParseJid(reader.String());
-        return (jid, reader.Int64(), reader.Int32(), reader.Bool(), reader.String());
+        var stamp = reader.Int64();
+        var priority = reader.Int32();
+        var interested = reader.Bool();
+        var presence = reader.String();
+        // An older peer sends no flags: its sessions have carbons off, as it cannot tell.
+        var flags = reader.HasMore ? reader.Int32() : 0;
+        return (jid, stamp, priority, interested, presence, flags);
     }
 
     private static Jid ParseJid(string text) =>

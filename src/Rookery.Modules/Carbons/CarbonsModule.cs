@@ -13,10 +13,11 @@ namespace Rookery.Modules.Carbons;
 /// received on another resource, so that every device of a user shows both sides of each conversation.
 /// </summary>
 /// <remarks>
-/// Whether a session enabled carbons is kept with the session object itself: it lasts across stream management
-/// resumption (the same session on a new connection) and is gone with the session, with nothing to clean up.
+/// Whether a session enabled carbons is kept on the session itself (<see cref="IClientSession.CarbonsEnabled"/>): it
+/// lasts across stream management resumption, moves with a session handed over to another node, is gone with the
+/// session, and the cluster replicates it, so copies reach a user's resources on every node.
 /// </remarks>
-[Xep(280, "1.0.1", XepStatus.Partial, Note = "urn:xmpp:carbons:rules:0 is not announced (error replies to copied messages are not copied); copies reach resources on this node only")]
+[Xep(280, "1.0.1", XepStatus.Partial, Note = "urn:xmpp:carbons:rules:0 is not announced (error replies to copied messages are not copied)")]
 public sealed class CarbonsModule(SessionTable sessions) : IXmppModule
 {
     /// <summary>The XEP-0280 namespace.</summary>
@@ -32,11 +33,9 @@ public sealed class CarbonsModule(SessionTable sessions) : IXmppModule
     /// </summary>
     public const int HookPriority = -90;
 
-    private static readonly object On = new();
+    private static readonly object Private = new();
     private static ValueTask<HookResult> Continue => new(HookResult.Continue);
     private static ValueTask<IqResult> Done => new(IqResult.Empty);
-
-    private readonly ConditionalWeakTable<IClientSession, object> _enabled = new();
 
     // Messages whose <private/> the inbound hook removed: still not copied when they are delivered.
     private readonly ConditionalWeakTable<Element, object> _private = new();
@@ -57,18 +56,20 @@ public sealed class CarbonsModule(SessionTable sessions) : IXmppModule
     }
 
     /// <summary>True when <paramref name="session"/> enabled carbons (and has not disabled them since).</summary>
-    public bool IsEnabled(IClientSession session) => _enabled.TryGetValue(session, out _);
+    public static bool IsEnabled(IClientSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return session.CarbonsEnabled;
+    }
 
     /// <summary>Turns carbons on or off for <paramref name="session"/>; doing it twice is no error (§10.1).</summary>
     internal void SetEnabled(IClientSession session, bool enabled)
     {
-        if (enabled)
+        if (session is ILocalClientSession local && local.CarbonsEnabled != enabled)
         {
-            _enabled.AddOrUpdate(session, On);
-        }
-        else
-        {
-            _enabled.Remove(session);
+            local.SetCarbonsEnabled(enabled);
+            // The cluster replicates the flag (SESSION_UP), so that other nodes copy to this resource too.
+            sessions.Changed(session);
         }
     }
 
@@ -126,7 +127,7 @@ public sealed class CarbonsModule(SessionTable sessions) : IXmppModule
         var element = context.Stanza.Element;
         if (context.Stanza.IsMessage && element.Child("private", Namespace) is not null)
         {
-            _private.AddOrUpdate(element, On);
+            _private.AddOrUpdate(element, Private);
             element.RemoveAll("private", Namespace);
         }
 

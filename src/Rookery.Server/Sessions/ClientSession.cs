@@ -24,6 +24,8 @@ public sealed class ClientSession : ILocalClientSession
     private volatile Element? _presence;
     private volatile int _priority;
     private volatile bool _interested;
+    private volatile bool _carbons;
+    private IClientSession? _movedTo;
 
     /// <summary>Creates the session of a newly bound resource on its first connection.</summary>
     public ClientSession(Jid jid, IStanzaConnection connection, int maxUnacked)
@@ -31,6 +33,35 @@ public sealed class ClientSession : ILocalClientSession
         Jid = jid;
         _connection = connection;
         _maxUnacked = maxUnacked;
+    }
+
+    private ClientSession(SessionHandover state, int maxUnacked)
+    {
+        Jid = state.Jid;
+        _maxUnacked = maxUnacked;
+        _unacked = new Queue<Element>(state.Stanzas);
+        _acked = state.Acked;
+        Handled = state.Handled;
+        ResumptionId = state.ResumptionId;
+        _presence = state.Presence;
+        _priority = state.Priority;
+        _interested = state.Interested;
+        _carbons = state.CarbonsEnabled;
+        _inactive = state.Inactive;
+        foreach (var jid in state.DirectedPresence)
+        {
+            DirectedPresence.Add(jid);
+        }
+    }
+
+    /// <summary>
+    /// Recreates, detached, a session handed over by another cluster node: it waits for its client to resume it here
+    /// with the same id (XEP-0198 §5), keeping the unacknowledged stanzas it brought and what arrives meanwhile.
+    /// </summary>
+    public static ClientSession FromHandover(SessionHandover state, int maxUnacked)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new ClientSession(state, maxUnacked);
     }
 
     /// <inheritdoc />
@@ -53,6 +84,12 @@ public sealed class ClientSession : ILocalClientSession
 
     /// <inheritdoc />
     public HashSet<Jid> DirectedPresence { get; } = [];
+
+    /// <inheritdoc />
+    public bool CarbonsEnabled => _carbons;
+
+    /// <inheritdoc />
+    public void SetCarbonsEnabled(bool enabled) => _carbons = enabled;
 
     /// <summary>True once the client enabled stream management: every stanza sent is kept until acknowledged.</summary>
     public bool IsManaged => _unacked is not null;
@@ -92,14 +129,16 @@ public sealed class ClientSession : ILocalClientSession
         IStanzaConnection? connection;
         Element[]? flush = null;
         bool managed;
+        IClientSession? movedTo;
         lock (_gate)
         {
-            if (_ended)
+            movedTo = _movedTo;
+            if (_ended && movedTo is null)
             {
                 return false;
             }
 
-            if (_inactive && ClientStateIndication.CanWait(stanza))
+            if (movedTo is null && _inactive && ClientStateIndication.CanWait(stanza))
             {
                 Hold(stanza);
                 return true;
@@ -113,12 +152,19 @@ public sealed class ClientSession : ILocalClientSession
             }
 
             managed = _unacked is not null;
-            if (managed && !TryKeep(stanza, flush))
+            if (movedTo is null && managed && !TryKeep(stanza, flush))
             {
                 return false;
             }
 
             connection = _connection;
+        }
+
+        if (movedTo is not null)
+        {
+            // Handed over to another node: what was routed here from a stale view of the table follows the session
+            // (outside our lock: the successor takes the link's lock, which the hand-over holds while taking ours).
+            return movedTo.Send(stanza);
         }
 
         if (flush is not null)
@@ -360,6 +406,54 @@ public sealed class ClientSession : ILocalClientSession
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends the session here because it moves to another cluster node: captures its state, detaches its connection
+    /// (returned in the state, to be closed: XEP-0198 §5, the resumed stream replaces the old one) and from now on
+    /// forwards every stanza it is sent to <paramref name="successor"/>. Null when it can no longer be handed over.
+    /// </summary>
+    public SessionHandover? HandOver(IClientSession successor)
+    {
+        ArgumentNullException.ThrowIfNull(successor);
+        lock (_gate)
+        {
+            if (_ended || _unacked is null || ResumptionId is null)
+            {
+                return null;
+            }
+
+            _ended = true;
+            _movedTo = successor;
+            var previous = _connection;
+            _lastConnection = previous;
+            _connection = null;
+            var stanzas = new List<Element>(_unacked.Count + (_held?.Count ?? 0));
+            stanzas.AddRange(_unacked);
+            if (_held is not null)
+            {
+                // Held back by CSI, never written: the client gets them after the unacknowledged ones, as it would here.
+                stanzas.AddRange(_held);
+                _held.Clear();
+            }
+
+            _unacked.Clear();
+            return new SessionHandover
+            {
+                Jid = Jid,
+                ResumptionId = ResumptionId,
+                Handled = Handled,
+                Acked = _acked,
+                Priority = _priority,
+                Presence = _presence,
+                Interested = _interested,
+                CarbonsEnabled = _carbons,
+                Inactive = _inactive,
+                DirectedPresence = [.. DirectedPresence],
+                Stanzas = stanzas,
+                PreviousConnection = previous,
+            };
         }
     }
 

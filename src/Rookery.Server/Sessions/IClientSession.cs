@@ -26,6 +26,9 @@ public interface IClientSession
     /// <summary>True once the resource has requested the roster (an "interested resource", RFC 6121 §2.1.6).</summary>
     bool IsInterested { get; }
 
+    /// <summary>True when the resource enabled message carbons (XEP-0280); replicated across cluster nodes.</summary>
+    bool CarbonsEnabled { get; }
+
     /// <summary>Queues a stanza for delivery; returns false when the session is closing and nothing was queued.</summary>
     bool Send(Element stanza);
 

@@ -15,6 +15,9 @@ public interface ILocalClientSession : IClientSession
     /// <summary>Marks the session as an interested resource (it requested the roster).</summary>
     void MarkInterested();
 
+    /// <summary>Records whether the resource wants message carbons (XEP-0280 §4, §5).</summary>
+    void SetCarbonsEnabled(bool enabled);
+
     /// <summary>
     /// Entities that received directed available presence from this resource and must get unavailable presence when
     /// it goes offline (RFC 6121 §4.6.3). Accessed only from the session's own processing loop.

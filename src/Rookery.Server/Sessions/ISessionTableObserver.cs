@@ -12,6 +12,6 @@ public interface ISessionTableObserver
     /// <summary>A session was unbound.</summary>
     void Unbound(IClientSession session);
 
-    /// <summary>A bound session's presence, priority or roster interest changed.</summary>
+    /// <summary>A bound session's presence, priority, roster interest or carbons flag changed.</summary>
     void Changed(IClientSession session);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Protocol.Addressing;
@@ -70,13 +69,101 @@ public sealed partial class SessionLifecycle(
         await RerouteAsync(replaced, rest).ConfigureAwait(false);
     }
 
+    /// <summary>Issues and checks resumption ids that name the owning node (location-independent, unforgeable).</summary>
+    public ResumptionTokens Tokens { get; } = new();
+
+    /// <summary>Fetches sessions from other cluster nodes for resumption; null on a single node.</summary>
+    public IRemoteResumption? Remote { get; set; }
+
     /// <summary>Makes a managed session resumable and returns its id (XEP-0198 §5).</summary>
     public string MakeResumable(ClientSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+        var id = Tokens.Create();
         _resumable[id] = session;
         return id;
+    }
+
+    /// <summary>
+    /// Finds the session a client asks to resume: here, or (in a cluster) on the node its id names, which hands it
+    /// over. Null for a forged or unknown id, another account's session, or a dead or refusing owner: the client then
+    /// gets <c>item-not-found</c> (XEP-0198 §5).
+    /// </summary>
+    public async ValueTask<ClientSession?> FindResumableAsync(string id, Jid account, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(account);
+        if (!Tokens.TryRead(id, out var node))
+        {
+            Log.UnknownToken(logger, account);
+            return null;
+        }
+
+        // A session that already moved here keeps the id that names its first node: look here first.
+        if (FindResumable(id, account) is { } local)
+        {
+            return local;
+        }
+
+        // Not here: ask the cluster (the named node, or, for a session that moved on since, the account's other nodes).
+        if (Remote is not { } remote || !await remote.FetchAsync(id, node, account, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return FindResumable(id, account);
+    }
+
+    /// <summary>
+    /// The resumable session with this id, if it belongs to <paramref name="account"/>, for another node that asks to take
+    /// it over; unlike <see cref="FindResumable"/> its wait for resumption goes on until it is handed over.
+    /// </summary>
+    public ClientSession? FindForHandover(string id, Jid account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return _resumable.TryGetValue(id, out var session) && session.Jid.Bare == account.Bare ? session : null;
+    }
+
+    /// <summary>
+    /// Ends a session here because it moves to another node (see <see cref="ClientSession.HandOver"/>): no unavailable
+    /// presence, nothing re-routed or stored offline — the state goes with it, and stanzas still routed here follow it.
+    /// </summary>
+    public SessionHandover? HandOver(ClientSession session, IClientSession successor)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var state = session.HandOver(successor);
+        if (state is not null)
+        {
+            Forget(session);
+            Log.HandedOver(logger, session.Jid);
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Takes in a session another node handed over: binds it here (the newer bind replaces the old node's entry on every
+    /// node, with no unbind in between) and lets it wait, detached, for its client to resume it.
+    /// </summary>
+    public async ValueTask<ClientSession> AdoptAsync(SessionHandover state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var session = ClientSession.FromHandover(state, options.Value.StreamManagement.MaxUnacked);
+        _resumable[state.ResumptionId] = session;
+        var replaced = table.Bind(session);
+        if (replaced is ClientSession local)
+        {
+            await CloseReplacedAsync(local).ConfigureAwait(false);
+        }
+
+        var timer = time.CreateTimer(_ => _ = ExpireAsync(session), null, ResumeTimeout, Timeout.InfiniteTimeSpan);
+        if (!_waiting.TryAdd(session, timer))
+        {
+            timer.Dispose();
+        }
+
+        Log.TookOver(logger, session.Jid);
+        return session;
     }
 
     /// <summary>Finds a session to resume by its id, for the same account only; stops its wait for resumption.</summary>
@@ -123,6 +210,39 @@ public sealed partial class SessionLifecycle(
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Ends, after all, a session whose hand-over to another node did not arrive there: <paramref name="bound"/> (the
+    /// session itself or the entry that stood for it on the other node) is unbound, the contacts get unavailable
+    /// presence, and the stanzas the hand-over carried are routed again as if the session had expired here.
+    /// </summary>
+    public async ValueTask AbandonHandoverAsync(ClientSession session, IClientSession bound, IReadOnlyList<Element> stanzas)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(bound);
+        ArgumentNullException.ThrowIfNull(stanzas);
+        if (table.Unbind(bound))
+        {
+            try
+            {
+                await presence.SessionClosedAsync(session).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Log.UnavailableFailed(logger, e, session.Jid);
+            }
+        }
+
+        await RerouteAsync(session, [.. stanzas]).ConfigureAwait(false);
+    }
+
+    /// <summary>Routes again the stanzas a hand-over carried to a node that died before it took them in.</summary>
+    public ValueTask RerouteHandoverAsync(ClientSession session, IReadOnlyList<Element> stanzas)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(stanzas);
+        return RerouteAsync(session, [.. stanzas]);
     }
 
     /// <summary>Ends a session: unbinds it, broadcasts unavailable presence, re-routes unacknowledged stanzas.</summary>
@@ -247,6 +367,15 @@ public sealed partial class SessionLifecycle(
         [LoggerMessage(EventId = 604, Level = LogLevel.Error, Message = "Deleting the temporary account of {Jid} failed")]
         public static partial void AnonymousDeleteFailed(ILogger logger, Exception e, Jid jid);
 
-        // Next free EventId: 605
+        [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "A resumption id that this cluster did not issue was presented by {Account}")]
+        public static partial void UnknownToken(ILogger logger, Jid account);
+
+        [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "{Jid} was handed over to another node for resumption")]
+        public static partial void HandedOver(ILogger logger, Jid jid);
+
+        [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "{Jid} was handed over from another node; waiting for its client to resume")]
+        public static partial void TookOver(ILogger logger, Jid jid);
+
+        // Next free EventId: 605 (4103 in the sm-cluster range 4100-4119)
     }
 }

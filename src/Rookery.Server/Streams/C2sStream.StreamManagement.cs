@@ -62,15 +62,16 @@ public sealed partial class C2sStream
     }
 
     /// <summary>Resumes a detached (or not yet detached) session of the same account on this connection (XEP-0198 §5).</summary>
-    private ValueTask OnResumeAsync(Element resume)
+    private async ValueTask OnResumeAsync(Element resume)
     {
         var previd = resume.GetAttribute("previd");
         var validRequest = TryParseH(resume, out var h) && previd is not null && StreamManagementOffered;
-        var session = validRequest ? _services.Lifecycle.FindResumable(previd!, _authenticated!) : null;
+        // The id names the owning node (ResumptionTokens): in a cluster the session may be fetched from there first.
+        var session = validRequest ? await _services.Lifecycle.FindResumableAsync(previd!, _authenticated!, _closing.Token).ConfigureAwait(false) : null;
         if (session is null)
         {
             SendElement(SmFailed(StanzaErrorCondition.ItemNotFound));
-            return ValueTask.CompletedTask;
+            return;
         }
 
         var resumed = new Element("resumed", StreamManagementNs)
@@ -79,14 +80,13 @@ public sealed partial class C2sStream
         if (!session.TryAttach(this, h, resumed, out var previous))
         {
             SendElement(SmFailed(StanzaErrorCondition.ItemNotFound));
-            return ValueTask.CompletedTask;
+            return;
         }
 
         _session = session;
         _state = StreamState.Bound;
         Log.Resumed(Logger, _connection.ConnectionId, session.Jid);
         previous?.CloseStream(StreamErrorCondition.Conflict, "The session was resumed on another connection");
-        return ValueTask.CompletedTask;
     }
 
     private static bool TryParseH(Element element, out uint h) =>
