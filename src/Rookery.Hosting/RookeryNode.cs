@@ -65,6 +65,15 @@ public sealed class RookeryNode : IAsyncDisposable
         }
 
         ListenOptions? client = null, directTls = null, component = null;
+        builder.WebHost.UseSockets(sockets =>
+        {
+            // Issue #6: run the stream read loops where the socket's data arrives, and the socket sends where the writer
+            // loop flushes, instead of one thread-pool hop each way per burst. Safe because stream code never blocks a
+            // thread on I/O: it awaits, and a stream that waits holds only its own connection.
+            sockets.UnsafePreferInlineScheduling = true;
+            // Idle connections hold no receive buffer (most c2s connections are idle).
+            sockets.WaitForDataBeforeAllocatingBuffer = true;
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var listeners = options.Listeners;

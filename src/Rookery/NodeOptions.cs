@@ -149,6 +149,7 @@ internal sealed class NodeOptions
                 DisabledModules = existing.DisabledModules,
                 MaxUsers = existing.MaxUsers,
                 AllowAnonymous = existing.AllowAnonymous,
+                AllowUnencryptedPlain = existing.AllowUnencryptedPlain,
             };
         }
 

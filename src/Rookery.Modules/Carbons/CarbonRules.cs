@@ -46,8 +46,15 @@ internal static class CarbonRules
         var imPayload = false;
         var mucUser = false;
         var invitation = false;
-        foreach (var child in message.Elements())
+        // Indexed, not Elements(): this runs for every delivered message, and the iterator would be an allocation each.
+        var nodes = message.Nodes;
+        for (var i = 0; i < nodes.Count; i++)
         {
+            if (nodes[i] is not Element child)
+            {
+                continue;
+            }
+
             var ns = child.Namespace;
             if (ns == CarbonsModule.Namespace)
             {

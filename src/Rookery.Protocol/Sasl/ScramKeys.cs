@@ -59,6 +59,48 @@ public sealed record ScramKeys(ScramHash Hash, byte[] Salt, int Iterations, byte
         return CryptographicOperations.FixedTimeEquals(candidate.StoredKey, StoredKey);
     }
 
+    /// <summary>
+    /// Checks a clear-text password against stored SCRAM credentials in constant time, deriving only what the check
+    /// needs (SaltedPassword, ClientKey, StoredKey: RFC 5802 §3) without allocating key objects; false for a wrong
+    /// password or one SASLprep rejects.
+    /// </summary>
+    public static bool MatchesPassword(ScramHash hash, string password, byte[] salt, int iterations, byte[] storedKey)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        ArgumentNullException.ThrowIfNull(salt);
+        ArgumentNullException.ThrowIfNull(storedKey);
+        if (iterations < 1 || salt.Length == 0 || !SaslPrep.TryPrepare(password, out var prepared, out _))
+        {
+            return false;
+        }
+
+        var size = hash.HashSize();
+        var byteCount = Encoding.UTF8.GetByteCount(prepared);
+        byte[]? rented = null;
+        Span<byte> passwordBytes = byteCount <= 256 ? stackalloc byte[256] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(byteCount));
+        passwordBytes = passwordBytes[..Encoding.UTF8.GetBytes(prepared, passwordBytes)];
+        Span<byte> salted = stackalloc byte[size];
+        Span<byte> clientKey = stackalloc byte[size];
+        Span<byte> candidate = stackalloc byte[size];
+        try
+        {
+            Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, salted, iterations, hash.AlgorithmName());
+            hash.Hmac(salted, "Client Key"u8, clientKey);
+            hash.Hash(clientKey, candidate);
+            return CryptographicOperations.FixedTimeEquals(candidate, storedKey);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordBytes);
+            CryptographicOperations.ZeroMemory(salted);
+            CryptographicOperations.ZeroMemory(clientKey);
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     private static ScramKeys DerivePrepared(ScramHash hash, string prepared, byte[] salt, int iterations)
     {
         var size = hash.HashSize();

@@ -15,6 +15,7 @@ public sealed class Element
 {
     private List<KeyValuePair<string, string>>? _attributes;
     private List<object>? _children; // Element or string (text node)
+    private WireForm? _wire; // the received bytes of the parsed stanza this element belongs to, if kept
 
     /// <summary>Creates an element in the given namespace.</summary>
     public Element(string name, string ns)
@@ -60,6 +61,12 @@ public sealed class Element
     /// <summary>Sets, replaces, or (with a null value) removes an attribute; returns this element for chaining.</summary>
     public Element SetAttribute(string name, string? value)
     {
+        // The root's 'from' is written from the tree even on the fast path (the router stamps it), so it keeps the bytes.
+        if (_wire is { } wire && (name != "from" || !ReferenceEquals(wire.Root, this)))
+        {
+            wire.Invalidate();
+        }
+
         _attributes ??= new List<KeyValuePair<string, string>>(4);
         for (var i = 0; i < _attributes.Count; i++)
         {
@@ -97,6 +104,13 @@ public sealed class Element
     public Element Add(Element child)
     {
         ArgumentNullException.ThrowIfNull(child);
+        // A child appended to a received stanza's root (XEP-0359 stanza-id, delay stamps) is written after the received
+        // children, so the bytes stay usable; anywhere else in the tree the bytes no longer match.
+        if (_wire is { } wire && !(ReferenceEquals(wire.Root, this) && wire.CloseTagStart >= 0))
+        {
+            wire.Invalidate();
+        }
+
         (_children ??= new List<object>(2)).Add(child);
         return child;
     }
@@ -110,6 +124,19 @@ public sealed class Element
             return this;
         }
 
+        _wire?.Invalidate();
+        AppendText(text);
+        return this;
+    }
+
+    /// <summary>Appends a child element built by the parser: part of the received stanza, so its bytes stay valid.</summary>
+    internal void AppendParsed(Element child) => (_children ??= new List<object>(2)).Add(child);
+
+    /// <summary>Appends a text node decoded by the parser (non-empty): part of the received stanza.</summary>
+    internal void AppendParsedText(string text) => AppendText(text);
+
+    private void AppendText(string text)
+    {
         _children ??= new List<object>(1);
         // Merge adjacent text so that Text stays cheap and escaping splits do not leak into the model.
         if (_children.Count > 0 && _children[^1] is string last)
@@ -120,22 +147,38 @@ public sealed class Element
         {
             _children.Add(text);
         }
-
-        return this;
     }
 
     /// <summary>Creates a child element in the given namespace (default: this element's), appends it and returns it.</summary>
     public Element AddChild(string name, string? ns = null) => Add(new Element(name, ns ?? Namespace));
 
     /// <summary>Removes a child node (element or text) by reference; returns whether it was present.</summary>
-    public bool Remove(Element child) => _children?.Remove(child) ?? false;
+    public bool Remove(Element child)
+    {
+        if (_children?.Remove(child) != true)
+        {
+            return false;
+        }
+
+        _wire?.Invalidate();
+        return true;
+    }
 
     /// <summary>Removes every child element with this name and namespace.</summary>
-    public void RemoveAll(string name, string ns) =>
-        _children?.RemoveAll(n => n is Element e && e.Name == name && e.Namespace == ns);
+    public void RemoveAll(string name, string ns)
+    {
+        if (_children?.RemoveAll(n => n is Element e && e.Name == name && e.Namespace == ns) > 0)
+        {
+            _wire?.Invalidate();
+        }
+    }
 
     /// <summary>Removes all child nodes.</summary>
-    public void ClearNodes() => _children?.Clear();
+    public void ClearNodes()
+    {
+        _wire?.Invalidate();
+        _children?.Clear();
+    }
 
     /// <summary>The concatenated text of the direct text children ("" when none).</summary>
     public string Text
@@ -172,6 +215,7 @@ public sealed class Element
     /// <summary>Replaces all children with one text node.</summary>
     public Element SetText(string text)
     {
+        _wire?.Invalidate();
         _children?.Clear();
         return AddText(text);
     }
@@ -263,7 +307,20 @@ public sealed class Element
     /// <summary>A deep copy: stanzas are mutated when stamped (from, to), so fan-out works on copies.</summary>
     public Element Clone()
     {
-        var copy = new Element(Name, Namespace);
+        // The copy of a stanza root keeps its received bytes (they are immutable), with a staleness of its own.
+        var wire = _wire is { IsStale: false } w && ReferenceEquals(w.Root, this) ? w : null;
+        return CloneInto(wire is null ? null : new Element(Name, Namespace).WithWireCopy(wire));
+    }
+
+    private Element WithWireCopy(WireForm wire)
+    {
+        _wire = wire.CopyFor(this);
+        return this;
+    }
+
+    private Element CloneInto(Element? target)
+    {
+        var copy = target ?? new Element(Name, Namespace);
         if (_attributes is not null)
         {
             copy._attributes = new List<KeyValuePair<string, string>>(_attributes);
@@ -274,12 +331,27 @@ public sealed class Element
             copy._children = new List<object>(_children.Count);
             foreach (var n in _children)
             {
-                copy._children.Add(n is Element e ? e.Clone() : n);
+                copy._children.Add(n is Element e ? e.CloneUnder(copy._wire) : n);
             }
         }
 
         return copy;
     }
+
+    private Element CloneUnder(WireForm? wire)
+    {
+        var copy = new Element(Name, Namespace) { _wire = wire };
+        return CloneInto(copy);
+    }
+
+    /// <summary>Ties this element to the received bytes of the stanza it is part of (parser only).</summary>
+    internal void AttachWire(WireForm wire) => _wire = wire;
+
+    /// <summary>
+    /// The received bytes when this element is the root of a parsed stanza that nothing has changed since (except its
+    /// <c>from</c>), else null.
+    /// </summary>
+    internal WireForm? UnchangedWireForm => _wire is { Bytes: not null } w && ReferenceEquals(w.Root, this) ? w : null;
 
     /// <summary>A shallow copy: name, namespace and attributes, no children.</summary>
     public Element CloneWithoutChildren()

@@ -30,6 +30,14 @@ public static class ElementWriter
 
     private static void WriteElement(Element e, IBufferWriter<byte> output, string scopeNs)
     {
+        // A stanza routed unchanged is copied as it arrived (issue #6): its bytes mean the same under the same default
+        // namespace, and only its 'from', stamped by the server (RFC 6120 §8.1.2.1), is written from the tree.
+        if (e.UnchangedWireForm is { } wire && e.Namespace == scopeNs)
+        {
+            WriteWire(e, wire, output);
+            return;
+        }
+
         var prefixed = e.Namespace == Ns.Streams;
         output.Write(Lt);
         if (prefixed)
@@ -83,6 +91,37 @@ public static class ElementWriter
 
         WriteUtf8(output, e.Name);
         output.Write(Gt);
+    }
+
+    private static void WriteWire(Element e, WireForm wire, IBufferWriter<byte> output)
+    {
+        var bytes = wire.Bytes.AsSpan();
+        if (wire.FromStart >= 0)
+        {
+            output.Write(bytes[..wire.FromStart]);
+            output.Write(bytes[wire.FromEnd..wire.AttributesEnd]);
+        }
+        else
+        {
+            output.Write(bytes[..wire.AttributesEnd]);
+        }
+
+        WriteAttribute(output, "from", e.GetAttribute("from"));
+        if (wire.CloseTagStart < 0)
+        {
+            output.Write(bytes[wire.AttributesEnd..]);
+            return;
+        }
+
+        output.Write(bytes[wire.AttributesEnd..wire.CloseTagStart]);
+        var nodes = e.Nodes;
+        for (var i = wire.ChildCount; i < nodes.Count; i++)
+        {
+            // Only elements are appended without making the bytes stale (see Element.Add).
+            WriteElement((Element)nodes[i], output, e.Namespace);
+        }
+
+        output.Write(bytes[wire.CloseTagStart..]);
     }
 
     /// <summary>

@@ -32,7 +32,9 @@ internal sealed class NameTable
 
     private static readonly NameEntry?[] WellKnownTable = BuildWellKnown();
 
-    private readonly NameEntry?[] _cache = new NameEntry?[CacheSize];
+    // Created at the first name that is not well known: most streams only ever use well-known names, and an idle
+    // connection should not carry a 2 KiB table it never needs (issue #6).
+    private NameEntry?[]? _cache;
 
     /// <summary>The entry for the empty prefix (the default namespace).</summary>
     public static NameEntry Empty { get; } = new(string.Empty, [], Hash([]));
@@ -47,6 +49,7 @@ internal sealed class NameTable
             return entry;
         }
 
+        _cache ??= new NameEntry?[CacheSize];
         ref var slot = ref _cache[hash & (CacheSize - 1)];
         entry = slot;
         if (entry is not null && entry.Hash == hash && utf8.SequenceEqual(entry.Utf8))

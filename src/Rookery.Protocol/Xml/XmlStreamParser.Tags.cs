@@ -67,7 +67,12 @@ public sealed partial class XmlStreamParser
         AddAttributes(element, t, attributeCount);
         if (_frameCount > 0)
         {
-            _frames[_frameCount - 1].Element.Add(element);
+            _frames[_frameCount - 1].Element.AppendParsed(element);
+        }
+
+        if (KeepWireForms)
+        {
+            StartWireElement(element, t, colon, attributeCount, selfClosing);
         }
 
         if (selfClosing)
@@ -75,6 +80,7 @@ public sealed partial class XmlStreamParser
             _nsCount = nsMark;
             if (_frameCount == 0)
             {
+                EndWireForm(0);
                 _stanzaBytes = 0;
                 ev = new XmlStreamEvent(XmlStreamEventKind.Element, element);
                 return Step.Event;
@@ -163,6 +169,7 @@ public sealed partial class XmlStreamParser
         _frameCount--;
         if (_frameCount == 0)
         {
+            EndWireForm(t.Length);
             _stanzaBytes = 0;
             ev = new XmlStreamEvent(XmlStreamEventKind.Element, element);
             return Step.Event;
@@ -406,6 +413,11 @@ public sealed partial class XmlStreamParser
                 }
 
                 // The header reports the namespace as declared; elements get the canonical one (see AliasNamespace).
+                if (_aliasWire is not null && uri == _aliasWire)
+                {
+                    _wireBroken = true; // the bytes would carry the alias, not the namespace the tree has
+                }
+
                 PushNamespace(NameTable.Empty, _aliasWire is not null && uri == _aliasWire ? _aliasCanonical! : uri);
                 defaultNamespace = uri;
                 continue;
@@ -453,6 +465,7 @@ public sealed partial class XmlStreamParser
                     // The element model keeps prefixed attribute names as written, so the declaration they depend on
                     // travels with the element: otherwise a stanza written on its own (to another client, to storage)
                     // would use a prefix bound only on this sender's stream or an ancestor, and be malformed there.
+                    _wireBroken = true; // the bytes depend on a declaration that may lie outside the stanza
                     var declaration = "xmlns:" + Encoding.UTF8.GetString(prefix);
                     if (element.GetAttribute(declaration) is null)
                     {
@@ -523,7 +536,7 @@ public sealed partial class XmlStreamParser
     {
         if (_text.Length > 0)
         {
-            _frames[_frameCount - 1].Element.AddText(_text.ToString());
+            _frames[_frameCount - 1].Element.AppendParsedText(_text.ToString());
             _text.Clear();
         }
     }

@@ -179,6 +179,7 @@ public sealed partial class XmlStreamParser
         _nsCount = 0;
         _text.Release();
         _scratch.Release();
+        ReleaseWire();
     }
 
     private Step ReadMarkup(ref ReadOnlySequence<byte> buffer, ReadOnlySpan<byte> head, out XmlStreamEvent ev)
@@ -297,6 +298,11 @@ public sealed partial class XmlStreamParser
         var token = GetToken(buffer, length, out var rented);
         try
         {
+            if (KeepWireForms)
+            {
+                AppendWire(token);
+            }
+
             // RFC 6120 §11.1 does not forbid CDATA; its content is plain character data.
             AppendDecoded(_text, token[open.Length..^3], DecodeMode.CData);
         }
@@ -328,7 +334,8 @@ public sealed partial class XmlStreamParser
         }
 
         ResetScan();
-        if (_frameCount > 0 || (_state == StreamState.Content && kind == TokenKind.StartTag))
+        var inStanza = _frameCount > 0 || (_state == StreamState.Content && kind == TokenKind.StartTag);
+        if (inStanza)
         {
             AddStanzaBytes(length);
         }
@@ -341,6 +348,11 @@ public sealed partial class XmlStreamParser
         Step step;
         try
         {
+            if (inStanza && KeepWireForms)
+            {
+                CaptureWire(token, starts: _frameCount == 0);
+            }
+
             switch (kind)
             {
                 case TokenKind.StartTag:
@@ -381,6 +393,11 @@ public sealed partial class XmlStreamParser
         }
 
         AddStanzaBytes(chunk);
+        if (KeepWireForms)
+        {
+            AppendWire(head[..chunk]);
+        }
+
         AppendDecoded(_text, head[..chunk], DecodeMode.Text);
         buffer = buffer.Slice(chunk);
         return Step.Continue;

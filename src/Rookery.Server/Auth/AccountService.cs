@@ -63,15 +63,31 @@ public sealed class AccountService(IAccountStore store, IOptions<ServerOptions> 
     /// </summary>
     public async Task<bool> VerifyPasswordAsync(Jid account, string password, CancellationToken ct = default)
     {
-        var keys = await GetKeysAsync(account, ScramHash.Sha256, ct).ConfigureAwait(false)
-                   ?? await GetKeysAsync(account, ScramHash.Sha1, ct).ConfigureAwait(false);
-        if (keys is null)
+        // One storage round trip for all hashes, then exactly one PBKDF2 with the stored salt and iteration count: the
+        // cost of a PLAIN login is that derivation, by design (issue #6).
+        var stored = await store.GetCredentialsAsync(account.Domain, account.Local!, ct).ConfigureAwait(false);
+        if (stored is null)
         {
             return false;
         }
 
-        var derived = ScramKeys.Derive(keys.Hash, password, keys.Salt, keys.Iterations);
-        return CryptographicOperations.FixedTimeEquals(derived.StoredKey, keys.StoredKey);
+        StoredCredential? best = null;
+        var bestHash = ScramHash.Sha1;
+        foreach (var c in stored)
+        {
+            if (c.Mechanism == ScramHash.Sha256.HashName())
+            {
+                (best, bestHash) = (c, ScramHash.Sha256);
+                break;
+            }
+
+            if (c.Mechanism == ScramHash.Sha1.HashName())
+            {
+                best = c;
+            }
+        }
+
+        return best is not null && ScramKeys.MatchesPassword(bestHash, password, best.Salt, best.Iterations, best.StoredKey);
     }
 
     private List<StoredCredential> Derive(string password)

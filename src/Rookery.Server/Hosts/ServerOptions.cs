@@ -64,6 +64,12 @@ public sealed class HostOptions
     /// </summary>
     public bool AllowAnonymous { get; init; }
 
+    /// <summary>
+    /// Offer SASL PLAIN on connections without TLS too (like Prosody's <c>allow_unencrypted_plain_auth</c>): the password
+    /// then crosses the network in the clear, so this is only for loopback, benchmarks and trusted networks. Off by default.
+    /// </summary>
+    public bool AllowUnencryptedPlain { get; init; }
+
     /// <summary>Modules turned off on this host, by name, in addition to the global list.</summary>
     public List<string> DisabledModules { get; init; } = [];
 }

@@ -82,9 +82,9 @@ public sealed partial class C2sStream
         yield return ScramHash.Sha512.MechanismName(plus: false);
         yield return ScramHash.Sha256.MechanismName(plus: false);
         yield return ScramHash.Sha1.MechanismName(plus: false);
-        if (IsSecure)
+        if (IsSecure || _host!.AllowUnencryptedPlain)
         {
-            // PLAIN sends the password itself, so it is offered only inside TLS.
+            // PLAIN sends the password itself, so it is offered only inside TLS unless the operator says otherwise.
             yield return "PLAIN";
         }
 

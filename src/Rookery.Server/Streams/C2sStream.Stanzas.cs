@@ -10,6 +10,9 @@ namespace Rookery.Server.Streams;
 /// <content>Stanzas from a bound client: addressing checks, stamping, and hand-off to presence handling or the router.</content>
 public sealed partial class C2sStream
 {
+    private string? _lastToText; // the last 'to' the client used and its parsed form (see TryParseTo)
+    private Jid? _lastTo;
+
     private async ValueTask HandleStanzaAsync(Element element)
     {
         if (element.Namespace == StreamManagementNs)
@@ -58,7 +61,7 @@ public sealed partial class C2sStream
         element.SetAttribute("from", jid.ToString());
         var toAttr = element.GetAttribute("to");
         Jid? to = null;
-        if (toAttr is not null && !Jid.TryParse(toAttr, out to))
+        if (toAttr is not null && !TryParseTo(toAttr, out to))
         {
             await _services.Router.BounceAsync(new Stanza(element, jid, jid.Bare), StanzaErrorCondition.JidMalformed).ConfigureAwait(false);
             return;
@@ -103,6 +106,27 @@ public sealed partial class C2sStream
         {
             await _services.Router.BounceAsync(new Stanza(element, jid, to ?? jid.Bare), e.Condition, e.Text).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Parses a 'to' address, remembering the last one: a client mostly writes to the same peer many times in a row, and
+    /// preparing a JID (RFC 7622 §3) is the costliest step of routing a message after parsing it (issue #6).
+    /// </summary>
+    private bool TryParseTo(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Jid? to)
+    {
+        if (_lastTo is { } last && string.Equals(text, _lastToText, StringComparison.Ordinal))
+        {
+            to = last;
+            return true;
+        }
+
+        if (!Jid.TryParse(text, out to))
+        {
+            return false;
+        }
+
+        (_lastToText, _lastTo) = (text, to);
+        return true;
     }
 
     /// <summary>RFC 6120 §8.2.3: an iq has an id, a known type, and get/set carry exactly one payload element.</summary>

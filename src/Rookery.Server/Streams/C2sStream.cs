@@ -25,7 +25,9 @@ public sealed partial class C2sStream : IStanzaConnection
     private readonly C2sServices _services;
     private readonly bool _directTls;
     private readonly XmlStreamParser _parser;
-    private readonly Channel<Outbound> _outbox = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    // Bounded only in name (the limit is MaxOutboundQueue, counted in Write): unlike the unbounded channel, whose queue
+    // keeps a 32-slot segment for good, this one's queue starts empty, so an idle connection holds no slots (issue #6).
+    private readonly Channel<Outbound> _outbox = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(int.MaxValue) { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
     private PipeReader _input;
     private PipeWriter _output;
@@ -55,7 +57,11 @@ public sealed partial class C2sStream : IStanzaConnection
             MaxStanzaBytes = limits.MaxStanzaBytes,
             MaxDepth = limits.MaxDepth,
             MaxAttributes = limits.MaxAttributes,
-        });
+        })
+        {
+            // A message routed unchanged is forwarded as it arrived, with only 'from' stamped (issue #6).
+            KeepWireForms = true,
+        };
     }
 
     private enum StreamState
@@ -156,18 +162,40 @@ public sealed partial class C2sStream : IStanzaConnection
 
     private async Task ReadLoopAsync()
     {
-        using var authTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Options.Limits.AuthTimeoutSeconds), _services.Time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(authTimeout.Token, _closing.Token);
+        var authTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Options.Limits.AuthTimeoutSeconds), _services.Time);
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(authTimeout.Token, _closing.Token);
+        try
+        {
+            await ReadLoopAsync(authTimeout, linked).ConfigureAwait(false);
+        }
+        finally
+        {
+            linked.Dispose();
+            authTimeout.Dispose();
+        }
+    }
+
+    private async Task ReadLoopAsync(CancellationTokenSource authTimeout, CancellationTokenSource linked)
+    {
+        var negotiating = true;
         while (true)
         {
+            if (negotiating && _state == StreamState.Bound)
+            {
+                // Bound: the negotiation deadline is over, so its timer goes now rather than with the connection.
+                negotiating = false;
+                linked.Dispose();
+                authTimeout.Dispose();
+            }
+
             // Until the client is bound, a stalled negotiation is cut off; afterwards only closing cancels a read.
-            var token = _state == StreamState.Bound ? _closing.Token : linked.Token;
+            var token = negotiating ? linked.Token : _closing.Token;
             ReadResult result;
             try
             {
                 result = await _input.ReadAsync(token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (authTimeout.IsCancellationRequested && !_closing.IsCancellationRequested)
+            catch (OperationCanceledException) when (negotiating && authTimeout.IsCancellationRequested && !_closing.IsCancellationRequested)
             {
                 throw new StreamErrorException(StreamErrorCondition.ConnectionTimeout, "Authentication took too long");
             }

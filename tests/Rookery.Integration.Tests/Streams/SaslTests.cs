@@ -155,6 +155,24 @@ public sealed class SaslTests
     }
 
     [Fact]
+    public async Task Plain_WithoutTls_WhenTheHostAllowsIt_IsOfferedAndChecksThePassword()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Hosts["localhost"] = new HostOptions { AllowUnencryptedPlain = true });
+        await server.CreateUserAsync("alice", "pässwörd");
+        await using var wrong = await server.ConnectAsync();
+        await wrong.OpenStreamAsync();
+        await wrong.SendAsync(StreamAssert.PlainAuth("alice", "passwort"));
+        (await wrong.NextAsync()).ShouldBeSaslFailure(SaslFailure.NotAuthorized);
+
+        await using var client = await server.ConnectAsync();
+        var features = await client.OpenStreamAsync();
+        features.Child("mechanisms", Ns.Sasl)!.Elements().Select(m => m.Text).Should().Contain("PLAIN");
+        await client.AuthenticatePlainAsync("alice", "pässwörd");
+
+        (await client.BindAsync("p")).ToString().Should().Be($"alice@{server.Domain}/p");
+    }
+
+    [Fact]
     public async Task Auth_UnknownMechanism_InvalidMechanism()
     {
         await using var server = await TestServer.StartAsync();

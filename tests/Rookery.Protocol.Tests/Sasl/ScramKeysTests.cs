@@ -80,6 +80,21 @@ public sealed class ScramKeysTests
     }
 
     [Theory]
+    [InlineData(ScramHash.Sha1)]
+    [InlineData(ScramHash.Sha256)]
+    [InlineData(ScramHash.Sha512)]
+    public void MatchesPassword_AgreesWithTheStoredKey(ScramHash hash)
+    {
+        var keys = ScramKeys.Create(hash, "p\u00e4ssw\u00f6rd", 100);
+
+        ScramKeys.MatchesPassword(hash, "p\u00e4ssw\u00f6rd", keys.Salt, keys.Iterations, keys.StoredKey).Should().BeTrue();
+        ScramKeys.MatchesPassword(hash, "passwort", keys.Salt, keys.Iterations, keys.StoredKey).Should().BeFalse();
+        ScramKeys.MatchesPassword(hash, "p\u00e4ssw\u00f6rd", keys.Salt, keys.Iterations + 1, keys.StoredKey).Should().BeFalse();
+        ScramKeys.MatchesPassword(hash, "secret\u0001", keys.Salt, keys.Iterations, keys.StoredKey).Should().BeFalse();
+        ScramKeys.MatchesPassword(hash, new string('x', 300), keys.Salt, keys.Iterations, keys.StoredKey).Should().BeFalse();
+    }
+
+    [Theory]
     [InlineData(ScramHash.Sha1, false, "SCRAM-SHA-1", "SHA-1")]
     [InlineData(ScramHash.Sha1, true, "SCRAM-SHA-1-PLUS", "SHA-1")]
     [InlineData(ScramHash.Sha256, false, "SCRAM-SHA-256", "SHA-256")]
