@@ -80,7 +80,7 @@ internal sealed class ComponentCluster : IAsyncDisposable
     /// <summary>Waits until a node's log says the domain has <paramref name="count"/> instances after an up (or down) change.</summary>
     public static async Task WaitForInstancesAsync(TestNode node, string domain, int count, bool up = true)
     {
-        var pattern = new Regex($@"Component {Regex.Escape(domain)}: instance \S+ {(up ? "up" : "down")} \(bucket [^)]*\); {count} instance\(s\)");
+        var pattern = new Regex($@"Component {Regex.Escape(domain)}: instance \S+ {(up ? "up" : "down")} \(bucket .*?\); {count} instance\(s\)");
         var deadline = DateTime.UtcNow + TestCluster.Wait;
         while (!pattern.IsMatch(node.Process.StandardOutput))
         {
