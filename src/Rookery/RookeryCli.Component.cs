@@ -24,8 +24,11 @@ internal static partial class RookeryCli
         var connect = new Option<string[]>("--connect")
         {
             Description = "Nodes' component listeners, host:port, comma-separated or repeated; tried in order, failing over when one drops.",
-            Required = true,
             AllowMultipleArgumentsPerToken = true,
+        };
+        var listen = new Option<string?>("--listen")
+        {
+            Description = "Instead of --connect: listen on host:port and let the nodes dial in (their Components:<domain>:Connect, XEP-0114 jabber:component:connect).",
         };
         var secret = new Option<string?>("--secret") { Description = $"The shared secret configured for the domain on the nodes (or the {SecretVariable} environment variable)." };
         var service = new Option<string>("--service") { Description = $"The service to run: {string.Join(", ", Services.Names)}.", DefaultValueFactory = _ => "echo" };
@@ -33,7 +36,7 @@ internal static partial class RookeryCli
 
         var command = new Command("component", "Run a service as an external component (XEP-0114) of the cluster until SIGTERM or Ctrl+C.")
         {
-            domain, connect, secret, service, name,
+            domain, connect, listen, secret, service, name,
         };
         command.SetAction((parse, _) => Guard(async () =>
         {
@@ -49,9 +52,18 @@ internal static partial class RookeryCli
                 endpoints.AddRange(ComponentEndpoint.ParseList(part));
             }
 
-            if (endpoints.Count == 0)
+            ComponentEndpoint? listenAt = null;
+            if (parse.GetValue(listen) is { } listenText)
             {
-                throw new CliException("--connect needs at least one host:port");
+                listenAt = ComponentEndpoint.Parse(listenText);
+                if (endpoints.Count > 0)
+                {
+                    throw new CliException("Give either --connect (the component dials the nodes) or --listen (the nodes dial the component), not both");
+                }
+            }
+            else if (endpoints.Count == 0)
+            {
+                throw new CliException("--connect needs at least one host:port (or use --listen host:port)");
             }
 
             var key = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable(SecretVariable);
@@ -65,6 +77,7 @@ internal static partial class RookeryCli
                 Domain = domainJid.Domain,
                 Secret = key,
                 Endpoints = endpoints,
+                Listen = listenAt,
                 InstanceName = parse.GetValue(name) is { Length: > 0 } n ? n : $"{Environment.MachineName}:{Environment.ProcessId}",
             };
             var serviceName = parse.GetValue(service)!;
