@@ -194,6 +194,44 @@ public sealed class ComponentBalancingClusterTests
         });
     }
 
+    [PostgresFact]
+    public async Task ComponentNumber_WithSpare_KilledOwnersBucketMovesToTheSpareOnBothNodes_OthersStay()
+    {
+        var domain = ComponentCluster.Domain("spare");
+        await using var env = new ComponentCluster(new() { [domain] = ("bare_destination", 2) }, failover: "spare");
+        await env.Cluster.CreateUsersAsync("alice", "bob");
+        var a = await env.StartNodeAsync("node-a");
+        var b = await env.StartNodeAsync("node-b");
+        await env.Cluster.WaitForLinksAsync("node-a", "node-b");
+        await env.RunAsync(async () =>
+        {
+            var alice = await env.Cluster.LoginAsync(a, "alice", "pc", available: false);
+            var bob = await env.Cluster.LoginAsync(b, "bob", "pc", available: false);
+            // Two bucket owners (one per node), then a spare that owns none.
+            var count = 0;
+            foreach (var (name, node, other) in new[] { ("k1", a, b), ("k2", b, a), ("spare1", a, b) })
+            {
+                await env.StartComponentAsync(domain, name, node, other);
+                count++;
+                await ComponentCluster.WaitForInstancesAsync(a, domain, count);
+                await ComponentCluster.WaitForInstancesAsync(b, domain, count);
+            }
+
+            var rooms = Enumerable.Range(1, 20).Select(k => $"room{k}@{domain}").ToList();
+            var before = await OwnersAsync(alice, bob, rooms, "s1");
+            before.Values.Distinct().Should().BeEquivalentTo(["k1", "k2"], "the spare owns no bucket while both owners live");
+
+            await env.ComponentProcess("k2").KillAsync();
+            await ComponentCluster.WaitForInstancesAsync(a, domain, 2, up: false);
+            await ComponentCluster.WaitForInstancesAsync(b, domain, 2, up: false);
+            var after = await OwnersAsync(alice, bob, rooms, "s2");
+            foreach (var room in rooms)
+            {
+                after[room].Should().Be(before[room] == "k2" ? "spare1" : before[room], $"{room} was on {before[room]}");
+            }
+        });
+    }
+
     /// <summary>Sends one message per room from a client on each node; asserts both nodes agree; returns room → answer.</summary>
     private static async Task<Dictionary<string, string>> OwnersAsync(RawXmppClient onA, RawXmppClient onB, List<string> rooms, string round)
     {

@@ -19,10 +19,14 @@ internal sealed class ComponentCluster : IAsyncDisposable
     private readonly Dictionary<string, RookeryProcess> _byName = [];
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("rookery-components-");
     private readonly Dictionary<string, (string Balancing, int Buckets)> _domains;
+    private readonly string _failover;
 
-    public ComponentCluster(Dictionary<string, (string Balancing, int Buckets)> domains)
+    /// <param name="domains">The component domains with their balancing and number of fixed buckets.</param>
+    /// <param name="failover">Every domain's <c>OnInstanceFailure</c>.</param>
+    public ComponentCluster(Dictionary<string, (string Balancing, int Buckets)> domains, string failover = "bounce")
     {
         _domains = domains;
+        _failover = failover;
     }
 
     public TestCluster Cluster { get; } = new();
@@ -41,7 +45,7 @@ internal sealed class ComponentCluster : IAsyncDisposable
             var components = new JsonObject();
             foreach (var (domain, (balancing, buckets)) in _domains)
             {
-                components[domain] = new JsonObject { ["Secret"] = ComponentSecret, ["Balancing"] = balancing, ["ComponentNumber"] = buckets };
+                components[domain] = new JsonObject { ["Secret"] = ComponentSecret, ["Balancing"] = balancing, ["ComponentNumber"] = buckets, ["OnInstanceFailure"] = _failover };
             }
 
             json["Components"] = components;

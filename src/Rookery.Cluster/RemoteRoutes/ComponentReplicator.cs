@@ -170,11 +170,23 @@ internal sealed partial class ComponentReplicator
     public async ValueTask DeliverAsync(string domain, string instance, string xml)
     {
         var element = StoredStanza.Parse(xml);
-        var route = _registry.Find(domain);
-        var target = route?.Instances.FirstOrDefault(i => i.IsLocal && string.Equals(i.Name, instance, StringComparison.Ordinal));
-        if (target is not null && target.Send(element))
+        if (_registry.Find(domain) is { } route)
         {
-            return;
+            // A plain loop over the snapshot: this runs per forwarded stanza (STYLE: no per-stanza closures on the hot path).
+            var instances = route.Instances;
+            for (var i = 0; i < instances.Count; i++)
+            {
+                var candidate = instances[i];
+                if (candidate.IsLocal && string.Equals(candidate.Name, instance, StringComparison.Ordinal))
+                {
+                    if (candidate.Send(element))
+                    {
+                        return;
+                    }
+
+                    break;
+                }
+            }
         }
 
         await RouteAgainAsync(element).ConfigureAwait(false);
