@@ -9,6 +9,7 @@ using Rookery.Cluster.RemoteRoutes;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Components;
 using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
 using Rookery.Server.Transport;
@@ -40,6 +41,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly ClusterMembership _membership;
     private readonly SessionReplicator _replicator;
     private readonly SessionMigration _migration;
+    private readonly ComponentRegistry _componentRegistry;
+    private readonly ComponentReplicator _components;
     private readonly LinkEstablisher _links;
     private readonly ConcurrentDictionary<long, PeerConnection> _peers = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -62,7 +65,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         ClientConnections connections,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        ComponentRegistry components)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
@@ -94,6 +98,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         _migration = new SessionMigration(table, lifecycle, _replicator, id => _peers.GetValueOrDefault(id), options.FailureTimeout, options.MaxTaskTime, time, _logger);
         lifecycle.Tokens.UseCluster(options.Secret, () => _membership.NodeId);
         lifecycle.Remote = _migration;
+        _componentRegistry = components;
+        _components = new ComponentReplicator(components, router, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, _logger);
         _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger);
     }
 
@@ -131,6 +137,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         LinkPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         _table.Observer = _replicator;
         await _membership.StartAsync(this, ct).ConfigureAwait(false);
+        // Component instance names must be unique cluster-wide (balancing orders and hashes them alike on every node):
+        // the node name plus this start's registry id, set before the component listener opens.
+        _componentRegistry.NodeName = $"{_self.Name}#{_membership.NodeId}";
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
         await _membership.MarkAliveAsync(ct).ConfigureAwait(false);
         _gate.Open();
@@ -256,6 +265,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
         var (unacked, sessions) = connection.Close();
         _replicator.Drop(sessions);
+        _components.Drop(peer.NodeId);
         Log.PeerPurged(_logger, peer.Name, sessions.Count, unacked.Count);
         if (purge)
         {
@@ -323,6 +333,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                 var (unacked, sessions) = peer.Close();
                 _replicator.Drop(sessions);
                 StartMucTakeover(id, unacked);
+                _components.Drop(id);
                 foreach (var pending in unacked)
                 {
                     if (pending.Frame.Type != FrameType.MucStanza)
@@ -419,7 +430,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
     private async Task RunLinkAsync(PeerConnection peer, NodeLink link)
     {
-        if (!peer.Attach(link, _replicator.Snapshot()))
+        if (!peer.Attach(link, _replicator.Snapshot().Concat(_components.Snapshot())))
         {
             link.Abort();
             return;
@@ -465,9 +476,20 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     // Newer peers list their optional link features here; an older one sends an empty payload.
                     peer.Capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
                     peer.BeginSync();
+                    _components.OnSyncBegin(peer);
                     break;
                 case FrameType.SyncEnd:
                     _replicator.OnSyncEnd(peer);
+                    _components.OnSyncEnd(peer);
+                    break;
+                case FrameType.ComponentUp:
+                    _components.OnUp(peer, frame);
+                    break;
+                case FrameType.ComponentDown:
+                    _components.OnDown(peer, frame);
+                    break;
+                case FrameType.ComponentStanza:
+                    await OnComponentStanzaAsync(peer, link, frame).ConfigureAwait(false);
                     break;
                 case FrameType.CloseSession:
                     await _replicator.OnCloseSessionAsync(peer, frame).ConfigureAwait(false);
@@ -530,6 +552,26 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
     }
 
+    /// <summary>
+    /// Delivers a forwarded stanza to the local component instance it names, or routes it again from here when that
+    /// instance is gone (another instance, or the domain's error); then acknowledges it, as session stanzas are.
+    /// </summary>
+    private async ValueTask OnComponentStanzaAsync(PeerConnection peer, NodeLink link, Frame frame)
+    {
+        var reader = new PayloadReader(frame.Payload.Span);
+        var sequence = reader.Int64();
+        var domain = reader.String();
+        var instance = reader.String();
+        var xml = reader.String();
+        if (sequence > peer.LastSequenceIn)
+        {
+            await _components.DeliverAsync(domain, instance, xml).ConfigureAwait(false);
+            peer.LastSequenceIn = sequence;
+        }
+
+        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+    }
+
     private ValueTask RerouteAsync(PendingStanza pending)
     {
         Element element;
@@ -540,6 +582,12 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         catch (FormatException)
         {
             return ValueTask.CompletedTask; // we serialised it ourselves; unreachable
+        }
+
+        if (pending.Frame.Type == FrameType.ComponentStanza)
+        {
+            // Its instance went with the dead node: re-balanced onto the others, or bounced for a fixed bucket (issue #5).
+            return _components.RouteAgainAsync(element);
         }
 
         return RouteAgainAsync(element, redirected: true);

@@ -14,13 +14,17 @@ namespace Rookery.Components;
 /// The component side of XEP-0114 (accept mode): dials a node's component listener, performs the SHA-1 handshake, and
 /// feeds every stanza to an <see cref="IComponentService"/> in order. When the connection drops (the node died or shut
 /// down) it fails over to the next listed node at once, and after a whole round of failures waits with a doubling
-/// delay, so that a service outlives any single node (seed 003, Tigase's external component clusters).
+/// delay, so that a service outlives any single node (seed 003, Tigase's external component clusters). In listening
+/// mode (<see cref="ComponentClientOptions.Listen"/>) the nodes dial this process instead (XEP-0114
+/// <c>jabber:component:connect</c>, Tigase's <c>connect</c>): each node that proves the secret becomes one more
+/// connection the service is reached through, and its answers leave through the most recently connected live node.
 /// </summary>
 public sealed partial class ComponentClient : IComponentContext
 {
     private readonly ComponentClientOptions _options;
     private readonly IComponentService _service;
     private readonly ILogger _logger;
+    private readonly List<Connection> _live = [];
     private volatile Connection? _current;
 
     /// <summary>Creates a client; nothing happens until <see cref="RunAsync"/>.</summary>
@@ -29,9 +33,9 @@ public sealed partial class ComponentClient : IComponentContext
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(logger);
-        if (options.Endpoints.Count == 0)
+        if (options.Endpoints.Count == 0 && options.Listen is null)
         {
-            throw new ArgumentException("At least one node address is needed", nameof(options));
+            throw new ArgumentException("At least one node address, or an address to listen on, is needed", nameof(options));
         }
 
         _options = options;
@@ -68,6 +72,12 @@ public sealed partial class ComponentClient : IComponentContext
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
+        if (_options.Listen is { } listen)
+        {
+            await ListenAsync(listen, ct).ConfigureAwait(false);
+            return;
+        }
+
         var endpoints = _options.Endpoints;
         var index = 0;
         var failures = 0;
@@ -132,6 +142,124 @@ public sealed partial class ComponentClient : IComponentContext
         }
     }
 
+    /// <summary>The bound listening port once listening (useful with port 0), else 0.</summary>
+    public int ListeningPort { get; private set; }
+
+    /// <summary>Listening mode: accepts node connections until <paramref name="ct"/> is cancelled, serving each one.</summary>
+    private async Task ListenAsync(ComponentEndpoint listen, CancellationToken ct)
+    {
+        var address = System.Net.IPAddress.TryParse(listen.Host, out var ip) ? ip : (await System.Net.Dns.GetHostAddressesAsync(listen.Host, ct).ConfigureAwait(false))[0];
+        var listener = new TcpListener(address, listen.Port);
+        listener.Start();
+        ListeningPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        Log.Listening(_logger, Domain, listen.Host, ListeningPort, InstanceName);
+        var served = new List<Task>();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                TcpClient tcp;
+                try
+                {
+                    tcp = await listener.AcceptTcpClientAsync(ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                tcp.NoDelay = true;
+                served.RemoveAll(t => t.IsCompleted);
+                served.Add(Task.Run(() => ServeNodeAsync(tcp, ct), CancellationToken.None));
+            }
+        }
+        finally
+        {
+            listener.Stop();
+            await Task.WhenAll(served).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One node that dialled us: its header (to our domain, jabber:component:connect), our header with a fresh stream id,
+    /// its handshake (hex SHA-1 of id and secret, XEP-0114 §3) checked in constant time, our empty handshake, then stanzas.
+    /// </summary>
+    private async Task ServeNodeAsync(TcpClient tcp, CancellationToken ct)
+    {
+        var remote = tcp.Client.RemoteEndPoint is System.Net.IPEndPoint ep ? new ComponentEndpoint(ep.Address.ToString(), ep.Port) : new ComponentEndpoint("?", 0);
+        var connection = new Connection(remote, tcp, Ns.ComponentConnect);
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    timeout.CancelAfter(_options.ConnectTimeout);
+                    var header = await connection.NextAsync(timeout.Token).ConfigureAwait(false);
+                    var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+                    await connection.WriteRawAsync(
+                        $"<?xml version='1.0'?><stream:stream xmlns='{Ns.ComponentConnect}' xmlns:stream='{Ns.Streams}' from='{Domain}' id='{id}'>", timeout.Token).ConfigureAwait(false);
+                    if (header.Kind != XmlStreamEventKind.StreamOpen || header.Element!.GetAttribute("to") != Domain)
+                    {
+                        await RefuseAsync(connection, "host-unknown", timeout.Token).ConfigureAwait(false);
+                        Log.NodeRefused(_logger, Domain, remote, "its stream header does not address this component");
+                        return;
+                    }
+
+                    var handshake = await connection.NextAsync(timeout.Token).ConfigureAwait(false);
+                    var expected = Encoding.ASCII.GetBytes(Handshake(id, _options.Secret));
+                    var given = handshake.Kind == XmlStreamEventKind.Element && handshake.Element!.Name == "handshake"
+                        ? Encoding.ASCII.GetBytes(handshake.Element.Text.Trim().ToLowerInvariant())
+                        : [];
+                    if (!CryptographicOperations.FixedTimeEquals(expected, given))
+                    {
+                        await RefuseAsync(connection, "not-authorized", timeout.Token).ConfigureAwait(false);
+                        Log.NodeRefused(_logger, Domain, remote, "wrong secret in the handshake");
+                        return;
+                    }
+
+                    await connection.WriteRawAsync("<handshake/>", timeout.Token).ConfigureAwait(false);
+                }
+
+                lock (_live)
+                {
+                    _live.Add(connection);
+                    _current = connection;
+                }
+
+                Log.NodeConnected(_logger, Domain, remote, InstanceName);
+                Connected?.Invoke(this, remote);
+                try
+                {
+                    await _service.OnConnectedAsync(this, ct).ConfigureAwait(false);
+                    var reason = await ServeAsync(connection, ct).ConfigureAwait(false);
+                    Log.Disconnected(_logger, Domain, remote, reason);
+                }
+                finally
+                {
+                    lock (_live)
+                    {
+                        _live.Remove(connection);
+                        _current = _live.Count > 0 ? _live[^1] : null;
+                    }
+
+                    Disconnected?.Invoke(this, remote);
+                }
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ChannelClosedException or ObjectDisposedException)
+            {
+                if (!ct.IsCancellationRequested)
+                {
+                    Log.NodeRefused(_logger, Domain, remote, e.Message);
+                }
+            }
+        }
+    }
+
+    private static async Task RefuseAsync(Connection connection, string condition, CancellationToken ct) =>
+        await connection.WriteRawAsync(
+            $"<stream:error><{condition} xmlns='{Ns.StreamErrors}'/></stream:error></stream:stream>", ct).ConfigureAwait(false);
+
     private async Task<Connection> ConnectAsync(ComponentEndpoint endpoint, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -141,7 +269,7 @@ public sealed partial class ComponentClient : IComponentContext
         try
         {
             await tcp.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token).ConfigureAwait(false);
-            connection = new Connection(endpoint, tcp);
+            connection = new Connection(endpoint, tcp, Ns.Component);
             await connection.WriteRawAsync(
                 $"<?xml version='1.0'?><stream:stream xmlns='{Ns.Component}' xmlns:stream='{Ns.Streams}' to='{Domain}'>", timeout.Token).ConfigureAwait(false);
             var header = await connection.NextAsync(timeout.Token).ConfigureAwait(false);
@@ -272,10 +400,12 @@ public sealed partial class ComponentClient : IComponentContext
         private readonly Channel<XmlStreamEvent> _events = Channel.CreateUnbounded<XmlStreamEvent>(new UnboundedChannelOptions { SingleWriter = true });
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _reader;
+        private readonly string _wireNamespace;
 
-        public Connection(ComponentEndpoint endpoint, TcpClient tcp)
+        public Connection(ComponentEndpoint endpoint, TcpClient tcp, string wireNamespace)
         {
             Endpoint = endpoint;
+            _wireNamespace = wireNamespace;
             _tcp = tcp;
             _stream = tcp.GetStream();
             _reader = Task.Run(ReadLoopAsync);
@@ -317,7 +447,7 @@ public sealed partial class ComponentClient : IComponentContext
         private async Task ReadLoopAsync()
         {
             var parser = new XmlStreamParser();
-            parser.AliasNamespace(Ns.Component, Ns.Client);
+            parser.AliasNamespace(_wireNamespace, Ns.Client);
             var input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
             Exception? failure = null;
             try
@@ -401,6 +531,15 @@ public sealed partial class ComponentClient : IComponentContext
         [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Handling {Name} from {From} failed")]
         public static partial void HandlerFailed(ILogger logger, Exception e, string name, string? from);
 
-        // Next free EventId: 5
+        [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Component {Domain} listening on {Host}:{Port} as instance {Instance}")]
+        public static partial void Listening(ILogger logger, string domain, string host, int port, string instance);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Component {Domain}: node {Endpoint} connected to us as instance {Instance}")]
+        public static partial void NodeConnected(ILogger logger, string domain, ComponentEndpoint endpoint, string instance);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Component {Domain}: refused node connection from {Endpoint}: {Reason}")]
+        public static partial void NodeRefused(ILogger logger, string domain, ComponentEndpoint endpoint, string reason);
+
+        // Next free EventId: 8
     }
 }

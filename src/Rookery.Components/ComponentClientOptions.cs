@@ -9,8 +9,14 @@ public sealed class ComponentClientOptions
     /// <summary>The XEP-0114 shared secret configured for the domain on the nodes.</summary>
     public required string Secret { get; init; }
 
-    /// <summary>The nodes' component listeners, tried in order; after a drop the next one is tried first.</summary>
-    public required IReadOnlyList<ComponentEndpoint> Endpoints { get; init; }
+    /// <summary>The nodes' component listeners, tried in order; after a drop the next one is tried first. Empty with <see cref="Listen"/>.</summary>
+    public IReadOnlyList<ComponentEndpoint> Endpoints { get; init; } = [];
+
+    /// <summary>
+    /// Listening mode (the nodes' connect mode, XEP-0114 <c>jabber:component:connect</c>): the address to listen on; the
+    /// nodes dial it and prove the secret. Null (default): dial <see cref="Endpoints"/> instead.
+    /// </summary>
+    public ComponentEndpoint? Listen { get; init; }
 
     /// <summary>This instance's name, as services report it (for example in echo replies). Default: host name and process id.</summary>
     public string InstanceName { get; init; } = $"{Environment.MachineName}:{Environment.ProcessId}";

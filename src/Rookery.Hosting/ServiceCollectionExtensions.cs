@@ -72,6 +72,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ComponentConnections>();
         services.AddSingleton<ComponentServices>();
         services.AddSingleton<ComponentConnectionHandler>();
+        services.AddHostedService<ComponentConnector>();
 
         services.AddSingleton<IXmppModule, RosterModule>();
         services.AddSingleton<IXmppModule, StreamManagementModule>();

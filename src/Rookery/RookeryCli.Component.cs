@@ -31,8 +31,11 @@ internal static partial class RookeryCli
         var connect = new Option<string[]>("--connect")
         {
             Description = "Nodes' component listeners, host:port, comma-separated or repeated; tried in order, failing over when one drops.",
-            Required = true,
             AllowMultipleArgumentsPerToken = true,
+        };
+        var listen = new Option<string?>("--listen")
+        {
+            Description = "Instead of --connect: listen on host:port and let the nodes dial in (their Components:<domain>:Connect, XEP-0114 jabber:component:connect).",
         };
         var secret = new Option<string?>("--secret") { Description = $"The shared secret configured for the domain on the nodes (or the {SecretVariable} environment variable)." };
         var service = new Option<string>("--service")
@@ -44,7 +47,7 @@ internal static partial class RookeryCli
 
         var command = new Command("component", "Run a service as an external component (XEP-0114) of the cluster until SIGTERM or Ctrl+C.")
         {
-            domain, connect, secret, service, name,
+            domain, connect, listen, secret, service, name,
         };
         node.AddCommon(command);
         command.SetAction((parse, _) => Guard(async () =>
@@ -61,9 +64,18 @@ internal static partial class RookeryCli
                 endpoints.AddRange(ComponentEndpoint.ParseList(part));
             }
 
-            if (endpoints.Count == 0)
+            ComponentEndpoint? listenAt = null;
+            if (parse.GetValue(listen) is { } listenText)
             {
-                throw new CliException("--connect needs at least one host:port");
+                listenAt = ComponentEndpoint.Parse(listenText);
+                if (endpoints.Count > 0)
+                {
+                    throw new CliException("Give either --connect (the component dials the nodes) or --listen (the nodes dial the component), not both");
+                }
+            }
+            else if (endpoints.Count == 0)
+            {
+                throw new CliException("--connect needs at least one host:port (or use --listen host:port)");
             }
 
             var key = parse.GetValue(secret) ?? Environment.GetEnvironmentVariable(SecretVariable);
@@ -77,6 +89,7 @@ internal static partial class RookeryCli
                 Domain = domainJid.Domain,
                 Secret = key,
                 Endpoints = endpoints,
+                Listen = listenAt,
                 InstanceName = parse.GetValue(name) is { Length: > 0 } n ? n : $"{Environment.MachineName}:{Environment.ProcessId}",
             };
             var serviceName = parse.GetValue(service)!;

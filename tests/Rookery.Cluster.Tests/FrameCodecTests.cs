@@ -47,6 +47,34 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public async Task ComponentFrames_RoundTrip_WithTheirValuesAndFields()
+    {
+        // Issue #5's frames live in the components range 60-69 (docs/dev/cluster.md); their values are wire format.
+        ((byte)FrameType.ComponentUp).Should().Be(60);
+        ((byte)FrameType.ComponentDown).Should().Be(61);
+        ((byte)FrameType.ComponentStanza).Should().Be(62);
+        using var stream = new MemoryStream();
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().String("echo.example.org").String("node-a#7/0HN1").Int32(2).ToFrame(FrameType.ComponentUp), default);
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().String("echo.example.org").String("node-a#7/0HN1").ToFrame(FrameType.ComponentDown), default);
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().Int64(9).String("echo.example.org").String("node-a#7/0HN1").String("<message/>").ToFrame(FrameType.ComponentStanza), default);
+        stream.Position = 0;
+
+        var up = (await FrameCodec.ReadAsync(stream, default))!.Value;
+        var down = (await FrameCodec.ReadAsync(stream, default))!.Value;
+        var stanza = (await FrameCodec.ReadAsync(stream, default))!.Value;
+
+        up.Type.Should().Be(FrameType.ComponentUp);
+        var r1 = new PayloadReader(up.Payload.Span);
+        (r1.String(), r1.String(), r1.Int32()).Should().Be(("echo.example.org", "node-a#7/0HN1", 2));
+        down.Type.Should().Be(FrameType.ComponentDown);
+        var r2 = new PayloadReader(down.Payload.Span);
+        (r2.String(), r2.String()).Should().Be(("echo.example.org", "node-a#7/0HN1"));
+        stanza.Type.Should().Be(FrameType.ComponentStanza);
+        var r3 = new PayloadReader(stanza.Payload.Span);
+        (r3.Int64(), r3.String(), r3.String(), r3.String()).Should().Be((9L, "echo.example.org", "node-a#7/0HN1", "<message/>"));
+    }
+
+    [Fact]
     public void Encode_LayoutIsLengthTypePayload()
     {
         var bytes = FrameCodec.Encode(new PayloadWriter().Int64(1).ToFrame(FrameType.Ack));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Rookery.Cluster.Membership;
 using Rookery.Hosting;
@@ -84,11 +85,15 @@ internal sealed class TestCluster : IAsyncDisposable
         await (await ServicesAsync()).GetRequiredService<IOfflineStore>().PeekAsync($"{user}@{Domain}");
 
     /// <summary>Starts a node and waits until it serves clients.</summary>
-    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null)
+    /// <param name="name">The node name.</param>
+    /// <param name="secret">The cluster secret.</param>
+    /// <param name="clusterPort">The link port (default: a free one).</param>
+    /// <param name="configure">Adds sections to the node's configuration (for example listeners and components).</param>
+    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null, Action<JsonObject>? configure = null)
     {
         var clientPort = RookeryProcess.FreePort();
         var linkPort = clusterPort ?? RookeryProcess.FreePort();
-        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true);
+        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true, configure);
         var process = RookeryProcess.Start(Path.GetDirectoryName(config)!, ["run", "--config", config]);
         var node = new TestNode(name, clientPort, linkPort, config, process);
         _nodes.Add(node);
@@ -201,7 +206,7 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled)
+    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled, Action<JsonObject>? configure = null)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, name));
         var config = new
@@ -233,7 +238,9 @@ internal sealed class TestCluster : IAsyncDisposable
             },
         };
         var path = Path.Combine(folder.FullName, "rookery.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(config));
+        var json = JsonSerializer.SerializeToNode(config)!.AsObject();
+        configure?.Invoke(json);
+        File.WriteAllText(path, json.ToJsonString());
         return path;
     }
 }

@@ -121,7 +121,8 @@ public sealed class RookeryConfigurationTests : IDisposable
               "Listeners": { "Component": { "Address": "127.0.0.1", "Port": 5348 } },
               "Components": {
                 "conference.example.com": { "Secret": "s1", "Balancing": "bare_destination", "ComponentNumber": 3, "OnInstanceFailure": "spare" },
-                "echo.example.com": { "Secret": "s2" }
+                "echo.example.com": { "Secret": "s2" },
+                "gateway.example.com": { "Secret": "s3", "Connect": [ "127.0.0.1:5999", "[::1]:6000" ] }
               }
             }
             """);
@@ -134,6 +135,9 @@ public sealed class RookeryConfigurationTests : IDisposable
         conference.ComponentNumber.Should().Be(3);
         conference.ParsedFailover.Should().Be(Rookery.Server.Components.ComponentFailover.Spare);
         options.Components["echo.example.com"].ParsedBalancing.Should().Be(Rookery.Server.Components.ComponentBalancing.Random);
+        options.Components["echo.example.com"].ConnectAddresses.Should().BeEmpty("accept mode unless addresses are listed");
+        options.Components["gateway.example.com"].ConnectAddresses.Should().Equal(
+            new Rookery.Server.Components.ComponentAddress("127.0.0.1", 5999), new Rookery.Server.Components.ComponentAddress("::1", 6000));
     }
 
     [Theory]
@@ -142,6 +146,8 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("ComponentNumber", "3", "Components:conf.example.com:ComponentNumber")]
     [InlineData("OnInstanceFailure", "retry", "Components:conf.example.com:OnInstanceFailure")]
     [InlineData("Secret", "", "Components:conf.example.com:Secret")]
+    [InlineData("Connect:0", "no-port-here", "Components:conf.example.com:Connect:0")]
+    [InlineData("Connect:0", "host:70000", "Components:conf.example.com:Connect:0")]
     public void Bind_InvalidComponentSetting_ThrowsNamingTheKey(string setting, string value, string named)
     {
         (string, string)[] overrides = setting == "Secret"

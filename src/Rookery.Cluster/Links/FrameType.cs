@@ -56,4 +56,13 @@ internal enum FrameType : byte
 
     /// <summary>The answer to <see cref="Ping"/>.</summary>
     Pong = 31,
+
+    /// <summary>An external component instance connected to the sender (domain, instance name, bucket or -1); also its full sync.</summary>
+    ComponentUp = 60,
+
+    /// <summary>An external component instance of the sender went away (domain, instance name).</summary>
+    ComponentDown = 61,
+
+    /// <summary>A stanza for a component instance connected to the receiver (sequence, domain, instance name, xml); acknowledged with <see cref="Ack"/>.</summary>
+    ComponentStanza = 62,
 }

@@ -120,6 +120,33 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         }
     }
 
+    /// <summary>
+    /// Forwards a stanza to the peer's component instance <paramref name="instance"/> of <paramref name="domain"/>, in the
+    /// same acknowledged sequence as session stanzas (re-sent on the next link, re-routed if the peer dies).
+    /// </summary>
+    public ComponentForward SendComponentStanza(string domain, string instance, Element stanza)
+    {
+        var xml = ElementWriter.ToXmlString(stanza);
+        lock (_gate)
+        {
+            if (_gone)
+            {
+                return ComponentForward.Gone;
+            }
+
+            if (_unacked.Count >= maxUnacked)
+            {
+                return ComponentForward.Full;
+            }
+
+            var sequence = ++_nextSequence;
+            var frame = new PayloadWriter().Int64(sequence).String(domain).String(instance).String(xml).ToFrame(FrameType.ComponentStanza);
+            _unacked.Add(sequence, new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
+            _link?.TryEnqueue(frame);
+            return ComponentForward.Queued;
+        }
+    }
+
     /// <summary>Forgets an acknowledged stanza.</summary>
     public void Acknowledge(long sequence)
     {

@@ -11,6 +11,8 @@ public static class Ns
     public const string Server = "jabber:server";
     /// <summary>XEP-0114 component content namespace.</summary>
     public const string Component = "jabber:component:accept";
+    /// <summary>XEP-0114 component content namespace when the server opens the connection to the component (connect mode).</summary>
+    public const string ComponentConnect = "jabber:component:connect";
     /// <summary>Stream error conditions (RFC 6120 §4.9.3).</summary>
     public const string StreamErrors = "urn:ietf:params:xml:ns:xmpp-streams";
     /// <summary>Stanza error conditions (RFC 6120 §8.3.3).</summary>

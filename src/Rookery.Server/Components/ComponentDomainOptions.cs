@@ -28,6 +28,17 @@ public sealed class ComponentDomainOptions
     /// </summary>
     public string OnInstanceFailure { get; init; } = "bounce";
 
+    /// <summary>
+    /// Connect mode (Tigase's <c>connect</c>): addresses (<c>host:port</c>) of component processes that listen, which this
+    /// node dials and keeps dialling with backoff; each connection is one more instance of the domain. Empty (default):
+    /// the components dial the node's component listener (accept mode).
+    /// </summary>
+    public IReadOnlyList<string> Connect { get; init; } = [];
+
+    /// <summary>The parsed <see cref="Connect"/> addresses (the unparsable ones left out; <see cref="Describe"/> names them).</summary>
+    public IReadOnlyList<ComponentAddress> ConnectAddresses =>
+        [.. Connect.Select(c => ComponentAddress.TryParse(c, out var a) ? a : null).OfType<ComponentAddress>()];
+
     /// <summary>The parsed <see cref="Balancing"/>, or null when the text is not a known criterion.</summary>
     public ComponentBalancing? ParsedBalancing => Normalize(Balancing) switch
     {
@@ -73,6 +84,14 @@ public sealed class ComponentDomainOptions
         if (ParsedFailover is null)
         {
             return ("OnInstanceFailure", $"'{OnInstanceFailure}' is not 'bounce' or 'spare'");
+        }
+
+        for (var i = 0; i < Connect.Count; i++)
+        {
+            if (!ComponentAddress.TryParse(Connect[i], out _))
+            {
+                return ($"Connect:{i}", $"'{Connect[i]}' is not host:port");
+            }
         }
 
         return null;

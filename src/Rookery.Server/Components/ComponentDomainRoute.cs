@@ -25,6 +25,7 @@ public sealed class ComponentDomainRoute : IStanzaRoute
         Balancing = options.ParsedBalancing ?? ComponentBalancing.Random;
         ComponentNumber = options.ComponentNumber;
         Failover = options.ParsedFailover ?? ComponentFailover.Bounce;
+        ConnectTo = options.ConnectAddresses;
         _set = ComponentNumber > 0 ? new ComponentInstanceSet([], new IComponentInstance?[ComponentNumber]) : ComponentInstanceSet.Empty;
     }
 
@@ -42,6 +43,9 @@ public sealed class ComponentDomainRoute : IStanzaRoute
 
     /// <summary>What a failed instance's bucket does.</summary>
     public ComponentFailover Failover { get; }
+
+    /// <summary>Connect mode: the component listeners this node dials (empty in accept mode).</summary>
+    public IReadOnlyList<ComponentAddress> ConnectTo { get; }
 
     /// <summary>The connected instances, local and remote, ordered by name.</summary>
     public IReadOnlyList<IComponentInstance> Instances => _set.All;

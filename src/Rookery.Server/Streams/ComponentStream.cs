@@ -14,8 +14,11 @@ using Rookery.Server.Routing;
 namespace Rookery.Server.Streams;
 
 /// <summary>
-/// One external component connection in accept mode (XEP-0114): stream header to a configured component domain,
-/// the SHA-1 handshake, then an instance of that domain in the <see cref="ComponentRegistry"/>. The component's stanzas
+/// One external component connection (XEP-0114). In accept mode the component dials: stream header to a configured
+/// component domain, the SHA-1 handshake, then an instance of that domain in the <see cref="ComponentRegistry"/>. In
+/// connect mode this node dialled the component's listener (Tigase's <c>connect</c>): the node is the initiating entity,
+/// so it opens the stream (<c>jabber:component:connect</c>) and proves the secret with the handshake, and the component
+/// answers an empty <c>&lt;handshake/&gt;</c>. The component's stanzas
 /// are checked (its own domain in 'from') and routed in order on the read loop; stanzas routed to it go through one
 /// outgoing queue drained by one writer loop. Stanzas still queued when the connection ends are routed again, so
 /// they reach another instance or bounce instead of vanishing.
@@ -30,6 +33,7 @@ public sealed partial class ComponentStream : IComponentInstance
     private readonly CancellationTokenSource _closing = new();
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly bool _dialled;
     private StreamState _state = StreamState.AwaitingHeader;
     private string _streamId = string.Empty;
     private ComponentDomainRoute? _route;
@@ -38,7 +42,8 @@ public sealed partial class ComponentStream : IComponentInstance
     private int _queued;
     private bool _registered;
 
-    internal ComponentStream(ConnectionContext connection, ComponentServices services)
+    /// <summary>Creates a stream over an accepted connection, or (with <paramref name="dialledRoute"/>) over one this node dialled.</summary>
+    internal ComponentStream(ConnectionContext connection, ComponentServices services, ComponentDomainRoute? dialledRoute = null)
     {
         _connection = connection;
         _services = services;
@@ -54,6 +59,13 @@ public sealed partial class ComponentStream : IComponentInstance
         // XEP-0114 §3: stanzas travel in jabber:component:accept; inside the server every stanza is jabber:client.
         _parser.AliasNamespace(Ns.Component, Ns.Client);
         Name = services.Registry.NodeName + "/" + connection.ConnectionId;
+        if (dialledRoute is not null)
+        {
+            // XEP-0114 §2: a stream the server opens to a component is qualified by jabber:component:connect.
+            _dialled = true;
+            _route = dialledRoute;
+            _parser.AliasNamespace(Ns.ComponentConnect, Ns.Client);
+        }
     }
 
     private enum StreamState
@@ -72,6 +84,9 @@ public sealed partial class ComponentStream : IComponentInstance
 
     /// <inheritdoc />
     public bool IsLocal => true;
+
+    /// <summary>True once the handshake succeeded (the instance served for a while); the connector resets its backoff then.</summary>
+    internal bool WasAuthenticated => _registered;
 
     private ILogger Logger => _services.Logger;
 
@@ -133,6 +148,12 @@ public sealed partial class ComponentStream : IComponentInstance
         try
         {
             writer = WriteLoopAsync();
+            if (_dialled)
+            {
+                // The initiating entity speaks first (RFC 6120 §4.2).
+                SendHeader();
+            }
+
             await ReadLoopAsync().ConfigureAwait(false);
         }
         catch (StreamErrorException e)
@@ -226,6 +247,12 @@ public sealed partial class ComponentStream : IComponentInstance
 
     private void OnStreamHeader(Element header)
     {
+        if (_dialled)
+        {
+            OnComponentHeader(header);
+            return;
+        }
+
         _streamId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var to = header.GetAttribute("to");
         if (to is not null && Jid.TryParse(to, out var toJid) && toJid.IsDomain && toJid.IsBare)
@@ -249,8 +276,37 @@ public sealed partial class ComponentStream : IComponentInstance
         _state = StreamState.AwaitingHandshake;
     }
 
+    /// <summary>
+    /// Connect mode: the component's answering header carries the stream id; as the initiating entity this node proves
+    /// the shared secret with <c>&lt;handshake&gt;hex(SHA-1(id + secret))&lt;/handshake&gt;</c> (XEP-0114 §3).
+    /// </summary>
+    private void OnComponentHeader(Element header)
+    {
+        if (_parser.ContentNamespace != Ns.ComponentConnect)
+        {
+            throw new StreamErrorException(StreamErrorCondition.InvalidNamespace, "A component this node connects to answers in jabber:component:connect");
+        }
+
+        if (header.GetAttribute("id") is not { Length: > 0 } id)
+        {
+            throw new StreamErrorException(StreamErrorCondition.InvalidXml, "The component's stream header has no id for the handshake");
+        }
+
+        _streamId = id;
+        var handshake = new Element("handshake", Ns.Client);
+        handshake.AddText(HandshakeDigest(id, _route!.Secret));
+        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, handshake));
+        _state = StreamState.AwaitingHandshake;
+    }
+
     private void OnHandshake(Element element)
     {
+        if (_dialled)
+        {
+            OnHandshakeAnswer(element);
+            return;
+        }
+
         if (_state != StreamState.AwaitingHandshake || element.Name != "handshake" || element.Namespace != Ns.Client)
         {
             throw new StreamErrorException(StreamErrorCondition.NotAuthorized, "The handshake must come first");
@@ -270,11 +326,46 @@ public sealed partial class ComponentStream : IComponentInstance
         Log.Authenticated(Logger, _connection.ConnectionId, route.Domain, Name);
     }
 
-    /// <summary>XEP-0114 §3: the handshake is the hex SHA-1 of the stream id followed by the secret.</summary>
+    /// <summary>Connect mode: the component's answer to our handshake, an empty <c>&lt;handshake/&gt;</c> or a stream error.</summary>
+    private void OnHandshakeAnswer(Element element)
+    {
+        var route = _route!;
+        if (element.Name == "handshake" && element.Namespace == Ns.Client)
+        {
+            _state = StreamState.Authenticated;
+            _registered = true;
+            _services.Registry.AddLocal(this);
+            Log.Authenticated(Logger, _connection.ConnectionId, route.Domain, Name);
+            return;
+        }
+
+        if (element.Name == "error" && element.Namespace == Ns.Streams)
+        {
+            // Usually <not-authorized/>: the component holds another secret. Nothing to answer; the connector retries.
+            var condition = element.Elements().FirstOrDefault(c => c.Namespace == Ns.StreamErrors && c.Name != "text")?.Name ?? "undefined-condition";
+            Log.DialRefused(Logger, _connection.ConnectionId, route.Domain, _connection.RemoteEndPoint?.ToString(), condition);
+            _state = StreamState.Closed;
+            if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
+            {
+                _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+                _outbox.Writer.TryComplete();
+            }
+
+            return;
+        }
+
+        throw new StreamErrorException(StreamErrorCondition.NotAuthorized, "Expected the component's <handshake/>");
+    }
+
+    /// <summary>XEP-0114 §3: the handshake is the lower-case hex SHA-1 of the stream id followed by the secret.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "XEP-0114 §3 fixes SHA-1 for the handshake; the wire protocol offers no other hash.")]
+    internal static string HandshakeDigest(string streamId, string secret) =>
+        Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(streamId + secret)));
+
+    /// <summary>Checks a handshake the component sent against the stream id and secret, in constant time.</summary>
     internal static bool HandshakeMatches(string given, string streamId, string secret)
     {
-        var expected = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(streamId + secret)));
+        var expected = HandshakeDigest(streamId, secret);
         var actual = given.Trim().ToLowerInvariant();
         return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(actual));
     }
@@ -350,6 +441,10 @@ public sealed partial class ComponentStream : IComponentInstance
                             // jabber:client elements are written unqualified, so they land in the stream's default
                             // namespace, jabber:component:accept.
                             ElementWriter.Write(item.Element!, _output, Ns.Client);
+                            break;
+                        case OutboundKind.Header when _dialled:
+                            // Connect mode: we are the initiating entity, addressing the component; it assigns the id.
+                            ElementWriter.WriteStreamHeader(_output, Ns.ComponentConnect, null, _route!.Domain, null, version: null);
                             break;
                         case OutboundKind.Header:
                             ElementWriter.WriteStreamHeader(_output, Ns.Component, _route?.Domain, null, _streamId, version: null);
@@ -483,6 +578,9 @@ public sealed partial class ComponentStream : IComponentInstance
         [LoggerMessage(EventId = 1117, Level = LogLevel.Information, Message = "Component connection {ConnectionId} ended with {Count} unwritten stanza(s): routed again")]
         public static partial void Rerouted(ILogger logger, string connectionId, int count);
 
-        // Next free EventId: 1118
+        [LoggerMessage(EventId = 1120, Level = LogLevel.Error, Message = "Component {Domain} at {Remote} (connection {ConnectionId}) refused this node's handshake: {Condition}")]
+        public static partial void DialRefused(ILogger logger, string connectionId, string domain, string? remote, string condition);
+
+        // Next free EventId: 1118 (1120-1139 reserved for issue #5's cluster and connect-mode work)
     }
 }

@@ -46,6 +46,19 @@ internal sealed class TestComponent : IAsyncDisposable
         var client = new ComponentClient(options, service ?? new EchoService(), NullLogger.Instance);
         var component = new TestComponent(client, new CancellationTokenSource(), name);
         await WaitForInstancesAsync(server, domain, expectedInstances);
+        // The node registers the instance before its <handshake/> reaches the component: wait for the component's side
+        // too, or a test that sends through it at once finds it "not connected".
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (client.CurrentEndpoint is null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{name} did not see its handshake accepted");
+            }
+
+            await Task.Delay(10);
+        }
+
         return component;
     }
 
