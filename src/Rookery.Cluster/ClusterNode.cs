@@ -40,6 +40,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly ClusterMembership _membership;
     private readonly SessionReplicator _replicator;
     private readonly LinkEstablisher _links;
+    private readonly LinkTls? _tls;
+    private readonly List<SeedNode> _seeds;
     private readonly ConcurrentDictionary<long, PeerConnection> _peers = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly NodeRecord _self;
@@ -89,7 +91,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         };
         _membership = new ClusterMembership(_registry, options, _self, time, _logger);
         _replicator = new SessionReplicator(table, lifecycle, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, () => _membership.NodeId, time, _logger);
-        _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger);
+        _tls = LinkTls.Create(options.Tls);
+        _seeds = [.. options.SeedNodes.Select(s => SeedNode.TryParse(s, out var seed) ? seed : throw new ArgumentException($"'Cluster:SeedNodes' entry '{s}' is not host:port or name=host:port", nameof(options)))];
+        _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger, _tls);
     }
 
     /// <summary>This node's id in the registry.</summary>
@@ -195,6 +199,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         await _registry.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _drainOnce.Dispose();
+        _tls?.Dispose();
     }
 
     private async Task StopLinksAsync()
@@ -373,8 +378,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         {
             while (!peer.IsGone && !_stopping.IsCancellationRequested)
             {
-                var record = peer.Record!;
-                var link = await _links.DialAsync(record.Host, record.ClusterPort, _membership.NodeId, _self.Name, peer.PeerId, _stopping.Token).ConfigureAwait(false);
+                var link = await DialAnyAsync(peer).ConfigureAwait(false);
                 if (link is not null)
                 {
                     backoff = TimeSpan.FromMilliseconds(100);
@@ -397,6 +401,21 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         {
             peer.Dialling = false;
         }
+    }
+
+    /// <summary>Dials the peer at each address of <see cref="SeedNode.DialOrder"/> in turn; the first link wins.</summary>
+    private async Task<NodeLink?> DialAnyAsync(PeerConnection peer)
+    {
+        foreach (var (host, port) in SeedNode.DialOrder(peer.Record!, _seeds))
+        {
+            var link = await _links.DialAsync(host, port, _membership.NodeId, _self.Name, peer.PeerId, _stopping.Token).ConfigureAwait(false);
+            if (link is not null || peer.IsGone || _stopping.IsCancellationRequested)
+            {
+                return link;
+            }
+        }
+
+        return null;
     }
 
     private async Task RunLinkAsync(PeerConnection peer, NodeLink link)

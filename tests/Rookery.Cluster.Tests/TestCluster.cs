@@ -83,12 +83,15 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<IReadOnlyList<StoredOfflineMessage>> OfflineAsync(string user) =>
         await (await ServicesAsync()).GetRequiredService<IOfflineStore>().PeekAsync($"{user}@{Domain}");
 
-    /// <summary>Starts a node and waits until it serves clients.</summary>
-    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null)
+    /// <summary>
+    /// Starts a node and waits until it serves clients; <paramref name="cluster"/> adds or replaces <c>Cluster</c> keys
+    /// for this node (e.g. <c>Tls</c>, <c>SeedNodes</c>).
+    /// </summary>
+    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null, IReadOnlyDictionary<string, object?>? cluster = null)
     {
         var clientPort = RookeryProcess.FreePort();
         var linkPort = clusterPort ?? RookeryProcess.FreePort();
-        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true);
+        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true, cluster);
         var process = RookeryProcess.Start(Path.GetDirectoryName(config)!, ["run", "--config", config]);
         var node = new TestNode(name, clientPort, linkPort, config, process);
         _nodes.Add(node);
@@ -190,7 +193,10 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled)
+    /// <summary>A folder of this cluster's temporary files (test certificates and the like), removed at the end.</summary>
+    public string Folder => _root.FullName;
+
+    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled, IReadOnlyDictionary<string, object?>? extra = null)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, name));
         var config = new
@@ -208,19 +214,30 @@ internal sealed class TestCluster : IAsyncDisposable
                 Postgres = new { ConnectionString, Schema },
             },
             Auth = new { FailureDelayMilliseconds = 0 },
-            Cluster = new
-            {
-                Enabled = enabled,
-                Secret = secret,
-                Port = linkPort,
-                Address = "127.0.0.1",
-                AdvertisedAddress = "127.0.0.1",
-                NodeName = name,
-                HeartbeatInterval = "00:00:00.250",
-                FailureTimeout = FailureTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-                MaxTaskTime = "00:00:10",
-            },
+            Cluster = ClusterSection(),
         };
+        Dictionary<string, object?> ClusterSection()
+        {
+            var section = new Dictionary<string, object?>
+            {
+                ["Enabled"] = enabled,
+                ["Secret"] = secret,
+                ["Port"] = linkPort,
+                ["Address"] = "127.0.0.1",
+                ["AdvertisedAddress"] = "127.0.0.1",
+                ["NodeName"] = name,
+                ["HeartbeatInterval"] = "00:00:00.250",
+                ["FailureTimeout"] = FailureTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["MaxTaskTime"] = "00:00:10",
+            };
+            foreach (var (key, value) in extra ?? new Dictionary<string, object?>())
+            {
+                section[key] = value;
+            }
+
+            return section;
+        }
+
         var path = Path.Combine(folder.FullName, "rookery.json");
         File.WriteAllText(path, JsonSerializer.Serialize(config));
         return path;

@@ -35,4 +35,10 @@ internal enum FrameType : byte
 
     /// <summary>The answer to <see cref="Ping"/>.</summary>
     Pong = 31,
+
+    /// <summary>
+    /// Sent instead of HELLO by an acceptor that refuses the link before any handshake (its TLS setting differs), with
+    /// the reason as a string, so that the dialler logs why rather than retrying blind.
+    /// </summary>
+    Refused = 50,
 }
