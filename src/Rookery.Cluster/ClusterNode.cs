@@ -297,6 +297,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
     void IMembershipListener.DatabaseRestored()
     {
+        // The storage pool still holds the connections the outage killed: without this the first logins fail on them.
+        _environment.ClearStoragePool?.Invoke();
         if (!_draining)
         {
             _gate.Open();

@@ -90,11 +90,14 @@ public static class ServiceCollectionExtensions
         if (options.Cluster.Enabled)
         {
             services.AddSingleton(options.Cluster);
-            services.AddSingleton(new ClusterEnvironment(
+            services.AddSingleton(sp => new ClusterEnvironment(
                 options.Storage.Postgres.ConnectionString,
                 options.Storage.Postgres.Schema,
                 options.Listeners.Client.Port,
-                typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0"));
+                typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
+            {
+                ClearStoragePool = sp.GetRequiredService<IStorage>() is IPooledStorage pooled ? pooled.ClearPool : null,
+            });
             services.AddSingleton<ClusterNode>();
         }
 

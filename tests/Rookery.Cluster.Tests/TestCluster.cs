@@ -85,13 +85,14 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts a node and waits until it serves clients; <paramref name="cluster"/> adds or replaces <c>Cluster</c> keys
-    /// for this node (e.g. <c>Tls</c>, <c>SeedNodes</c>).
+    /// for this node (e.g. <c>Tls</c>, <c>SeedNodes</c>); <paramref name="connectionString"/> replaces the node's
+    /// database connection string (e.g. through a <see cref="TcpProxy"/>), same database and schema.
     /// </summary>
-    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null, IReadOnlyDictionary<string, object?>? cluster = null)
+    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null, IReadOnlyDictionary<string, object?>? cluster = null, string? connectionString = null)
     {
         var clientPort = RookeryProcess.FreePort();
         var linkPort = clusterPort ?? RookeryProcess.FreePort();
-        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true, cluster);
+        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true, cluster, connectionString);
         var process = RookeryProcess.Start(Path.GetDirectoryName(config)!, ["run", "--config", config]);
         var node = new TestNode(name, clientPort, linkPort, config, process);
         _nodes.Add(node);
@@ -196,7 +197,7 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>A folder of this cluster's temporary files (test certificates and the like), removed at the end.</summary>
     public string Folder => _root.FullName;
 
-    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled, IReadOnlyDictionary<string, object?>? extra = null)
+    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled, IReadOnlyDictionary<string, object?>? extra = null, string? connectionString = null)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, name));
         var config = new
@@ -211,7 +212,7 @@ internal sealed class TestCluster : IAsyncDisposable
             Storage = new
             {
                 Provider = "postgres",
-                Postgres = new { ConnectionString, Schema },
+                Postgres = new { ConnectionString = connectionString ?? ConnectionString, Schema },
             },
             Auth = new { FailureDelayMilliseconds = 0 },
             Cluster = ClusterSection(),
