@@ -35,6 +35,7 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
         BlockLists = new PostgresBlockListStore(_db);
         Pubsub = new PostgresPubsubStore(_db);
         Muc = new PostgresMucStore(_db);
+        Caps = new PostgresCapsStore(_db);
     }
 
     /// <inheritdoc />
@@ -63,6 +64,9 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
 
     /// <inheritdoc />
     public IMucStore Muc { get; }
+
+    /// <inheritdoc />
+    public ICapsStore Caps { get; }
 
     internal PostgresDatabase Database => _db;
 

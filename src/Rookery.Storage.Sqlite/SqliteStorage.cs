@@ -34,6 +34,7 @@ public sealed class SqliteStorage : IStorage
         BlockLists = new SqliteBlockListStore(_db);
         Pubsub = new SqlitePubsubStore(_db);
         Muc = new SqliteMucStore(_db);
+        Caps = new SqliteCapsStore(_db);
     }
 
     /// <inheritdoc />
@@ -62,6 +63,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IMucStore Muc { get; }
+
+    /// <inheritdoc />
+    public ICapsStore Caps { get; }
 
     internal SqliteDatabase Database => _db;
 

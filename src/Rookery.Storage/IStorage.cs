@@ -33,4 +33,7 @@ public interface IStorage : IAsyncDisposable
     IPubsubStore Pubsub { get; }
     /// <summary>Persistent multi-user chat rooms and their affiliations (XEP-0045).</summary>
     IMucStore Muc { get; }
+
+    /// <summary>Verified entity capabilities hashes and their features (XEP-0115 §5.4).</summary>
+    ICapsStore Caps { get; }
 }
