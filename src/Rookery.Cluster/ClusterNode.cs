@@ -44,6 +44,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly ComponentRegistry _componentRegistry;
     private readonly ComponentReplicator _components;
     private readonly LinkEstablisher _links;
+    private readonly LinkTls? _tls;
+    private readonly List<SeedNode> _seeds;
     private readonly ConcurrentDictionary<long, PeerConnection> _peers = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly NodeRecord _self;
@@ -100,7 +102,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         lifecycle.Remote = _migration;
         _componentRegistry = components;
         _components = new ComponentReplicator(components, router, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, _logger);
-        _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger);
+        _tls = LinkTls.Create(options.Tls);
+        _seeds = [.. options.SeedNodes.Select(s => SeedNode.TryParse(s, out var seed) ? seed : throw new ArgumentException($"'Cluster:SeedNodes' entry '{s}' is not host:port or name=host:port", nameof(options)))];
+        _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger, _tls);
     }
 
     /// <summary>This node's id in the registry.</summary>
@@ -209,6 +213,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         await _registry.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _drainOnce.Dispose();
+        _tls?.Dispose();
     }
 
     private async Task StopLinksAsync()
@@ -314,6 +319,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
     void IMembershipListener.DatabaseRestored()
     {
+        // The storage pool still holds the connections the outage killed: without this the first logins fail on them.
+        _environment.ClearStoragePool?.Invoke();
         if (!_draining)
         {
             _gate.Open();
@@ -402,8 +409,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         {
             while (!peer.IsGone && !_stopping.IsCancellationRequested)
             {
-                var record = peer.Record!;
-                var link = await _links.DialAsync(record.Host, record.ClusterPort, _membership.NodeId, _self.Name, peer.PeerId, _stopping.Token).ConfigureAwait(false);
+                var link = await DialAnyAsync(peer).ConfigureAwait(false);
                 if (link is not null)
                 {
                     backoff = TimeSpan.FromMilliseconds(100);
@@ -426,6 +432,21 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         {
             peer.Dialling = false;
         }
+    }
+
+    /// <summary>Dials the peer at each address of <see cref="SeedNode.DialOrder"/> in turn; the first link wins.</summary>
+    private async Task<NodeLink?> DialAnyAsync(PeerConnection peer)
+    {
+        foreach (var (host, port) in SeedNode.DialOrder(peer.Record!, _seeds))
+        {
+            var link = await _links.DialAsync(host, port, _membership.NodeId, _self.Name, peer.PeerId, _stopping.Token).ConfigureAwait(false);
+            if (link is not null || peer.IsGone || _stopping.IsCancellationRequested)
+            {
+                return link;
+            }
+        }
+
+        return null;
     }
 
     private async Task RunLinkAsync(PeerConnection peer, NodeLink link)

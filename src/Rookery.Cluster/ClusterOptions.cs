@@ -55,6 +55,15 @@ public sealed class ClusterOptions
     /// <summary>How many forwarded stanzas a link may hold unacknowledged before new ones are refused (and stored or bounced).</summary>
     public int MaxLinkQueue { get; set; } = 100_000;
 
+    /// <summary>TLS on node links: certificate and peer trust (<see cref="ClusterTlsOptions"/>); off by default.</summary>
+    public ClusterTlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// Static link addresses (Tigase's <c>cluster-nodes</c>): <c>host:port</c>, or <c>name=host:port</c> for the node of that
+    /// name. Membership stays in PostgreSQL; these only say where to dial a registry peer (<see cref="SeedNode"/>).
+    /// </summary>
+    public List<string> SeedNodes { get; set; } = [];
+
     /// <summary>Why the options cannot be used, starting with the quoted key (<c>'Cluster:Secret' must ...</c>), or null when they can.</summary>
     public string? Describe()
     {
@@ -111,6 +120,19 @@ public sealed class ClusterOptions
         if (NodeName.Length > 100)
         {
             return "'Cluster:NodeName' must be at most 100 characters";
+        }
+
+        for (var i = 0; i < SeedNodes.Count; i++)
+        {
+            if (!SeedNode.TryParse(SeedNodes[i], out _))
+            {
+                return $"'Cluster:SeedNodes:{i}' must be host:port or name=host:port (port 1-65535), not '{SeedNodes[i]}'";
+            }
+        }
+
+        if (Tls.Describe() is { } tlsProblem)
+        {
+            return tlsProblem;
         }
 
         return null;

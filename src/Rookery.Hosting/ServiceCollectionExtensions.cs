@@ -43,6 +43,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().MucCluster);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Caps);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -92,11 +93,14 @@ public static class ServiceCollectionExtensions
         if (options.Cluster.Enabled)
         {
             services.AddSingleton(options.Cluster);
-            services.AddSingleton(new ClusterEnvironment(
+            services.AddSingleton(sp => new ClusterEnvironment(
                 options.Storage.Postgres.ConnectionString,
                 options.Storage.Postgres.Schema,
                 options.Listeners.Client.Port,
-                typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0"));
+                typeof(ServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0")
+            {
+                ClearStoragePool = sp.GetRequiredService<IStorage>() is IPooledStorage pooled ? pooled.ClearPool : null,
+            });
             services.AddSingleton<ClusterNode>();
             // MUC rooms live on one node each, taken over when it dies (issue #7, docs/dev/muc.md).
             services.AddSingleton<Rookery.Cluster.Muc.ClusterMucDirectory>();

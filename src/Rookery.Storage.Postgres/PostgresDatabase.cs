@@ -51,6 +51,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The clock for created columns the caller does not supply.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>Drops the pooled connections (dead sockets after the server was unreachable).</summary>
+    public void ClearPool() => _dataSource.Clear();
+
     /// <summary>Opens a pooled connection.</summary>
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => _dataSource.OpenConnectionAsync(ct);
 

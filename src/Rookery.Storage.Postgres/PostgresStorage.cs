@@ -10,7 +10,7 @@ namespace Rookery.Storage.Postgres;
 /// user through a transaction-level advisory lock, so the limits hold across nodes, not only within one process. Call
 /// <see cref="MigrateAsync"/> once at start-up before using the stores; nodes starting together migrate exactly once.
 /// </remarks>
-public sealed class PostgresStorage : IStorage
+public sealed class PostgresStorage : IStorage, IPooledStorage
 {
     private readonly PostgresDatabase _db;
     private readonly PostgresMigrator _migrator;
@@ -36,6 +36,7 @@ public sealed class PostgresStorage : IStorage
         Pubsub = new PostgresPubsubStore(_db);
         Muc = new PostgresMucStore(_db);
         MucCluster = new PostgresMucClusterStore(_db);
+        Caps = new PostgresCapsStore(_db);
     }
 
     /// <inheritdoc />
@@ -67,8 +68,12 @@ public sealed class PostgresStorage : IStorage
 
     /// <inheritdoc />
     public IMucClusterStore MucCluster { get; }
+    public ICapsStore Caps { get; }
 
     internal PostgresDatabase Database => _db;
+
+    /// <inheritdoc />
+    public void ClearPool() => _db.ClearPool();
 
     /// <summary>
     /// Creates the schema when missing and applies the pending migrations, under a database-wide advisory lock so that

@@ -35,6 +35,7 @@ public sealed class SqliteStorage : IStorage
         Pubsub = new SqlitePubsubStore(_db);
         Muc = new SqliteMucStore(_db);
         MucCluster = new SqliteMucClusterStore(_db);
+        Caps = new SqliteCapsStore(_db);
     }
 
     /// <inheritdoc />
@@ -66,6 +67,7 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IMucClusterStore MucCluster { get; }
+    public ICapsStore Caps { get; }
 
     internal SqliteDatabase Database => _db;
 

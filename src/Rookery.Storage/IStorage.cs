@@ -36,4 +36,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Room host claims and occupant records of MUC rooms on a cluster (issue #7).</summary>
     IMucClusterStore MucCluster { get; }
+
+    /// <summary>Verified entity capabilities hashes and their features (XEP-0115 §5.4).</summary>
+    ICapsStore Caps { get; }
 }

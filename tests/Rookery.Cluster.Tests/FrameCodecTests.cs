@@ -75,6 +75,21 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public async Task Refused_RoundTrip_TypeFiftyWithReason()
+    {
+        using var stream = new MemoryStream();
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().String("this node requires TLS").ToFrame(FrameType.Refused), default);
+        stream.Position = 0;
+
+        var frame = await FrameCodec.ReadAsync(stream, default);
+
+        ((byte)FrameType.Refused).Should().Be(50, "the links branch's reserved frame types are 50-59");
+        frame!.Value.Type.Should().Be(FrameType.Refused);
+        new PayloadReader(frame.Value.Payload.Span).String().Should().Be("this node requires TLS");
+        stream.ToArray()[0].Should().Be(0, "a frame never starts with 0x16, the first byte of a TLS record, so the acceptor can tell them apart");
+    }
+
+    [Fact]
     public void Encode_LayoutIsLengthTypePayload()
     {
         var bytes = FrameCodec.Encode(new PayloadWriter().Int64(1).ToFrame(FrameType.Ack));

@@ -84,16 +84,17 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task<IReadOnlyList<StoredOfflineMessage>> OfflineAsync(string user) =>
         await (await ServicesAsync()).GetRequiredService<IOfflineStore>().PeekAsync($"{user}@{Domain}");
 
-    /// <summary>Starts a node and waits until it serves clients.</summary>
-    /// <param name="name">The node name.</param>
-    /// <param name="secret">The cluster secret.</param>
-    /// <param name="clusterPort">The link port (default: a free one).</param>
-    /// <param name="configure">Adds sections to the node's configuration (for example listeners and components).</param>
-    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null, Action<JsonObject>? configure = null)
+    /// <summary>
+    /// Starts a node and waits until it serves clients; <paramref name="cluster"/> adds or replaces <c>Cluster</c> keys
+    /// for this node (e.g. <c>Tls</c>, <c>SeedNodes</c>); <paramref name="connectionString"/> replaces the node's
+    /// database connection string (e.g. through a <see cref="TcpProxy"/>), same database and schema;
+    /// <paramref name="configure"/> adds sections to the node's configuration (for example listeners and components).
+    /// </summary>
+    public async Task<TestNode> StartNodeAsync(string name, string secret = Secret, int? clusterPort = null, IReadOnlyDictionary<string, object?>? cluster = null, string? connectionString = null, Action<JsonObject>? configure = null)
     {
         var clientPort = RookeryProcess.FreePort();
         var linkPort = clusterPort ?? RookeryProcess.FreePort();
-        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true, configure);
+        var config = WriteConfig(name, clientPort, linkPort, secret, enabled: true, cluster, connectionString, configure);
         var process = RookeryProcess.Start(Path.GetDirectoryName(config)!, ["run", "--config", config]);
         var node = new TestNode(name, clientPort, linkPort, config, process);
         _nodes.Add(node);
@@ -206,7 +207,10 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled, Action<JsonObject>? configure = null)
+    /// <summary>A folder of this cluster's temporary files (test certificates and the like), removed at the end.</summary>
+    public string Folder => _root.FullName;
+
+    private string WriteConfig(string name, int clientPort, int linkPort, string secret, bool enabled, IReadOnlyDictionary<string, object?>? extra = null, string? connectionString = null, Action<JsonObject>? configure = null)
     {
         var folder = Directory.CreateDirectory(Path.Combine(_root.FullName, name));
         var config = new
@@ -221,22 +225,33 @@ internal sealed class TestCluster : IAsyncDisposable
             Storage = new
             {
                 Provider = "postgres",
-                Postgres = new { ConnectionString, Schema },
+                Postgres = new { ConnectionString = connectionString ?? ConnectionString, Schema },
             },
             Auth = new { FailureDelayMilliseconds = 0 },
-            Cluster = new
-            {
-                Enabled = enabled,
-                Secret = secret,
-                Port = linkPort,
-                Address = "127.0.0.1",
-                AdvertisedAddress = "127.0.0.1",
-                NodeName = name,
-                HeartbeatInterval = "00:00:00.250",
-                FailureTimeout = FailureTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-                MaxTaskTime = "00:00:10",
-            },
+            Cluster = ClusterSection(),
         };
+        Dictionary<string, object?> ClusterSection()
+        {
+            var section = new Dictionary<string, object?>
+            {
+                ["Enabled"] = enabled,
+                ["Secret"] = secret,
+                ["Port"] = linkPort,
+                ["Address"] = "127.0.0.1",
+                ["AdvertisedAddress"] = "127.0.0.1",
+                ["NodeName"] = name,
+                ["HeartbeatInterval"] = "00:00:00.250",
+                ["FailureTimeout"] = FailureTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["MaxTaskTime"] = "00:00:10",
+            };
+            foreach (var (key, value) in extra ?? new Dictionary<string, object?>())
+            {
+                section[key] = value;
+            }
+
+            return section;
+        }
+
         var path = Path.Combine(folder.FullName, "rookery.json");
         var json = JsonSerializer.SerializeToNode(config)!.AsObject();
         configure?.Invoke(json);

@@ -219,6 +219,45 @@ public sealed class RookeryConfigurationTests : IDisposable
             .Which.Message.Should().Contain($"'{named}'");
     }
 
+    [Theory]
+    [InlineData("Cluster:SeedNodes:0", "no-port", "'Cluster:SeedNodes:0' must be host:port or name=host:port")]
+    [InlineData("Cluster:Tls:Enabled", "true", "'Cluster:Tls:CertificatePath' must name the link certificate")]
+    [InlineData("Cluster:Tls:CertificatePath", "/nonexistent.crt", "'Cluster:Tls:CertificatePath' file '/nonexistent.crt' does not exist")]
+    public void Bind_BadClusterLinkSetting_ThrowsNamingTheKey(string key, string value, string message)
+    {
+        var settings = new List<(string, string)>
+        {
+            ("Storage:Provider", "postgres"), ("Storage:Postgres:ConnectionString", "Host=db"),
+            ("Cluster:Enabled", "true"), ("Cluster:Secret", "a-cluster-secret-for-tests"), (key, value),
+        };
+        if (key.StartsWith("Cluster:Tls:Certificate", StringComparison.Ordinal))
+        {
+            settings.Add(("Cluster:Tls:Enabled", "true"));
+        }
+
+        var act = () => Load(null, [.. settings]);
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain(message);
+    }
+
+    [Fact]
+    public void Bind_ClusterSeedNodesAndTls_Bound()
+    {
+        var cert = _folder.Write("link.crt", "not read at bind time");
+        var options = Load(
+            null,
+            ("Cluster:SeedNodes:0", "node-b=10.0.0.2:5277"),
+            ("Cluster:SeedNodes:1", "[fd00::3]:5277"),
+            ("Cluster:Tls:Enabled", "true"),
+            ("Cluster:Tls:CertificatePath", cert),
+            ("Cluster:Tls:TrustedCertificatesPath", cert));
+
+        options.Cluster.SeedNodes.Should().Equal("node-b=10.0.0.2:5277", "[fd00::3]:5277");
+        options.Cluster.Tls.Enabled.Should().BeTrue();
+        options.Cluster.Tls.CertificatePath.Should().Be(cert);
+        options.Cluster.Tls.TrustedCertificatesPath.Should().Be(cert);
+    }
+
     [Fact]
     public void Bind_PostgresProvider_BindsConnectionStringAndSchema()
     {

@@ -38,6 +38,11 @@ internal sealed class ModuleHarness : IModuleBuilder
     {
     }
 
+    /// <summary>The per-host stream features the module declared, in order.</summary>
+    public List<StreamFeatureProvider> StreamFeatureProviders { get; } = [];
+
+    public void AddStreamFeature(StreamFeatureProvider provider) => StreamFeatureProviders.Add(provider);
+
     /// <summary>The account features the module declared, in order.</summary>
     public List<string> AccountFeatures { get; } = [];
 

@@ -57,6 +57,12 @@ internal enum FrameType : byte
     /// <summary>The answer to <see cref="Ping"/>.</summary>
     Pong = 31,
 
+    /// <summary>
+    /// Sent instead of HELLO by an acceptor that refuses the link before any handshake (its TLS setting differs), with
+    /// the reason as a string, so that the dialler logs why rather than retrying blind.
+    /// </summary>
+    Refused = 50,
+
     /// <summary>An external component instance connected to the sender (domain, instance name, bucket or -1); also its full sync.</summary>
     ComponentUp = 60,
 

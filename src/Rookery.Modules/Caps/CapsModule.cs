@@ -8,7 +8,7 @@ namespace Rookery.Modules.Caps;
 /// broadcasts and has <see cref="EntityCapabilities"/> learn and verify the features behind it, so that PEP (XEP-0163
 /// §4.3.1) can send notifications to the resources that asked for them with <c>node+notify</c>.
 /// </summary>
-[Xep(115, "1.6.0", XepStatus.Partial, Note = "Caps of resources on this node are tracked and verified (SHA-1/256/512, legacy caps ignored); the server announces no caps of its own")]
+[Xep(115, "1.6.0", XepStatus.Partial, Note = "Caps of resources on this node are tracked and verified (SHA-1/256/512, legacy caps ignored); the server announces its own caps in stream features (disco module)")]
 public sealed class CapsModule(EntityCapabilities capabilities) : IXmppModule
 {
     /// <summary>

@@ -8,6 +8,7 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
+using Rookery.Storage;
 
 namespace Rookery.Modules.Caps;
 
@@ -18,9 +19,11 @@ namespace Rookery.Modules.Caps;
 /// </summary>
 /// <remarks>
 /// A hash is cached only when the answer hashes to it (§5.4), so that one client cannot teach the server wrong features
-/// for others. The cache is in memory: a restarted node asks again, once per hash.
+/// for others. Verified hashes are kept in memory and in the <see cref="ICapsStore"/>, so a restarted node, and every
+/// other node on the same database, knows them without asking a client again; a store that fails is logged and the
+/// client is asked, as without a store.
 /// </remarks>
-public sealed partial class EntityCapabilities(Router router, TimeProvider time, ILogger<EntityCapabilities> logger)
+public sealed partial class EntityCapabilities(Router router, ICapsStore store, TimeProvider time, ILogger<EntityCapabilities> logger)
 {
     /// <summary>The XEP-0115 namespace.</summary>
     public const string Namespace = "http://jabber.org/protocol/caps";
@@ -95,6 +98,14 @@ public sealed partial class EntityCapabilities(Router router, TimeProvider time,
         if (_known.TryGetValue(key, out var features))
         {
             await TellAsync(session, features, ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (await LoadAsync(algorithm, ver, ct).ConfigureAwait(false) is { } stored)
+        {
+            // Verified before, here or on another node (§5.4 caching shared through the database).
+            Remember(key, stored);
+            await TellAsync(session, stored, ct).ConfigureAwait(false);
             return;
         }
 
@@ -182,13 +193,16 @@ public sealed partial class EntityCapabilities(Router router, TimeProvider time,
         }
 
         var key = Key(query.Algorithm, query.Ver);
-        if (_known.Count >= MaxKnown)
+        var frozen = Remember(key, features.ToFrozenSet(StringComparer.Ordinal));
+        try
         {
-            _known.Clear();
+            await store.PutAsync(query.Algorithm, query.Ver, frozen, ct).ConfigureAwait(false);
         }
-
-        var frozen = features.ToFrozenSet(StringComparer.Ordinal);
-        _known[key] = frozen;
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Only the sharing is lost: this node keeps the hash in memory, and others ask a client themselves.
+            Log.StoreFailed(logger, e, query.Algorithm, query.Ver);
+        }
         IClientSession[] waiters;
         lock (query.Waiters)
         {
@@ -205,6 +219,33 @@ public sealed partial class EntityCapabilities(Router router, TimeProvider time,
         }
 
         return true;
+    }
+
+    private FrozenSet<string> Remember(string key, FrozenSet<string> features)
+    {
+        if (_known.Count >= MaxKnown)
+        {
+            _known.Clear();
+        }
+
+        _known[key] = features;
+        return features;
+    }
+
+    /// <summary>The features of a hash verified earlier (by any node), or null when the store has none or cannot be read.</summary>
+    private async ValueTask<FrozenSet<string>?> LoadAsync(string algorithm, string ver, CancellationToken ct)
+    {
+        try
+        {
+            return await store.GetAsync(algorithm, ver, ct).ConfigureAwait(false) is { } stored
+                ? stored.ToFrozenSet(StringComparer.Ordinal)
+                : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.StoreFailed(logger, e, algorithm, ver);
+            return null;
+        }
     }
 
     private async ValueTask TellAsync(IClientSession session, IReadOnlySet<string> features, CancellationToken ct)
@@ -254,6 +295,9 @@ public sealed partial class EntityCapabilities(Router router, TimeProvider time,
         [LoggerMessage(EventId = 1153, Level = LogLevel.Error, Message = "A caps handler failed for {Jid}")]
         public static partial void HandlerFailed(ILogger logger, Exception e, Jid jid);
 
-        // Next free EventId: 1154
+        [LoggerMessage(EventId = 1160, Level = LogLevel.Warning, Message = "The caps store failed for {Algorithm} {Ver}; using memory and client queries only")]
+        public static partial void StoreFailed(ILogger logger, Exception e, string algorithm, string ver);
+
+        // Next free EventId: 1154 (1160-1169 are the links branch's; next there: 1161)
     }
 }

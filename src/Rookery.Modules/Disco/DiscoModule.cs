@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Rookery.Modules.Caps;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Modules;
@@ -11,6 +13,8 @@ namespace Rookery.Modules.Disco;
 /// XEP-0157); disco#info of an account's bare JID gives the account identity and the account features of the enabled
 /// modules (and their account identities, such as XEP-0163's pubsub/pep); disco#items of the host lists the services
 /// the enabled modules run there (the MUC service), of an account what the enabled modules provide there (PEP nodes).
+/// The host's disco#info is also announced as the server's own entity capabilities in the post-authentication stream
+/// features (XEP-0115 §6.3).
 /// </summary>
 [Xep(30, "2.5rc3", XepStatus.Partial, Note = "Host nodes only where a module adds them (ad-hoc commands); account nodes not answered")]
 [Xep(128, "1.0")]
@@ -29,7 +33,14 @@ public sealed class DiscoModule : IXmppModule
     /// <summary>The FORM_TYPE of the server information form (XEP-0128 §4, XEP-0157 §3).</summary>
     public const string ServerInfoFormType = "http://jabber.org/network/serverinfo";
 
+    /// <summary>The <c>node</c> of the server's own caps (XEP-0115 §6.3): a URI naming this software.</summary>
+    public const string ServerCapsNode = "urn:rookery:server";
+
+    /// <summary>The hash function of the server's own caps: SHA-1, the one every client must support (XEP-0115 §5.1).</summary>
+    public const string ServerCapsHash = "sha-1";
+
     private readonly Element? _serverInfo;
+    private readonly ConcurrentDictionary<string, Element?> _serverCaps = new(StringComparer.Ordinal);
     private IModuleBuilder? _modules;
 
     /// <summary>Builds the contact address form once from the options.</summary>
@@ -50,6 +61,7 @@ public sealed class DiscoModule : IXmppModule
         builder.AddFeature(InfoNamespace);
         builder.AddFeature(ItemsNamespace);
         builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, InfoNamespace, "query", OnInfo);
+        builder.AddStreamFeature(ServerCaps);
         builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, ItemsNamespace, "query", OnItemsAsync);
     }
 
@@ -63,19 +75,7 @@ public sealed class DiscoModule : IXmppModule
         var query = new Element("query", InfoNamespace);
         if (iq.To.Local is null)
         {
-            query.AddChild("identity").SetAttribute("category", "server").SetAttribute("type", "im").SetAttribute("name", "Rookery");
-            // Sorted and without duplicates: two modules may declare the same feature, and a stable order keeps
-            // XEP-0115 hashes and test expectations simple.
-            var features = new SortedSet<string>(_modules!.FeaturesFor(iq.To.Domain), StringComparer.Ordinal);
-            foreach (var feature in features)
-            {
-                query.AddChild("feature").SetAttribute("var", feature);
-            }
-
-            if (_serverInfo is not null)
-            {
-                query.Add(_serverInfo.Clone());
-            }
+            AddHostInfo(query, iq.To.Domain);
         }
         else
         {
@@ -97,6 +97,39 @@ public sealed class DiscoModule : IXmppModule
 
         return IqResult.With(query);
     }
+
+    /// <summary>The host's identity, the features of the modules enabled on it, and the XEP-0157 form.</summary>
+    private void AddHostInfo(Element query, string domain)
+    {
+        query.AddChild("identity").SetAttribute("category", "server").SetAttribute("type", "im").SetAttribute("name", "Rookery");
+        // Sorted and without duplicates: two modules may declare the same feature, and a stable order keeps
+        // XEP-0115 hashes and test expectations simple.
+        var features = new SortedSet<string>(_modules!.FeaturesFor(domain), StringComparer.Ordinal);
+        foreach (var feature in features)
+        {
+            query.AddChild("feature").SetAttribute("var", feature);
+        }
+
+        if (_serverInfo is not null)
+        {
+            query.Add(_serverInfo.Clone());
+        }
+    }
+
+    /// <summary>
+    /// The server's own caps element for a host (XEP-0115 §6.3): the SHA-1 <c>ver</c> of exactly what disco#info
+    /// answers on that host, so a host with other modules enabled gets another hash. Module sets are fixed once the
+    /// server runs, so each host's element is computed once, on its first stream.
+    /// </summary>
+    private Element? ServerCaps(string domain) =>
+        _serverCaps.GetOrAdd(domain, d =>
+        {
+            var query = new Element("query", InfoNamespace);
+            AddHostInfo(query, d);
+            return CapsHash.Compute(query, ServerCapsHash) is { } ver
+                ? new Element("c", EntityCapabilities.Namespace).SetAttribute("hash", ServerCapsHash).SetAttribute("node", ServerCapsNode).SetAttribute("ver", ver)
+                : null;
+        });
 
     private async ValueTask<IqResult> OnItemsAsync(IqContext iq)
     {
@@ -141,6 +174,15 @@ public sealed class DiscoModule : IXmppModule
         if (iq.Payload.GetAttribute("node") is not { } node)
         {
             return null;
+        }
+
+        // XEP-0115 §6.2: a query for node#ver of the caps the server announced is answered with the host's information.
+        if (ns == InfoNamespace && iq.To.Local is null && ServerCaps(iq.To.Domain) is { } caps &&
+            node == ServerCapsNode + "#" + caps.GetAttribute("ver"))
+        {
+            var info = new Element("query", ns).SetAttribute("node", node);
+            AddHostInfo(info, iq.To.Domain);
+            return info;
         }
 
         if (iq.To.Local is not null || _modules!.FindDiscoNode(iq.To.Domain, node) is not { } handler)

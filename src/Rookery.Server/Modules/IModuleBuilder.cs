@@ -43,6 +43,12 @@ public interface IModuleBuilder
     void AddStreamFeature(string name, string ns);
 
     /// <summary>
+    /// Adds a stream feature built per host by <paramref name="provider"/>, offered after authentication with the
+    /// fixed ones (<see cref="AddStreamFeature(string, string)"/>) on hosts where the module is enabled.
+    /// </summary>
+    void AddStreamFeature(StreamFeatureProvider provider);
+
+    /// <summary>
     /// Handles iq stanzas of a type whose payload is <c>&lt;<paramref name="name"/> xmlns='<paramref name="ns"/>'/&gt;</c>
     /// when addressed to one of <paramref name="targets"/>.
     /// </summary>

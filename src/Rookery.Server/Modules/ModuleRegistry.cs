@@ -19,6 +19,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, string Feature)> _features = [];
     private readonly List<(string Module, string Feature)> _accountFeatures = [];
     private readonly List<(string Module, string Name, string Ns)> _streamFeatures = [];
+    private readonly List<(string Module, StreamFeatureProvider Provider)> _streamFeatureProviders = [];
     private readonly List<(string Module, string Category, string Type)> _accountIdentities = [];
     private readonly List<(string Module, AccountItemsProvider Provider)> _accountItems = [];
     private readonly List<(string Module, HostItemsProvider Provider)> _hostItems = [];
@@ -164,6 +165,18 @@ public sealed partial class ModuleRegistry
         }
     }
 
+    /// <summary>The stream features built per host (<see cref="IModuleBuilder.AddStreamFeature(StreamFeatureProvider)"/>) offered after authentication on a host.</summary>
+    public IEnumerable<Element> StreamFeatureElementsFor(string domain)
+    {
+        foreach (var (module, provider) in _streamFeatureProviders)
+        {
+            if (IsEnabled(module, domain) && provider(domain) is { } feature)
+            {
+                yield return feature;
+            }
+        }
+    }
+
     /// <summary>What one module registers, tagged with the module's name so that hosts can turn it off.</summary>
     private sealed class Builder(ModuleRegistry registry, string module) : IModuleBuilder
     {
@@ -184,6 +197,8 @@ public sealed partial class ModuleRegistry
         }
 
         public void AddStreamFeature(string name, string ns) => registry._streamFeatures.Add((module, name, ns));
+
+        public void AddStreamFeature(StreamFeatureProvider provider) => registry._streamFeatureProviders.Add((module, provider));
 
         public void AddAccountIdentity(string category, string type) => registry._accountIdentities.Add((module, category, type));
 

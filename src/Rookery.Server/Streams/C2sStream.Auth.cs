@@ -65,6 +65,11 @@ public sealed partial class C2sStream
             {
                 features.AddChild(name, ns);
             }
+
+            foreach (var feature in _services.Modules.StreamFeatureElementsFor(_domain!))
+            {
+                features.Add(feature.Clone());
+            }
         }
 
         SendElement(features);
