@@ -68,6 +68,8 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
 
     /// <inheritdoc />
     public IMucClusterStore MucCluster { get; }
+
+    /// <inheritdoc />
     public ICapsStore Caps { get; }
 
     internal PostgresDatabase Database => _db;

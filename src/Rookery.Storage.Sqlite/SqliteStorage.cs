@@ -67,6 +67,8 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IMucClusterStore MucCluster { get; }
+
+    /// <inheritdoc />
     public ICapsStore Caps { get; }
 
     internal SqliteDatabase Database => _db;
