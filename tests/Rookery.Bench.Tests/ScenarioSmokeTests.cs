@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Rookery.Bench.Net;
 using Rookery.Bench.Provisioning;
 using Rookery.Bench.Reporting;
+using Rookery.Server.Hosts;
 using Rookery.Server.Transport;
 using Rookery.TestKit;
 
@@ -62,6 +63,17 @@ public sealed class ScenarioSmokeTests
         result.Login!.Succeeded.Should().Be(0);
         result.Login.FailureReasons.Should().ContainKey("mechanism-not-offered");
         result.Login.FirstError.Should().Contain("--tls");
+    }
+
+    [Fact]
+    public async Task Login_PlainWithoutTls_WhenTheServerAllowsIt_AllUsersOnline()
+    {
+        // Auth:AllowPlainWithoutTls: the compare.sh login storm runs every server with PLAIN and no TLS.
+        await using var server = await TestServer.StartAsync(auth: new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, AllowPlainWithoutTls = true });
+        var result = await RunAsync(server, Scenario.Login, o => o.Mechanism = "PLAIN");
+
+        result.Clean.Should().BeTrue(string.Join("; ", result.Problems));
+        result.Login!.Succeeded.Should().Be(Users);
     }
 
     [Fact]

@@ -101,6 +101,12 @@ public sealed class AuthOptions
 
     /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
     public int MaxAttemptsPerStream { get; init; } = 3;
+
+    /// <summary>
+    /// Offer SASL PLAIN on unencrypted streams too. Default false: the password would cross the wire in clear text.
+    /// Only for loopback benchmarks that compare login storms with other servers configured alike.
+    /// </summary>
+    public bool AllowPlainWithoutTls { get; init; }
 }
 
 /// <summary>Limits on in-band registration (XEP-0077), which each host turns on with <c>AllowRegistration</c>.</summary>

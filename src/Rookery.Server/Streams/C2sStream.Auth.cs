@@ -82,9 +82,10 @@ public sealed partial class C2sStream
         yield return ScramHash.Sha512.MechanismName(plus: false);
         yield return ScramHash.Sha256.MechanismName(plus: false);
         yield return ScramHash.Sha1.MechanismName(plus: false);
-        if (IsSecure)
+        if (IsSecure || _services.Options.Auth.AllowPlainWithoutTls)
         {
-            // PLAIN sends the password itself, so it is offered only inside TLS.
+            // PLAIN sends the password itself, so it is offered only inside TLS, unless the operator opted out for a
+            // loopback benchmark (RFC 6120 §6.4.1 lets policy decide; Prosody's allow_unencrypted_plain_auth).
             yield return "PLAIN";
         }
 
