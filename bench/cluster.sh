@@ -129,6 +129,9 @@ run() { # name json args...
 
 A="127.0.0.1:${CPORT[a]}"
 B="127.0.0.1:${CPORT[b]}"
+# Warm-up, not measured: both nodes JIT-compile the message and link paths before the measured runs.
+run warmup-same "$WORK/warmup-same.json" messaging --host "$A" --users "$USERS" --rate-start "$RATE_START" --rate-step 0 --step-duration 3s --duration 3s --p99-max 10s
+run warmup-cross "$WORK/warmup-cross.json" cross-node --host "$A" --receiver-host "$B" --users "$USERS" --rate-start "$RATE_START" --rate-step 0 --step-duration 3s --duration 3s --p99-max 10s
 STEPS=(--users "$USERS" --rate-start "$RATE_START" --rate-step "$RATE_STEP" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION")
 run same-node "$WORK/same-node.json" messaging --host "$A" --server-pid "${PID[a]}" "${STEPS[@]}"
 run cross-node "$WORK/cross-node.json" cross-node --host "$A" --receiver-host "$B" --server-pid "${PID[a]}" "${STEPS[@]}"
@@ -156,7 +159,7 @@ print(f"Produced by `bench/cluster.sh{' --quick' if quick == '1' else ''}`: two 
 print("database (own schema), linked over loopback, **both nodes pinned to core 1** (the cluster gets the one core a single node")
 print("gets) and the bench on core 0, all at `nice -n -10`; SCRAM-SHA-256, no TLS, "
       f"{users} users. `messaging` puts every user on node a; `cross-node` puts the senders on node a and the receivers on node b,")
-print(f"so every message crosses the node link. Load average at the end: {load}.")
+print(f"so every message crosses the node link. 3 s of each as an unmeasured warm-up first. Load average at the end: {load}.")
 print()
 print("| | same node | cross-node | cross ÷ same |")
 print("|---|---:|---:|---:|")
