@@ -168,6 +168,19 @@ def main():
                 print(f"* {s}: not clean — " + "; ".join(results[s].get("problems") or []))
             print()
 
+    extra = load(work, "rookery", "login-scram256")
+    if extra is not None:
+        l = extra.get("login") or {}
+        cpu = l.get("serverCpuSeconds")
+        ok = l.get("succeeded", 0)
+        print("### Rookery alone: login storm, SCRAM-SHA-256")
+        print()
+        print(f"{extra.get('users')} users: **{l.get('loginsPerSecond', 0):,.0f} logins/s**, all online in {l.get('secondsToAllOnline')} s, "
+              f"p99 {(l.get('latency') or {}).get('p99Ms')} ms, "
+              + (f"{cpu * 1000 / ok:.2f} ms server CPU per login" if cpu is not None and ok else "server CPU n/a")
+              + f", {l.get('failed', 0)} failed. (Prosody 0.12 keeps SHA-1 keys only, so this row has no peers.)")
+        print()
+
 
 if __name__ == "__main__":
     main()
