@@ -83,6 +83,7 @@ json.dump({
     "Storage": {"Provider": "postgres", "Postgres": {"ConnectionString": pg, "Schema": schema}},
     "Cluster": {"Enabled": True, "Secret": secret, "Port": int(lport), "Address": "127.0.0.1", "AdvertisedAddress": "127.0.0.1", "NodeName": name},
     "Limits": {"MaxOutboundQueue": 100000},
+    "Logging": {"LogLevel": {"Default": "Warning"}},
 }, open(path, "w"), indent=2)
 PY
 done

@@ -136,7 +136,8 @@ wait_port() { # name port pid
 
 config_rookery() {
     local d="$WORK/rookery"; mkdir -p "$d"
-    # No rookery.json here: every setting is on the command line (the run starts in this empty folder).
+    # No rookery.json here: every setting is on the command line (the run starts in this empty folder). Logging at
+    # Warning, like the peers (Prosody error, ejabberd warning): Information writes a line per login.
     : >"$d/settings"
 }
 
@@ -144,7 +145,7 @@ start_rookery() {
     local d="$WORK/rookery" port; port=$(free_port); PORT[rookery]=$port
     (cd "$d" && exec nice -n -10 taskset -c 1 dotnet "$RK_DLL" run --data "$d/data" --domain "$DOMAIN" --port "$port" --no-direct-tls \
         --Auth:ScramIterations=4096 --Auth:AllowPlainWithoutTls=true --Modules:Muc:MaxUsers=100000 --Modules:Muc:HistoryMessages=0 \
-        --Limits:MaxOutboundQueue=100000 >"$d/rookery.log" 2>&1) &
+        --Limits:MaxOutboundQueue=100000 --Logging:LogLevel:Default=Warning >"$d/rookery.log" 2>&1) &
     PID[rookery]=$!; STARTED_PIDS="$STARTED_PIDS ${PID[rookery]}"
     wait_port rookery "$port" "${PID[rookery]}"
 }

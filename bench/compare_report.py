@@ -92,7 +92,7 @@ def messaging_rows(r, muc):
         ("server CPU at max sustained", cpu, None, "{:.0f} %"),
         (("server CPU per delivery, µs" if muc else "server CPU per message, µs"), per, False, "{:.1f}"),
         ("stopped because", m.get("stopReason"), None, "text"),
-        ("lost (of " + ("owed deliveries" if muc else "sent") + ")", m.get("lost"), None, "{}"),
+        ("lost (of " + ("owed deliveries" if muc else "sent") + "); negative: duplicates", m.get("lost"), None, "{}"),
     ]
     return rows
 

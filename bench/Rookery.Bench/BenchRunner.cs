@@ -159,6 +159,12 @@ internal static class BenchRunner
                     : $"{m.Lost} of {m.Sent} messages not delivered ({m.Errors} errors received)");
             }
 
+            if (m.Lost < 0)
+            {
+                // More copies than owed: the server delivered some message twice (or to someone it should not have).
+                r.Problems.Add($"{-m.Lost} deliveries more than owed ({m.Delivered} of {m.ExpectedDeliveries ?? m.Sent}): duplicates");
+            }
+
             if (m.Dropped > 0)
             {
                 r.Problems.Add($"{m.Dropped} connections dropped during messaging");

@@ -157,6 +157,8 @@ public sealed class ScenarioSmokeTests
         {
             o.Users = 6;
             o.Rooms = 2;
+            // What this test checks is the per-room accounting, not whether a loaded CI machine keeps the pacer on time.
+            o.Smoke = false;
         });
 
         result.Clean.Should().BeTrue(string.Join("; ", result.Problems));

@@ -41,7 +41,7 @@ internal sealed class MessagingResult
     /// <summary>muc: the first entering failure's reason.</summary>
     public string? FirstJoinError { get; set; }
 
-    /// <summary>Sent − Delivered after the drain (muc: ExpectedDeliveries − Delivered).</summary>
+    /// <summary>Sent − Delivered after the drain (muc: ExpectedDeliveries − Delivered); negative when the server delivered duplicates.</summary>
     public long Lost { get; set; }
 
     /// <summary>Time waited after the last step for messages in flight, seconds.</summary>
