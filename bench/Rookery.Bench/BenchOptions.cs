@@ -34,6 +34,12 @@ internal sealed class BenchOptions
     /// <summary>A command run once per user before the scenario; <c>{user}</c>, <c>{domain}</c>, <c>{password}</c>, <c>{jid}</c> are replaced.</summary>
     public string? ProvisionCommand { get; set; }
 
+    /// <summary>
+    /// A command run once before the scenario to create every account (a bulk tool); <c>{pattern}</c>, <c>{domain}</c>,
+    /// <c>{count}</c>, <c>{from}</c>, <c>{last}</c>, <c>{password}</c> are replaced.
+    /// </summary>
+    public string? ProvisionOnceCommand { get; set; }
+
     /// <summary>How many provisioning commands or registrations run at once.</summary>
     public int ProvisionParallelism { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
@@ -42,6 +48,15 @@ internal sealed class BenchOptions
 
     /// <summary>A provisioner given through the API (tests): used instead of a command or registration.</summary>
     public IUserProvisioner? Provisioner { get; set; }
+
+    /// <summary>muc: the number of rooms; user i enters room i mod Rooms.</summary>
+    public int Rooms { get; set; } = 1;
+
+    /// <summary>muc: composite format of the room names; <c>{0}</c> is the room's number from 0.</summary>
+    public string RoomPattern { get; set; } = "benchroom{0}";
+
+    /// <summary>muc: the MUC service's domain; null means <c>conference.</c> + the domain.</summary>
+    public string? MucService { get; set; }
 
     /// <summary>Negotiate STARTTLS.</summary>
     public bool Tls { get; set; }
@@ -160,6 +175,25 @@ internal sealed class BenchOptions
         if (Scenario == Scenario.CrossNode && ReceiverTargets.Count == 0)
         {
             throw new BenchUsageException("cross-node needs the receivers' nodes (--receiver-host)");
+        }
+
+        if ((ProvisionCommand is not null ? 1 : 0) + (ProvisionOnceCommand is not null ? 1 : 0) + (Register ? 1 : 0) > 1)
+        {
+            throw new BenchUsageException("--provision, --provision-once and --register are alternatives: give one");
+        }
+
+        if (Rooms < 1 || (Scenario == Scenario.Muc && Rooms > Users))
+        {
+            throw new BenchUsageException("--rooms must be between 1 and --users (every room needs an occupant)");
+        }
+
+        try
+        {
+            _ = string.Format(CultureInfo.InvariantCulture, RoomPattern, 0);
+        }
+        catch (FormatException)
+        {
+            throw new BenchUsageException($"--room-pattern '{RoomPattern}' is not a valid format (use {{0}} for the number)");
         }
 
         var minUsers = Scenario is Scenario.Messaging or Scenario.CrossNode ? 2 : 1;

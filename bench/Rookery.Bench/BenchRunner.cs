@@ -21,6 +21,7 @@ internal static class BenchRunner
         Scenario.Login => "login",
         Scenario.Idle => "idle",
         Scenario.Messaging => "messaging",
+        Scenario.Muc => "muc",
         _ => "cross-node",
     };
 
@@ -45,7 +46,11 @@ internal static class BenchRunner
             Smoke = options.Smoke,
         };
 
-        if (ProvisioningPhase.Select(options) is { } provisioner)
+        if (options.ProvisionOnceCommand is not null)
+        {
+            result.Provision = await OnceProvisioner.RunAsync(options, progress, ct).ConfigureAwait(false);
+        }
+        else if (ProvisioningPhase.Select(options) is { } provisioner)
         {
             result.Provision = await ProvisioningPhase.RunAsync(options, provisioner, progress, ct).ConfigureAwait(false);
         }
@@ -66,6 +71,9 @@ internal static class BenchRunner
                 break;
             case Scenario.CrossNode:
                 await MessagingScenario.RunAsync(context, result, crossNode: true, ct).ConfigureAwait(false);
+                break;
+            case Scenario.Muc:
+                await MessagingScenario.RunMucAsync(context, result, ct).ConfigureAwait(false);
                 break;
         }
 
@@ -139,9 +147,22 @@ internal static class BenchRunner
                 r.Problems.Add("no messaging step ran: " + m.StopReason);
             }
 
+            if (m.JoinFailures > 0)
+            {
+                r.Problems.Add($"{m.JoinFailures} users could not enter their room (first: {m.FirstJoinError})");
+            }
+
             if (m.Lost > 0)
             {
-                r.Problems.Add($"{m.Lost} of {m.Sent} messages not delivered ({m.Errors} errors received)");
+                r.Problems.Add(m.ExpectedDeliveries is { } expected
+                    ? $"{m.Lost} of {expected} fan-out deliveries missing ({m.Sent} groupchat messages sent, {m.Errors} errors received)"
+                    : $"{m.Lost} of {m.Sent} messages not delivered ({m.Errors} errors received)");
+            }
+
+            if (m.Lost < 0)
+            {
+                // More copies than owed: the server delivered some message twice (or to someone it should not have).
+                r.Problems.Add($"{-m.Lost} deliveries more than owed ({m.Delivered} of {m.ExpectedDeliveries ?? m.Sent}): duplicates");
             }
 
             if (m.Dropped > 0)

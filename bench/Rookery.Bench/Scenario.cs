@@ -14,4 +14,7 @@ internal enum Scenario
 
     /// <summary>Messaging with senders on one list of nodes and receivers on another.</summary>
     CrossNode,
+
+    /// <summary>Users enter R rooms (XEP-0045) and send groupchat messages at a stepped-up rate; each fans out to every occupant.</summary>
+    Muc,
 }

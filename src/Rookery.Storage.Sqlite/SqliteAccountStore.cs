@@ -37,6 +37,51 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
             ct);
     }
 
+    public Task<int> CreateManyAsync(IReadOnlyList<NewAccount> accounts, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        foreach (var account in accounts)
+        {
+            ArgumentNullException.ThrowIfNull(account, nameof(accounts));
+            ValidateAccount(account.Domain, account.User);
+            ArgumentNullException.ThrowIfNull(account.Credentials, nameof(accounts));
+        }
+
+        if (accounts.Count == 0)
+        {
+            return Task.FromResult(0);
+        }
+
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                // One transaction for the batch: one commit (one fsync) per batch instead of one per account.
+                var createdAt = db.Time.GetUtcNow().ToUnixTimeMilliseconds();
+                var created = 0;
+                foreach (var account in accounts)
+                {
+                    var inserted = await connection.ExecuteAsync(new CommandDefinition(
+                        """
+                        INSERT INTO accounts (domain, username, created_at) VALUES (@Domain, @User, @CreatedAt)
+                        ON CONFLICT (domain, username) DO NOTHING
+                        """,
+                        new { account.Domain, account.User, CreatedAt = createdAt },
+                        transaction,
+                        cancellationToken: ct));
+                    if (inserted == 0)
+                    {
+                        continue;
+                    }
+
+                    await InsertCredentialsAsync(connection, transaction, account.Domain, account.User, account.Credentials, ct);
+                    created++;
+                }
+
+                return created;
+            },
+            ct);
+    }
+
     public Task<bool> SetCredentialsAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default)
     {
         ValidateAccount(domain, user);

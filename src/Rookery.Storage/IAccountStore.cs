@@ -8,6 +8,12 @@ public interface IAccountStore
     /// <summary>Creates an account; returns false when it already exists.</summary>
     Task<bool> CreateAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default);
 
+    /// <summary>
+    /// Creates many accounts in one transaction (bulk provisioning); accounts that already exist are left as they are.
+    /// Returns how many were created. Either the whole batch is committed or, on an exception, none of it.
+    /// </summary>
+    Task<int> CreateManyAsync(IReadOnlyList<NewAccount> accounts, CancellationToken ct = default);
+
     /// <summary>Replaces the credentials of an account; returns false when the account does not exist.</summary>
     Task<bool> SetCredentialsAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default);
 

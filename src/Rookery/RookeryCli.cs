@@ -8,7 +8,7 @@ using Rookery.Storage;
 
 namespace Rookery.Cli;
 
-/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|delete|passwd|list</c>, <c>cluster status|drain</c>, <c>component</c>, <c>version</c>.</summary>
+/// <summary>The <c>rookery</c> command line: <c>run</c>, <c>user add|add-range|import|delete|passwd|list</c>, <c>cluster status|drain</c>, <c>component</c>, <c>version</c>.</summary>
 internal static partial class RookeryCli
 {
     public static async Task<int> RunAsync(string[] args)
@@ -108,6 +108,7 @@ internal static partial class RookeryCli
         user.Add(delete);
         user.Add(passwd);
         user.Add(list);
+        AddBulkUserCommands(user, node);
         return user;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Rookery.Bench.Net;
 using Rookery.Bench.Provisioning;
 using Rookery.Bench.Reporting;
+using Rookery.Server.Hosts;
 using Rookery.Server.Transport;
 using Rookery.TestKit;
 
@@ -62,6 +63,19 @@ public sealed class ScenarioSmokeTests
         result.Login!.Succeeded.Should().Be(0);
         result.Login.FailureReasons.Should().ContainKey("mechanism-not-offered");
         result.Login.FirstError.Should().Contain("--tls");
+    }
+
+    [Fact]
+    public async Task Login_PlainWithoutTls_WhenTheServerAllowsIt_AllUsersOnline()
+    {
+        // Hosts:<domain>:AllowUnencryptedPlain: the compare.sh login storm runs every server with PLAIN and no TLS.
+        await using var server = await TestServer.StartAsync(
+            o => o.Hosts["localhost"] = new HostOptions { AllowUnencryptedPlain = true },
+            auth: new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100 });
+        var result = await RunAsync(server, Scenario.Login, o => o.Mechanism = "PLAIN");
+
+        result.Clean.Should().BeTrue(string.Join("; ", result.Problems));
+        result.Login!.Succeeded.Should().Be(Users);
     }
 
     [Fact]
@@ -126,6 +140,55 @@ public sealed class ScenarioSmokeTests
     }
 
     [Fact]
+    public async Task Muc_Smoke_EveryOccupantGetsEveryGroupchatMessage()
+    {
+        await using var server = await TestServer.StartAsync();
+        var result = await RunAsync(server, Scenario.Muc);
+
+        AssertMessaging(result, senders: Users, receivers: Users, fanout: Users);
+        result.Messaging!.Rooms.Should().Be(1);
+        result.Messaging.JoinFailures.Should().Be(0);
+        MarkdownReport.Render(result).Should().Contain("fan-out deliveries expected");
+    }
+
+    [Fact]
+    public async Task Muc_SmokeTwoRooms_FanOutPerRoom()
+    {
+        await using var server = await TestServer.StartAsync();
+        var result = await RunAsync(server, Scenario.Muc, o =>
+        {
+            o.Users = 6;
+            o.Rooms = 2;
+            // What this test checks is the per-room accounting, not whether a loaded CI machine keeps the pacer on time.
+            o.Smoke = false;
+        });
+
+        result.Clean.Should().BeTrue(string.Join("; ", result.Problems));
+        var m = result.Messaging!;
+        m.Rooms.Should().Be(2);
+        m.Senders.Should().Be(6);
+        // Three occupants per room: every groupchat message is owed to three.
+        m.ExpectedDeliveries.Should().Be(m.Sent * 3);
+        m.Delivered.Should().Be(m.ExpectedDeliveries);
+        m.Lost.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Muc_NoSuchService_ReportsJoinFailures()
+    {
+        await using var server = await TestServer.StartAsync();
+        var result = await RunAsync(server, Scenario.Muc, o =>
+        {
+            o.MucService = "nowhere." + server.Domain;
+            o.LoginTimeout = TimeSpan.FromSeconds(5);
+        });
+
+        result.Clean.Should().BeFalse();
+        result.Messaging!.JoinFailures.Should().Be(Users);
+        result.Problems.Should().Contain(p => p.Contains("could not enter their room", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Messaging_Smoke_WritesJsonAndMarkdown()
     {
         await using var server = await TestServer.StartAsync();
@@ -146,7 +209,7 @@ public sealed class ScenarioSmokeTests
         }
     }
 
-    private static void AssertMessaging(BenchResult result, int senders, int receivers)
+    private static void AssertMessaging(BenchResult result, int senders, int receivers, int fanout = 1)
     {
         result.Clean.Should().BeTrue(string.Join("; ", result.Problems));
         result.Login!.Succeeded.Should().Be(Users);
@@ -156,7 +219,7 @@ public sealed class ScenarioSmokeTests
         m.Steps.Should().NotBeEmpty();
         m.Steps.Should().OnlyContain(s => s.Sustained);
         m.Sent.Should().BeGreaterThan(0);
-        m.Delivered.Should().Be(m.Sent);
+        m.Delivered.Should().Be(m.Sent * fanout);
         m.Errors.Should().Be(0);
         m.Lost.Should().Be(0);
         m.MaxSustainedRate.Should().BeGreaterThan(0);

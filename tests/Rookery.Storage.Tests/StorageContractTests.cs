@@ -93,6 +93,42 @@ public abstract partial class StorageContractTests : IAsyncLifetime
     }
 
     [StorageFact]
+    public async Task CreateMany_NewAndExisting_CreatesOnlyTheNewOnes_KeepsExistingCredentials()
+    {
+        var original = Credential("SHA-256", 1);
+        await Storage.Accounts.CreateAsync(Domain, "alice", [original]);
+
+        var created = await Storage.Accounts.CreateManyAsync(
+        [
+            new NewAccount(Domain, "alice", [Credential("SHA-256", 2)]),
+            new NewAccount(Domain, "bob", [Credential("SHA-256", 3), Credential("SHA-1", 4)]),
+            new NewAccount("other.example", "alice", [Credential("SHA-256", 5)]),
+            new NewAccount(Domain, "bob", [Credential("SHA-256", 6)]),
+        ]);
+
+        created.Should().Be(2);
+        (await Storage.Accounts.GetCredentialsAsync(Domain, "alice")).Should().BeEquivalentTo([original]);
+        (await Storage.Accounts.GetCredentialsAsync(Domain, "bob")).Should().BeEquivalentTo([Credential("SHA-256", 3), Credential("SHA-1", 4)]);
+        (await Storage.Accounts.GetCredentialsAsync("other.example", "alice")).Should().BeEquivalentTo([Credential("SHA-256", 5)]);
+        (await Storage.Accounts.CountAsync(Domain)).Should().Be(2);
+    }
+
+    [StorageFact]
+    public async Task CreateMany_Empty_ReturnsZero()
+    {
+        (await Storage.Accounts.CreateManyAsync([])).Should().Be(0);
+    }
+
+    [StorageFact]
+    public async Task CreateMany_InvalidEntry_ThrowsAndCreatesNothing()
+    {
+        var act = () => Storage.Accounts.CreateManyAsync([new NewAccount(Domain, "alice", [Credential("SHA-256", 1)]), new NewAccount(Domain, "", [])]);
+
+        await act.Should().ThrowAsync<ArgumentException>();
+        (await Storage.Accounts.CountAsync(Domain)).Should().Be(0);
+    }
+
+    [StorageFact]
     public async Task GetCredentials_SeveralMechanisms_RoundTripExactly()
     {
         StoredCredential[] credentials =

@@ -76,6 +76,7 @@ internal static class BenchCli
         Scenario.Login => "N users connect, authenticate, bind and send initial presence: logins/s, failures, time to all-online.",
         Scenario.Idle => "Hold N authenticated connections from several 127.0.0.x addresses: server memory per connection (--server-pid).",
         Scenario.Messaging => "Users send chat messages to random online peers at a stepped-up aggregate rate: max sustained rate, latency percentiles.",
+        Scenario.Muc => "Users enter --rooms rooms (XEP-0045) and send groupchat messages at a stepped-up rate: fan-out deliveries/s, latency percentiles.",
         _ => "Messaging with senders on --host nodes and receivers on --receiver-host nodes.",
     };
 
@@ -129,8 +130,12 @@ internal static class BenchCli
         private readonly Option<string> _userPattern = new("--user-pattern") { Description = "User name format, {0} is the number from 0. Default bench{0}." };
         private readonly Option<string> _password = new("--password") { Description = "Password of every user. Default pw." };
         private readonly Option<string?> _provision = new("--provision") { Description = "Command run per user before the scenario; {user} {domain} {password} {jid} are replaced." };
+        private readonly Option<string?> _provisionOnce = new("--provision-once") { Description = "One command that creates all users before the scenario (a bulk tool such as 'rookery user add-range {pattern}@{domain} --count {count} --password {password}'); {pattern} {domain} {count} {from} {last} {password} are replaced." };
         private readonly Option<int> _provisionParallel = new("--provision-parallel") { Description = "Provisioning commands or registrations at once. Default: cores (at least 2)." };
         private readonly Option<bool> _register = new("--register") { Description = "Create the users by in-band registration (XEP-0077) first." };
+        private readonly Option<int> _rooms = new("--rooms") { Description = "muc: rooms; user i enters room i mod N. Default 1." };
+        private readonly Option<string> _roomPattern = new("--room-pattern") { Description = "muc: room name format, {0} is the number from 0. Default benchroom{0}." };
+        private readonly Option<string?> _mucService = new("--muc-service") { Description = "muc: the MUC service's domain. Default conference.<domain>." };
         private readonly Option<bool> _tls = new("--tls") { Description = "Negotiate STARTTLS." };
         private readonly Option<string> _mechanism = new("--mechanism") { Description = "SASL mechanism: SCRAM-SHA-1, SCRAM-SHA-256 (default), SCRAM-SHA-512, PLAIN." };
         private readonly Option<string> _duration = new("--duration") { Description = "Time bound of the measured phase (messaging steps, idle hold), e.g. 30s. Default 60s (smoke 3s)." };
@@ -155,8 +160,8 @@ internal static class BenchCli
         {
             foreach (var option in new Option[]
             {
-                _host, _port, _receiverHost, _domain, _users, _userPattern, _password, _provision, _provisionParallel, _register,
-                _tls, _mechanism, _duration, _stepDuration, _rateStart, _rateStep, _rateMax, _batch, _p99, _drain, _settle, _concurrency,
+                _host, _port, _receiverHost, _domain, _users, _userPattern, _password, _provision, _provisionOnce, _provisionParallel, _register,
+                _rooms, _roomPattern, _mucService, _tls, _mechanism, _duration, _stepDuration, _rateStart, _rateStep, _rateMax, _batch, _p99, _drain, _settle, _concurrency,
                 _sources, _loginTimeout, _serverPid, _json, _smoke, _scramCache, _seed,
             })
             {
@@ -190,8 +195,12 @@ internal static class BenchCli
             Set(p, _userPattern, v => o.UserPattern = v);
             Set(p, _password, v => o.Password = v);
             o.ProvisionCommand = p.GetValue(_provision);
+            o.ProvisionOnceCommand = p.GetValue(_provisionOnce);
             Set(p, _provisionParallel, v => o.ProvisionParallelism = v);
             o.Register = p.GetValue(_register);
+            Set(p, _rooms, v => o.Rooms = v);
+            Set(p, _roomPattern, v => o.RoomPattern = v);
+            o.MucService = p.GetValue(_mucService);
             o.Tls = p.GetValue(_tls);
             Set(p, _mechanism, v => o.Mechanism = v);
             Set(p, _duration, v => o.Duration = DurationParser.Parse(v, "--duration"));

@@ -17,7 +17,7 @@ internal static class MarkdownReport
         sb.Append("| metric | value |\n|---|---|\n");
         if (r.Provision is { } p)
         {
-            Row(sb, $"provisioning ({p.Method})", $"{p.Created} created, {p.Existing} existing, {p.Failed} failed in {F(p.Seconds)} s");
+            Row(sb, $"provisioning ({p.Method})", $"{p.Created} created, {p.Existing} existing, {p.Failed} failed in {F(p.Seconds)} s{(p.Output is null ? string.Empty : " (" + p.Output + ")")}");
         }
 
         if (r.Login is { } l)
@@ -46,6 +46,12 @@ internal static class MarkdownReport
         if (r.Messaging is { } m)
         {
             Row(sb, "senders / receivers", $"{m.Senders} / {m.Receivers}");
+            if (m.Rooms is { } rooms)
+            {
+                Row(sb, "rooms / occupants that could not enter", $"{rooms} / {m.JoinFailures}");
+                Row(sb, "fan-out deliveries expected", (m.ExpectedDeliveries ?? 0).ToString(CultureInfo.InvariantCulture));
+            }
+
             Row(sb, "max sustained rate", $"{m.MaxSustainedRate.ToString("N0", CultureInfo.InvariantCulture)} msg/s");
             Row(sb, "stopped because", m.StopReason);
             Row(sb, "sent / delivered / errors / lost", $"{m.Sent} / {m.Delivered} / {m.Errors} / {m.Lost}");

@@ -6,10 +6,10 @@ namespace Rookery.Bench.Reporting;
 internal sealed class MessagingResult
 {
     /// <summary>Online senders.</summary>
-    public int Senders { get; init; }
+    public int Senders { get; set; }
 
     /// <summary>Online receivers.</summary>
-    public int Receivers { get; init; }
+    public int Receivers { get; set; }
 
     /// <summary>Every step run.</summary>
     public List<MessagingStep> Steps { get; init; } = [];
@@ -29,7 +29,19 @@ internal sealed class MessagingResult
     /// <summary>Error stanzas received (bounces).</summary>
     public long Errors { get; set; }
 
-    /// <summary>Sent − Delivered after the drain.</summary>
+    /// <summary>muc: rooms in use.</summary>
+    public int? Rooms { get; set; }
+
+    /// <summary>muc: deliveries owed, the sum over sent groupchat messages of their room's occupants.</summary>
+    public long? ExpectedDeliveries { get; set; }
+
+    /// <summary>muc: users that could not enter their room.</summary>
+    public int JoinFailures { get; set; }
+
+    /// <summary>muc: the first entering failure's reason.</summary>
+    public string? FirstJoinError { get; set; }
+
+    /// <summary>Sent − Delivered after the drain (muc: ExpectedDeliveries − Delivered); negative when the server delivered duplicates.</summary>
     public long Lost { get; set; }
 
     /// <summary>Time waited after the last step for messages in flight, seconds.</summary>

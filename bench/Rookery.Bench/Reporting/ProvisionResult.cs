@@ -3,7 +3,7 @@ namespace Rookery.Bench.Reporting;
 /// <summary>How the accounts were created before the scenario.</summary>
 internal sealed class ProvisionResult
 {
-    /// <summary><c>command</c>, <c>register</c> or <c>api</c>.</summary>
+    /// <summary><c>command</c>, <c>once</c>, <c>register</c> or <c>api</c>.</summary>
     public required string Method { get; init; }
 
     /// <summary>Accounts asked for.</summary>
@@ -23,4 +23,7 @@ internal sealed class ProvisionResult
 
     /// <summary>The first failure's message.</summary>
     public string? FirstError { get; init; }
+
+    /// <summary>The last line a one-shot provisioning command printed (its summary).</summary>
+    public string? Output { get; init; }
 }

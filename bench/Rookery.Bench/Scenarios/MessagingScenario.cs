@@ -13,13 +13,16 @@ namespace Rookery.Bench.Scenarios;
 /// up until delivery falls behind. A pacer thread writes pre-serialised messages (only the recipient prefix and the
 /// Stopwatch timestamp in the body change), a few per sender per write; each connection's read loop parses the
 /// timestamp back out and records the end-to-end latency in a shared histogram. Every sent message is accounted
-/// for: delivered, bounced (error), or lost after the drain.
+/// for: delivered, bounced (error), or lost after the drain. In the <c>muc</c> mode the users first enter their rooms
+/// (<see cref="MucRooms"/>) and send groupchat messages instead: each one is owed to every occupant of its room, the
+/// sender included (XEP-0045 §7.4 reflects it), so the accounting is in deliveries rather than messages.
 /// </summary>
 internal sealed class MessagingScenario : IStanzaHandler
 {
     private const int MaxPendingBytes = 1 << 20;
     private readonly BenchContext _ctx;
     private readonly bool _crossNode;
+    private readonly MucRooms? _muc;
     private readonly double _ticksToMicros = 1_000_000.0 / Stopwatch.Frequency;
     private readonly List<LatencyHistogram> _stepHistograms = [];
     private LatencyHistogram _current = new();
@@ -27,30 +30,47 @@ internal sealed class MessagingScenario : IStanzaHandler
     private BenchConnection[] _receivers = [];
     private long _errors;
     private long _sent;
+    private long _expected;
+    private long _errorWeight;
     private long _backpressure;
     private int _stepRate;
     private int _stepNumber;
 
-    private MessagingScenario(BenchContext ctx, bool crossNode)
+    private MessagingScenario(BenchContext ctx, bool crossNode, MucRooms? muc)
     {
         _ctx = ctx;
         _crossNode = crossNode;
+        _muc = muc;
     }
 
     private static ReadOnlySpan<byte> Suffix => "</body></message>"u8;
 
     /// <summary>Runs the scenario and fills <see cref="BenchResult.Login"/> and <see cref="BenchResult.Messaging"/>.</summary>
     public static Task RunAsync(BenchContext ctx, BenchResult result, bool crossNode, CancellationToken ct) =>
-        new MessagingScenario(ctx, crossNode).RunCoreAsync(result, ct);
+        new MessagingScenario(ctx, crossNode, null).RunCoreAsync(result, ct);
+
+    /// <summary>Runs the muc scenario: enter the rooms, then groupchat at stepped-up rates; fills <see cref="BenchResult.Messaging"/>.</summary>
+    public static Task RunMucAsync(BenchContext ctx, BenchResult result, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        return new MessagingScenario(ctx, crossNode: false, new MucRooms(ctx.Options)).RunCoreAsync(result, ct);
+    }
 
     /// <inheritdoc />
     public void OnStanza(BenchConnection connection, ReadOnlySpan<byte> stanza)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        if (_muc is not null && _muc.OnStanza(connection, stanza))
+        {
+            return;
+        }
+
         var isError = XmlSpan.TryGetAttribute(stanza, "type"u8, out var type) && type.SequenceEqual("error"u8);
         if (isError)
         {
             Interlocked.Increment(ref _errors);
+            // A bounced groupchat message reaches nobody: it owes its room's occupants nothing more.
+            Interlocked.Add(ref _errorWeight, _muc is null ? 1 : _muc.Occupants(_muc.RoomOf(connection.Index)));
             return;
         }
 
@@ -99,17 +119,32 @@ internal sealed class MessagingScenario : IStanzaHandler
             }
 
             var started = Stopwatch.GetTimestamp();
-            var name = _crossNode ? "cross-node" : "messaging";
+            var name = _muc is not null ? "muc" : _crossNode ? "cross-node" : "messaging";
             var progress = _ctx.StartProgress(() => Render(name, swarm, started));
             await using (progress.ConfigureAwait(false))
             {
                 result.Login = await swarm.LoginAllAsync(plans, ct).ConfigureAwait(false);
                 var online = swarm.Connections;
-                _senders = [.. online.Take(senderCount).OfType<BenchConnection>()];
-                _receivers = _crossNode ? [.. online.Skip(senderCount).OfType<BenchConnection>()] : _senders;
-                var messaging = new MessagingResult { Senders = _senders.Length, Receivers = _receivers.Length };
+                var messaging = new MessagingResult();
                 result.Messaging = messaging;
-                if (_senders.Length == 0 || _receivers.Length == 0 || (!_crossNode && _senders.Length < 2))
+                if (_muc is not null)
+                {
+                    await _muc.JoinAllAsync(online, ct).ConfigureAwait(false);
+                    messaging.Rooms = _muc.Rooms;
+                    messaging.JoinFailures = _muc.Failures;
+                    messaging.FirstJoinError = _muc.FirstError;
+                    _senders = [.. online.OfType<BenchConnection>().Where(c => _muc.IsJoined(c.Index))];
+                    _receivers = _senders;
+                }
+                else
+                {
+                    _senders = [.. online.Take(senderCount).OfType<BenchConnection>()];
+                    _receivers = _crossNode ? [.. online.Skip(senderCount).OfType<BenchConnection>()] : _senders;
+                }
+
+                messaging.Senders = _senders.Length;
+                messaging.Receivers = _receivers.Length;
+                if (_senders.Length == 0 || _receivers.Length == 0 || (!_crossNode && _muc is null && _senders.Length < 2))
                 {
                     messaging.StopReason = "not enough users online";
                     return;
@@ -127,7 +162,7 @@ internal sealed class MessagingScenario : IStanzaHandler
 
                 // Drain: wait for what is still in flight, then account for every message.
                 var drainStarted = Stopwatch.GetTimestamp();
-                while (Stopwatch.GetElapsedTime(drainStarted) < o.Drain && Delivered() + Volatile.Read(ref _errors) < Volatile.Read(ref _sent))
+                while (Stopwatch.GetElapsedTime(drainStarted) < o.Drain && Delivered() + Volatile.Read(ref _errorWeight) < Volatile.Read(ref _expected))
                 {
                     await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
                 }
@@ -142,7 +177,9 @@ internal sealed class MessagingScenario : IStanzaHandler
                 messaging.Sent = Volatile.Read(ref _sent);
                 messaging.Delivered = Delivered();
                 messaging.Errors = Volatile.Read(ref _errors);
-                messaging.Lost = messaging.Sent - messaging.Delivered;
+                var expected = Volatile.Read(ref _expected);
+                messaging.ExpectedDeliveries = _muc is null ? null : expected;
+                messaging.Lost = expected - messaging.Delivered;
                 messaging.Latency = LatencySummary.FromMicroseconds(all);
                 messaging.Dropped = swarm.Dropped;
                 messaging.BackpressureSkips = Volatile.Read(ref _backpressure);
@@ -234,6 +271,7 @@ internal sealed class MessagingScenario : IStanzaHandler
             _stepNumber++;
             var stepCpu = new CpuMeter(o.ServerPid);
             var delivered0 = Delivered();
+            var expected0 = Volatile.Read(ref _expected);
             var errors0 = Volatile.Read(ref _errors);
             var dropped0 = swarm.Dropped;
             var backpressure0 = _backpressure;
@@ -285,7 +323,9 @@ internal sealed class MessagingScenario : IStanzaHandler
 
                     blocked = 0;
                     var k = (int)Math.Min(burst, owed);
-                    var length = Compose(senderIndex, k, ref rng, scratch);
+                    var length = _muc is null ? Compose(senderIndex, k, ref rng, scratch) : ComposeGroupchat(sender, k, scratch);
+                    // Owed before written: a fast server's deliveries must never outrun the count they are judged by.
+                    Volatile.Write(ref _expected, _expected + (_muc is null ? k : (long)k * _muc.Occupants(_muc.RoomOf(sender.Index))));
                     sender.Enqueue(scratch.AsSpan(0, length));
                     sender.Flush();
                     stepSent += k;
@@ -303,12 +343,13 @@ internal sealed class MessagingScenario : IStanzaHandler
             // A short pause before judging: the step's last messages are still in flight, and counting them against the
             // step would fail slow-but-keeping-up servers at low rates. Quiet ends early once everything has arrived.
             var grace = Stopwatch.GetTimestamp() + (long)(Math.Min(o.P99Threshold.TotalSeconds, 0.5) * freq);
-            while (Stopwatch.GetTimestamp() < grace && Delivered() + Volatile.Read(ref _errors) < Volatile.Read(ref _sent))
+            while (Stopwatch.GetTimestamp() < grace && Delivered() + Volatile.Read(ref _errorWeight) < Volatile.Read(ref _expected))
             {
                 Thread.Sleep(1);
             }
 
             var delivered = Delivered() - delivered0;
+            var stepExpected = Volatile.Read(ref _expected) - expected0;
             var errors = Volatile.Read(ref _errors) - errors0;
             var latency = LatencySummary.FromMicroseconds(histogram);
             var sentRate = stepSent / seconds;
@@ -320,9 +361,9 @@ internal sealed class MessagingScenario : IStanzaHandler
                     ? string.Create(CultureInfo.InvariantCulture, $"server stopped reading (sent only {sentRate:N0}/s)")
                     : string.Create(CultureInfo.InvariantCulture, $"bench could not offer the rate (sent {sentRate:N0}/s)");
             }
-            else if (delivered < o.DeliveryRatio * stepSent)
+            else if (delivered < o.DeliveryRatio * stepExpected)
             {
-                verdict = string.Create(CultureInfo.InvariantCulture, $"delivery behind ({100.0 * delivered / Math.Max(1, stepSent):F1} % of sent)");
+                verdict = string.Create(CultureInfo.InvariantCulture, $"delivery behind ({100.0 * delivered / Math.Max(1, stepExpected):F1} % of {(_muc is null ? "sent" : "owed")})");
             }
             else if (latency.P99Ms > o.P99Threshold.TotalMilliseconds)
             {
@@ -363,6 +404,26 @@ internal sealed class MessagingScenario : IStanzaHandler
 
             rate += o.RateStep;
         }
+    }
+
+    /// <summary>Writes <paramref name="count"/> groupchat messages from <paramref name="sender"/> to its room.</summary>
+    private int ComposeGroupchat(BenchConnection sender, int count, byte[] scratch)
+    {
+        var span = scratch.AsSpan();
+        var length = 0;
+        var stamp = Stopwatch.GetTimestamp();
+        var prefix = _muc!.Prefix(_muc.RoomOf(sender.Index));
+        for (var i = 0; i < count; i++)
+        {
+            prefix.CopyTo(span[length..]);
+            length += prefix.Length;
+            Utf8Formatter.TryFormat(stamp, span[length..], out var written);
+            length += written;
+            Suffix.CopyTo(span[length..]);
+            length += Suffix.Length;
+        }
+
+        return length;
     }
 
     /// <summary>Writes <paramref name="count"/> messages from sender <paramref name="senderIndex"/> to random peers.</summary>

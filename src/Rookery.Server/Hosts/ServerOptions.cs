@@ -107,6 +107,7 @@ public sealed class AuthOptions
 
     /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
     public int MaxAttemptsPerStream { get; init; } = 3;
+
 }
 
 /// <summary>Limits on in-band registration (XEP-0077), which each host turns on with <c>AllowRegistration</c>.</summary>
