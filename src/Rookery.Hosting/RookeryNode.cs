@@ -67,10 +67,9 @@ public sealed class RookeryNode : IAsyncDisposable
         ListenOptions? client = null, directTls = null, component = null;
         builder.WebHost.UseSockets(sockets =>
         {
-            // Issue #6: run the stream read loops where the socket's data arrives, and the socket sends where the writer
-            // loop flushes, instead of one thread-pool hop each way per burst. Safe because stream code never blocks a
-            // thread on I/O: it awaits, and a stream that waits holds only its own connection.
-            sockets.UnsafePreferInlineScheduling = true;
+            // UnsafePreferInlineScheduling stays off: it would run the read loops on the transport's few I/O threads,
+            // and Microsoft.Data.Sqlite completes its "async" calls synchronously (an fsync for every archived or offline
+            // message), so one stream's storage write would stall every connection sharing that thread.
             // Idle connections hold no receive buffer (most c2s connections are idle).
             sockets.WaitForDataBeforeAllocatingBuffer = true;
         });

@@ -59,20 +59,26 @@ internal sealed partial class ComponentReplicator
         }
 
         var components = _byPeer.GetOrAdd(peer.PeerId, _ => new PeerComponents());
-        RemoteComponent? added = null;
+        RemoteComponent? instance;
+        var known = false;
         lock (components)
         {
             components.Syncing?.Add(name);
-            if (!components.Instances.ContainsKey(name))
+            if (components.Instances.TryGetValue(name, out instance))
             {
-                added = new RemoteComponent(domain, name, peer, Overflow);
-                components.Instances[name] = added;
+                known = true;
+            }
+            else
+            {
+                instance = new RemoteComponent(domain, name, peer, Overflow);
+                components.Instances[name] = instance;
             }
         }
 
-        if (added is not null)
+        // A known instance announced again with a bucket moved there after losing a claim race (ComponentRegistry.AddRemote).
+        if (!known || bucket >= 0)
         {
-            var owned = _registry.AddRemote(added, bucket < 0 ? null : bucket);
+            var owned = _registry.AddRemote(instance, bucket < 0 ? null : bucket);
             Log.RemoteUp(_logger, domain, name, peer.Name, owned);
         }
     }

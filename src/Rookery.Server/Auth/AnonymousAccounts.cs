@@ -48,7 +48,8 @@ public sealed class AnonymousAccounts(AccountService accounts, IRosterStore rost
     public async Task DeleteAsync(Jid account, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(account);
-        await accounts.DeleteAsync(account.Bare, ct).ConfigureAwait(false);
+        // The counter first: whoever sees the account gone may rely on everything of it being gone.
         await rosters.ForgetVersionAsync(account.Bare.ToString(), ct).ConfigureAwait(false);
+        await accounts.DeleteAsync(account.Bare, ct).ConfigureAwait(false);
     }
 }

@@ -91,15 +91,26 @@ public sealed class ComponentDomainRoute : IStanzaRoute
     /// instance stays with the instance whose name sorts first, so that nodes that heard of both in different orders
     /// still agree. Null for a new local instance, which takes the lowest orphaned bucket or becomes a spare.
     /// </param>
-    internal int? Add(IComponentInstance instance, int? claimedBucket)
+    internal int? Add(IComponentInstance instance, int? claimedBucket) => Add(instance, claimedBucket, out _);
+
+    /// <summary>
+    /// Adds an instance, or applies a new bucket claim of a known spare (its node moved it after losing a claim race);
+    /// <paramref name="displaced"/> is the instance that held the claimed bucket and lost it, if any.
+    /// </summary>
+    internal int? Add(IComponentInstance instance, int? claimedBucket, out IComponentInstance? displaced)
     {
+        displaced = null;
         lock (_gate)
         {
             var set = _set;
-            if (Array.IndexOf(set.All, instance) >= 0)
+            var known = Array.IndexOf(set.All, instance) >= 0;
+            if (known)
             {
                 var existing = set.BucketOf(instance);
-                return existing < 0 ? null : existing;
+                if (existing >= 0 || claimedBucket is not >= 0)
+                {
+                    return existing < 0 ? null : existing;
+                }
             }
 
             var owners = (IComponentInstance?[])set.Owners.Clone();
@@ -108,10 +119,12 @@ public sealed class ComponentDomainRoute : IStanzaRoute
             {
                 if (claimedBucket is { } claim && claim >= 0 && claim < owners.Length)
                 {
-                    if (owners[claim] is null || string.CompareOrdinal(instance.Name, owners[claim]!.Name) < 0)
+                    var holder = owners[claim];
+                    if (holder is null || string.CompareOrdinal(instance.Name, holder.Name) < 0)
                     {
                         owners[claim] = instance;
                         bucket = claim;
+                        displaced = holder;
                     }
                 }
                 else if (claimedBucket is null)
@@ -125,8 +138,31 @@ public sealed class ComponentDomainRoute : IStanzaRoute
                 }
             }
 
-            _set = new ComponentInstanceSet([.. set.All, instance], owners);
+            // A copy even when the instance is known: the set sorts the array it is given, and snapshots never change.
+            _set = new ComponentInstanceSet(known ? [.. set.All] : [.. set.All, instance], owners);
             return bucket;
+        }
+    }
+
+    /// <summary>
+    /// Gives a spare the lowest orphaned bucket; null when it owns a bucket already, is not an instance of this domain,
+    /// or no bucket is orphaned.
+    /// </summary>
+    internal int? ClaimOrphanedBucket(IComponentInstance instance)
+    {
+        lock (_gate)
+        {
+            var set = _set;
+            var free = Array.IndexOf(set.Owners, null);
+            if (free < 0 || Array.IndexOf(set.All, instance) < 0 || set.BucketOf(instance) >= 0)
+            {
+                return null;
+            }
+
+            var owners = (IComponentInstance?[])set.Owners.Clone();
+            owners[free] = instance;
+            _set = new ComponentInstanceSet([.. set.All], owners);
+            return free;
         }
     }
 

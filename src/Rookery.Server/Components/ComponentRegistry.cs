@@ -81,16 +81,26 @@ public sealed partial class ComponentRegistry
     }
 
     /// <summary>
-    /// Adds an instance connected to another node (the cluster, on COMPONENT_UP or a full sync); returns the bucket it
-    /// owns here. <paramref name="bucket"/> is the bucket its node gave it (null when none).
+    /// Adds an instance connected to another node (the cluster, on COMPONENT_UP or a full sync), or applies a new bucket
+    /// its node gave a known spare; returns the bucket it owns here. <paramref name="bucket"/> is the bucket its node gave
+    /// it (null when none).
     /// </summary>
     public int? AddRemote(IComponentInstance instance, int? bucket)
     {
         ArgumentNullException.ThrowIfNull(instance);
         var route = Require(instance.Domain);
         // A remote instance without a bucket is a spare there, and stays one here (-1 never matches a bucket).
-        var owned = route.Add(instance, route.ComponentNumber > 0 ? bucket ?? -1 : null);
+        var owned = route.Add(instance, route.ComponentNumber > 0 ? bucket ?? -1 : null, out var displaced);
         Log.InstanceUp(_logger, instance.Domain, instance.Name, owned, route.Instances.Count);
+        if (displaced is { IsLocal: true } && route.ClaimOrphanedBucket(displaced) is { } moved)
+        {
+            // Two nodes gave the same free bucket away at once and ours lost (the other name sorts first). Left a spare,
+            // it would leave another bucket unowned; it takes the lowest orphaned bucket instead and announces it, and
+            // every node applies that claim to the spare it already knows.
+            Log.InstanceUp(_logger, displaced.Domain, displaced.Name, moved, route.Instances.Count);
+            LocalInstanceUp?.Invoke(this, new ComponentInstanceEventArgs(displaced, moved));
+        }
+
         return owned;
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
@@ -86,6 +88,41 @@ public sealed class ComponentDomainRouteTests
         route.Add(a, 0).Should().Be(0, "two nodes gave bucket 0 away at once: every node settles on the smaller name");
         route.OwnerOf(0).Should().BeSameAs(a);
         route.OwnerOf(1).Should().BeNull();
+    }
+
+    [Fact]
+    public void FixedBuckets_TwoNodesClaimTheSameFreeBucketAtOnce_LoserMovesToAnOrphanedBucketOnEveryNode()
+    {
+        var options = Options.Create(new ComponentsOptions
+        {
+            Domains = new Dictionary<string, ComponentDomainOptions>
+            {
+                [Domain] = new() { Secret = "s", Balancing = "destination", ComponentNumber = 3 },
+            },
+        });
+        var nodeA = new ComponentRegistry(options, NullLogger<ComponentRegistry>.Instance);
+        var nodeB = new ComponentRegistry(options, NullLogger<ComponentRegistry>.Instance);
+        var announcedByA = new List<(IComponentInstance Instance, int? Bucket)>();
+        nodeA.LocalInstanceUp += (_, e) => announcedByA.Add((e.Instance, e.Bucket));
+        var onA = new MemoryInstance("node-b/2");
+        var onB = new MemoryInstance("node-a/1");
+        var onAasSeenByB = new MemoryInstance(onA.Name, isLocal: false);
+        var onBasSeenByA = new MemoryInstance(onB.Name, isLocal: false);
+
+        // Both instances connect at the same moment: each node gives its own the lowest free bucket, 0.
+        nodeA.AddLocal(onA).Should().Be(0);
+        nodeB.AddLocal(onB).Should().Be(0);
+        // The announcements cross: "node-a/1" sorts first and keeps bucket 0 on both nodes; A moves its instance.
+        nodeA.AddRemote(onBasSeenByA, 0).Should().Be(0);
+        nodeB.AddRemote(onAasSeenByB, 0).Should().BeNull();
+        announcedByA.Should().OnlyContain(e => ReferenceEquals(e.Instance, onA));
+        announcedByA.Select(e => e.Bucket).Should().Equal(0, 1);
+        nodeB.AddRemote(onAasSeenByB, announcedByA[^1].Bucket).Should().Be(1);
+
+        var a = nodeA.Find(Domain)!;
+        var b = nodeB.Find(Domain)!;
+        (a.OwnerOf(0)?.Name, a.OwnerOf(1)?.Name, a.OwnerOf(2)).Should().Be(("node-a/1", "node-b/2", null));
+        (b.OwnerOf(0)?.Name, b.OwnerOf(1)?.Name, b.OwnerOf(2)).Should().Be(("node-a/1", "node-b/2", null));
     }
 
     [Fact]
