@@ -51,6 +51,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The clock for created columns the caller does not supply.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>The first key of the owner locks, for statements that take several owners' locks at once.</summary>
+    public string OwnerLockClass => _ownerLockClass;
+
     /// <summary>Opens a pooled connection.</summary>
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => _dataSource.OpenConnectionAsync(ct);
 
