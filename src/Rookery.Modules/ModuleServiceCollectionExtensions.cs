@@ -44,6 +44,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, VCardModule>();
         services.AddSingleton<IXmppModule, PrivateStorageModule>();
         services.AddSingleton<IXmppModule, CarbonsModule>();
+        services.AddSingleton<MamArchiveWriter>();
+        // A hosted service so that stopping the host flushes the queued archive writes.
+        services.AddHostedService(sp => sp.GetRequiredService<MamArchiveWriter>());
         services.AddSingleton<IXmppModule, MamModule>();
         services.AddHostedService<MamRetentionService>();
         services.AddSingleton<IXmppModule, BlockingModule>();

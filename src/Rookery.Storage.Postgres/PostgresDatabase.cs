@@ -54,6 +54,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>Drops the pooled connections (dead sockets after the server was unreachable).</summary>
     public void ClearPool() => _dataSource.Clear();
 
+    /// <summary>The first key of the owner locks, for statements that take several owners' locks at once.</summary>
+    public string OwnerLockClass => _ownerLockClass;
+
     /// <summary>Opens a pooled connection.</summary>
     public ValueTask<NpgsqlConnection> OpenAsync(CancellationToken ct) => _dataSource.OpenConnectionAsync(ct);
 

@@ -47,6 +47,98 @@ internal sealed class PostgresMessageArchiveStore(PostgresDatabase db) : IMessag
             ct);
     }
 
+    public Task<IReadOnlyList<bool>> AppendManyAsync(IReadOnlyList<ArchiveAppend> entries, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var count = entries.Count;
+        var owners = new string[count];
+        var ids = new string[count];
+        var withs = new string[count];
+        var resources = new string?[count];
+        var stamps = new DateTimeOffset[count];
+        var directions = new short[count];
+        var stanzas = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            var (owner, message) = entries[i];
+            ArgumentException.ThrowIfNullOrEmpty(owner, nameof(entries));
+            ArgumentNullException.ThrowIfNull(message, nameof(entries));
+            ArgumentException.ThrowIfNullOrEmpty(message.Id, nameof(entries));
+            ArgumentException.ThrowIfNullOrEmpty(message.With, nameof(entries));
+            ArgumentNullException.ThrowIfNull(message.StanzaXml, nameof(entries));
+            owners[i] = owner;
+            ids[i] = message.Id;
+            withs[i] = message.With;
+            resources[i] = message.WithResource;
+            stamps[i] = PostgresTime.ToColumn(message.Stamp);
+            directions[i] = (short)message.Direction;
+            stanzas[i] = message.StanzaXml;
+        }
+
+        if (count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        return db.WriteAsync<IReadOnlyList<bool>>(
+            async (connection, transaction) =>
+            {
+                // One round trip: both statements go out as one batch. First every owner's lock, as the single append
+                // takes it (an append racing an account deletion on another node cannot outlive it), in lock-key order
+                // so that two nodes' batches never wait on each other in a cycle; then one INSERT over arrays, whatever
+                // the batch size. ON CONFLICT DO NOTHING also skips a later duplicate within the batch; RETURNING names
+                // the rows that went in, by their position (WITH ORDINALITY).
+                await using var batch = new NpgsqlBatch(connection, transaction);
+                var locks = new NpgsqlBatchCommand(
+                    """
+                    SELECT pg_advisory_xact_lock(hashtext($1), h)
+                    FROM (SELECT DISTINCT hashtext(o) AS h FROM unnest($2::text[]) AS o ORDER BY h) AS keys
+                    """);
+                locks.Parameters.Add(new NpgsqlParameter { Value = db.OwnerLockClass });
+                locks.Parameters.Add(new NpgsqlParameter { Value = owners });
+                batch.BatchCommands.Add(locks);
+                var insert = new NpgsqlBatchCommand(
+                    """
+                    INSERT INTO mam_messages (owner, id, with_jid, with_resource, stamp, direction, stanza)
+                    SELECT owner, id, with_jid, with_resource, stamp, direction, stanza
+                    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::smallint[], $7::text[])
+                         WITH ORDINALITY AS e (owner, id, with_jid, with_resource, stamp, direction, stanza, n)
+                    ORDER BY n
+                    ON CONFLICT (owner, id) DO NOTHING
+                    RETURNING owner, id
+                    """);
+                insert.Parameters.Add(new NpgsqlParameter { Value = owners });
+                insert.Parameters.Add(new NpgsqlParameter { Value = ids });
+                insert.Parameters.Add(new NpgsqlParameter { Value = withs });
+                insert.Parameters.Add(new NpgsqlParameter { Value = resources });
+                insert.Parameters.Add(new NpgsqlParameter { Value = stamps });
+                insert.Parameters.Add(new NpgsqlParameter { Value = directions });
+                insert.Parameters.Add(new NpgsqlParameter { Value = stanzas });
+                batch.BatchCommands.Add(insert);
+
+                var inserted = new HashSet<(string Owner, string Id)>();
+                await using (var reader = await batch.ExecuteReaderAsync(ct))
+                {
+                    // The lock statement's rows come first; skip them.
+                    await reader.NextResultAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        inserted.Add((reader.GetString(0), reader.GetString(1)));
+                    }
+                }
+
+                // Of several entries with one key, only the first went in (rows are inserted in the batch's order).
+                var stored = new bool[count];
+                for (var i = 0; i < count; i++)
+                {
+                    stored[i] = inserted.Remove((owners[i], ids[i]));
+                }
+
+                return stored;
+            },
+            ct);
+    }
+
     public Task<ArchivePage?> QueryAsync(string owner, ArchiveQuery query, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

@@ -39,6 +39,63 @@ internal sealed class SqliteMessageArchiveStore(SqliteDatabase db) : IMessageArc
             ct);
     }
 
+    public Task<IReadOnlyList<bool>> AppendManyAsync(IReadOnlyList<ArchiveAppend> entries, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        foreach (var entry in entries)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(entry.Owner, nameof(entries));
+            ArgumentNullException.ThrowIfNull(entry.Message, nameof(entries));
+            ArgumentException.ThrowIfNullOrEmpty(entry.Message.Id, nameof(entries));
+            ArgumentException.ThrowIfNullOrEmpty(entry.Message.With, nameof(entries));
+            ArgumentNullException.ThrowIfNull(entry.Message.StanzaXml, nameof(entries));
+        }
+
+        if (entries.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<bool>>([]);
+        }
+
+        // One BEGIN IMMEDIATE ... COMMIT for the whole batch, so one fsync under synchronous=FULL; the insert is prepared
+        // once and only its parameter values change from row to row.
+        return db.WriteAsync<IReadOnlyList<bool>>(
+            async (connection, transaction) =>
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText =
+                    """
+                    INSERT INTO mam_messages (owner, id, with_jid, with_resource, stamp, direction, stanza)
+                    VALUES ($owner, $id, $with, $resource, $stamp, $direction, $stanza)
+                    ON CONFLICT (owner, id) DO NOTHING
+                    """;
+                var owner = command.Parameters.Add("$owner", SqliteType.Text);
+                var id = command.Parameters.Add("$id", SqliteType.Text);
+                var with = command.Parameters.Add("$with", SqliteType.Text);
+                var resource = command.Parameters.Add("$resource", SqliteType.Text);
+                var stamp = command.Parameters.Add("$stamp", SqliteType.Integer);
+                var direction = command.Parameters.Add("$direction", SqliteType.Integer);
+                var stanza = command.Parameters.Add("$stanza", SqliteType.Text);
+                await command.PrepareAsync(ct);
+                var stored = new bool[entries.Count];
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    var (entryOwner, message) = entries[i];
+                    owner.Value = entryOwner;
+                    id.Value = message.Id;
+                    with.Value = message.With;
+                    resource.Value = (object?)message.WithResource ?? DBNull.Value;
+                    stamp.Value = message.Stamp.ToUnixTimeMilliseconds();
+                    direction.Value = (int)message.Direction;
+                    stanza.Value = message.StanzaXml;
+                    stored[i] = await command.ExecuteNonQueryAsync(ct) > 0;
+                }
+
+                return stored;
+            },
+            ct);
+    }
+
     public Task<ArchivePage?> QueryAsync(string owner, ArchiveQuery query, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

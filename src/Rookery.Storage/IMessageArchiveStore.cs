@@ -13,6 +13,14 @@ public interface IMessageArchiveStore
     Task<bool> AppendAsync(string owner, ArchivedMessage message, CancellationToken ct = default);
 
     /// <summary>
+    /// Adds several messages, each to its owner's archive, in ONE transaction (group commit: one durable commit for the
+    /// whole batch). Returns, in the order of <paramref name="entries"/>, whether each was stored: false when its archive
+    /// already had that id, also when an earlier entry of the same batch took it. Completes once every stored message is
+    /// durable; on an exception nothing of the batch is stored.
+    /// </summary>
+    Task<IReadOnlyList<bool>> AppendManyAsync(IReadOnlyList<ArchiveAppend> entries, CancellationToken ct = default);
+
+    /// <summary>
     /// Reads one page of the messages of <paramref name="owner"/>'s archive that match <paramref name="query"/>, from one
     /// consistent snapshot; returns null when an id the query names (<see cref="ArchiveQuery.AfterId"/>,
     /// <see cref="ArchiveQuery.BeforeId"/>, <see cref="ArchiveQuery.Ids"/>, <see cref="ArchiveQuery.PageAfter"/>,

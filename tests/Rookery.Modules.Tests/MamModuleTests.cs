@@ -120,6 +120,7 @@ public sealed class MamModuleTests : SqliteTestBase
 
     private MamModule CreateModule() => new(
         Storage.Archive,
+        new MamArchiveWriter(Storage.Archive, NullLogger<MamArchiveWriter>.Instance),
         Storage.Rosters,
         Storage.Accounts,
         new SessionTable(),

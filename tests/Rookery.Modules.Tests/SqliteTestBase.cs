@@ -10,9 +10,12 @@ public abstract class SqliteTestBase : IAsyncLifetime
 
     protected IStorage Storage { get; private set; } = null!;
 
+    /// <summary>The SQLite file behind <see cref="Storage"/>.</summary>
+    protected string DatabasePath => Path.Combine(_root, "test.db");
+
     public async Task InitializeAsync()
     {
-        Storage = new SqliteStorage(new SqliteStorageOptions { Path = Path.Combine(_root, "test.db") });
+        Storage = new SqliteStorage(new SqliteStorageOptions { Path = DatabasePath });
         await Storage.MigrateAsync();
     }
 

@@ -45,6 +45,68 @@ public abstract partial class StorageContractTests
     }
 
     [StorageFact]
+    public async Task Archive_AppendMany_StoresEveryFieldInEachOwnersArchive()
+    {
+        var toAlice = new ArchivedMessage("0002", Bob, "phone", new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.FromHours(2)), ArchiveDirection.Outgoing, "<message id='2'><body>b &amp; 'é'</body></message>");
+        var toAliceFirst = new ArchivedMessage("0001", Carol, null, new DateTimeOffset(2025, 3, 4, 3, 0, 0, 1, TimeSpan.Zero), ArchiveDirection.Incoming, "<message id='1'/>");
+        var toBob = Archived("0002", Alice, resource: "desk");
+
+        var stored = await Storage.Archive.AppendManyAsync([new(Alice, toAlice), new(Bob, toBob), new(Alice, toAliceFirst)]);
+
+        stored.Should().Equal(true, true, true);
+        var alice = (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!;
+        alice.Items.Should().Equal(toAliceFirst, toAlice with { Stamp = alice.Items[1].Stamp });
+        alice.Items[1].Stamp.Should().Be(toAlice.Stamp);
+        alice.Count.Should().Be(2);
+        (await Storage.Archive.QueryAsync(Bob, new ArchiveQuery()))!.Items.Should().Equal(toBob);
+    }
+
+    [StorageFact]
+    public async Task Archive_AppendManyDuplicates_ReportsFalseForEachAndKeepsTheFirst()
+    {
+        await Storage.Archive.AppendAsync(Alice, Archived("a1", Bob));
+
+        // a1 is taken already; a2 twice in the batch: the first one wins. The same id in Bob's archive is another message.
+        var stored = await Storage.Archive.AppendManyAsync(
+            [new(Alice, Archived("a1", Carol)), new(Alice, Archived("a2", Bob)), new(Alice, Archived("a2", Carol)), new(Bob, Archived("a1", Carol))]);
+
+        stored.Should().Equal(false, true, false, true);
+        var page = (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!;
+        page.Items.Select(m => (m.Id, m.With)).Should().Equal(("a1", Bob), ("a2", Bob));
+        (await Storage.Archive.QueryAsync(Bob, new ArchiveQuery()))!.Items.Select(m => m.Id).Should().Equal("a1");
+    }
+
+    [StorageFact]
+    public async Task Archive_AppendManyEmpty_ReturnsEmptyAndStoresNothing()
+    {
+        (await Storage.Archive.AppendManyAsync([])).Should().BeEmpty();
+
+        (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!.Count.Should().Be(0);
+    }
+
+    [StorageFact]
+    public async Task Archive_AppendManyInvalidEntry_ThrowsAndStoresNothingOfTheBatch()
+    {
+        var act = () => Storage.Archive.AppendManyAsync([new(Alice, Archived("a1", Bob)), new(Alice, Archived("a2", ""))]);
+
+        await act.Should().ThrowAsync<ArgumentException>();
+        (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!.Count.Should().Be(0);
+    }
+
+    [StorageFact]
+    public async Task Archive_AppendManyLargeBatch_StoresAllInOrder()
+    {
+        var entries = Enumerable.Range(0, 300).Select(i => new ArchiveAppend(i % 3 == 0 ? Bob : Alice, Archived($"m{i:D4}", Carol))).ToList();
+
+        var stored = await Storage.Archive.AppendManyAsync(entries);
+
+        stored.Should().HaveCount(300).And.OnlyContain(s => s);
+        var alice = (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery { Max = 300 }))!;
+        alice.Items.Select(m => m.Id).Should().Equal(entries.Where(e => e.Owner == Alice).Select(e => e.Message.Id));
+        (await Storage.Archive.QueryAsync(Bob, new ArchiveQuery { Max = 300 }))!.Count.Should().Be(100);
+    }
+
+    [StorageFact]
     public async Task Archive_Query_SeesOnlyTheOwnersArchive()
     {
         await Storage.Archive.AppendAsync(Alice, Archived("a1", Bob));

@@ -11,10 +11,12 @@ namespace Rookery.Modules.Mam;
 /// <summary>
 /// The archiving hooks: a message a local account receives goes into its archive before delivery or offline storage
 /// and carries its archive id as a <c>&lt;stanza-id/&gt;</c> (XEP-0313 §3.3, XEP-0359); a message a local client sends
-/// goes into the sender's archive before it is routed. Which messages: XEP-0313 §5.1.1 and the hints of XEP-0334.
+/// goes into the sender's archive before it is routed. Writes go through the node's <see cref="MamArchiveWriter"/>, which
+/// commits the entries of all streams in shared transactions. Which messages: XEP-0313 §5.1.1 and the hints of XEP-0334.
 /// </summary>
 internal sealed partial class MamArchiver(
     IMessageArchiveStore store,
+    MamArchiveWriter writer,
     MamPreferences preferences,
     IAccountStore accounts,
     SessionTable sessions,
@@ -116,7 +118,7 @@ internal sealed partial class MamArchiver(
 
             var id = ids.Next();
             var message = new ArchivedMessage(id, stanza.From.Bare.ToString(), stanza.From.Resource, time.GetUtcNow(), ArchiveDirection.Incoming, element.ToString());
-            await store.AppendAsync(ownerText, message, ct).ConfigureAwait(false);
+            await writer.AppendAsync(ownerText, message, ct).ConfigureAwait(false);
             // XEP-0313 §3.3: the recipient learns where the message is archived; 'by' is the archive's address.
             element.AddChild("stanza-id", StanzaIdNamespace).SetAttribute("id", id).SetAttribute("by", ownerText);
         }
@@ -140,7 +142,7 @@ internal sealed partial class MamArchiver(
             {
                 // The stored copy is the message as routed, origin-id (XEP-0359 §3.2) and all.
                 var message = new ArchivedMessage(ids.Next(), stanza.To.Bare.ToString(), stanza.To.Resource, time.GetUtcNow(), ArchiveDirection.Outgoing, stanza.Element.ToString());
-                await store.AppendAsync(ownerText, message, ct).ConfigureAwait(false);
+                await writer.AppendAsync(ownerText, message, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)

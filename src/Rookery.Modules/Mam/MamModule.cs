@@ -37,9 +37,10 @@ public sealed class MamModule : IXmppModule
     private readonly MamQueryHandler _queries;
     private readonly MamPreferences _preferences;
 
-    /// <summary>Creates the module's parts over the archive store.</summary>
+    /// <summary>Creates the module's parts over the archive store and the node's archive writer.</summary>
     public MamModule(
         IMessageArchiveStore store,
+        MamArchiveWriter writer,
         IRosterStore rosters,
         IAccountStore accounts,
         SessionTable sessions,
@@ -51,7 +52,7 @@ public sealed class MamModule : IXmppModule
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger<MamModule>();
         _preferences = new MamPreferences(store, rosters, options.Value);
-        _archiver = new MamArchiver(store, _preferences, accounts, sessions, new ArchiveIdGenerator(time), time, logger);
+        _archiver = new MamArchiver(store, writer, _preferences, accounts, sessions, new ArchiveIdGenerator(time), time, logger);
         _queries = new MamQueryHandler(store, options.Value, logger);
     }
 

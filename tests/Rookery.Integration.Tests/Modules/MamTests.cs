@@ -1,5 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
 using Rookery.Integration.Tests.Im;
+using Rookery.Modules.Mam;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Storage;
@@ -65,6 +67,73 @@ public sealed class MamTests
         Result(aliceResults[0]).GetAttribute("id").Should().NotBe(stanzaId.GetAttribute("id"));
         StanzaIds(aliceOriginal).Should().BeEmpty();
         IsComplete(aliceFin).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Messages_FromManyConcurrentSenders_ShareArchiveCommitsAndAreAllQueryable()
+    {
+        const int users = 8;
+        const int perSender = 15;
+        await using var server = await TestServer.StartAsync();
+        var clients = new List<RawXmppClient>();
+        try
+        {
+            for (var u = 0; u < users; u++)
+            {
+                await server.CreateUserAsync($"user{u}");
+                clients.Add(await server.LoginAsync($"user{u}"));
+            }
+
+            var writer = server.Services.GetRequiredService<MamArchiveWriter>();
+            var (commitsBefore, writtenBefore) = (writer.Commits, writer.Written);
+
+            // Every user sends to the next one at the same time: the archiving of all streams runs concurrently.
+            var receivers = Enumerable.Range(0, users).Select(u => ReceiveAsync(clients[(u + 1) % users], perSender)).ToList();
+            await Task.WhenAll(Enumerable.Range(0, users).Select(async u =>
+            {
+                for (var i = 0; i < perSender; i++)
+                {
+                    await clients[u].SendAsync($"<message to='{server.Bare($"user{(u + 1) % users}")}' type='chat' id='m{i}'><body>u{u}-{i}</body></message>");
+                }
+            }));
+            var delivered = await Task.WhenAll(receivers);
+
+            // Each message is archived twice (sender's and recipient's archive), and many share a transaction.
+            var written = writer.Written - writtenBefore;
+            written.Should().Be(users * perSender * 2);
+            (writer.Commits - commitsBefore).Should().BeLessThan(written, "concurrent archive writes share commits");
+            for (var u = 0; u < users; u++)
+            {
+                var owner = server.Bare($"user{u}");
+                var archive = (await server.Storage.Archive.QueryAsync(owner, new ArchiveQuery { Max = 100 }))!;
+                archive.Count.Should().Be(perSender * 2);
+                // Every stanza-id the recipient was given names a stored message.
+                var ids = archive.Items.Select(m => m.Id).ToHashSet();
+                delivered[(u + users - 1) % users].Select(m => StanzaIds(m).Single().GetAttribute("id")).Should().OnlyContain(id => ids.Contains(id!));
+            }
+
+            var (results, fin) = await QueryAsync(clients[0], queryId: "all");
+            results.Should().HaveCount(perSender * 2);
+            IsComplete(fin).Should().BeTrue();
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<List<Element>> ReceiveAsync(RawXmppClient client, int count)
+    {
+        var messages = new List<Element>(count);
+        while (messages.Count < count)
+        {
+            messages.Add(await client.WaitForAsync(e => e.Name == "message" && e.ChildText("body", Ns.Client) is not null, TimeSpan.FromSeconds(60)));
+        }
+
+        return messages;
     }
 
     [Fact]
