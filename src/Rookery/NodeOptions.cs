@@ -133,7 +133,8 @@ internal sealed class NodeOptions
             return;
         }
 
-        var current = options.ToServerOptions().Hosts;
+        // A copy: ToServerOptions hands out options.Hosts itself when hosts are configured, and it is cleared below.
+        var current = new Dictionary<string, HostOptions>(options.ToServerOptions().Hosts, StringComparer.OrdinalIgnoreCase);
         var selected = domains.Length > 0 ? domains : [.. current.Keys];
         options.Hosts.Clear();
         foreach (var d in selected)

@@ -176,6 +176,20 @@ public sealed class RunCommandTests : IDisposable
         (await other.ExpectStreamErrorAsync()).Should().Be(StreamErrorCondition.HostUnknown);
     }
 
+    [Fact]
+    public async Task Run_DomainSwitch_KeepsThatHostsConfiguredSettings()
+    {
+        var port = RookeryProcess.FreePort();
+        // The host's own key comes from a switch; --domain must keep it rather than start the host from defaults.
+        await using var node = StartNode(
+            "--Hosts:example.test:AllowUnencryptedPlain=true", "--domain", "example.test", "--port", Port(port), "--no-direct-tls");
+        await node.WaitForPortAsync(port, StartTimeout);
+
+        await using var client = await RawXmppClient.ConnectAsync("127.0.0.1", port, "example.test");
+        var features = await client.OpenStreamAsync();
+        features.Child("mechanisms", "urn:ietf:params:xml:ns:xmpp-sasl")!.Elements().Select(e => e.Text).Should().Contain("PLAIN");
+    }
+
     private RookeryProcess StartNode(params string[] args) => StartNode(null, args);
 
     private RookeryProcess StartNode(IDictionary<string, string>? environment, params string[] args) =>
