@@ -170,7 +170,10 @@ internal static class BenchRunner
                 r.Problems.Add($"{m.Dropped} connections dropped during messaging");
             }
 
-            if (r.Smoke && m.Steps.Any(s => !s.Sustained))
+            // A smoke run proves the tool and the server's accounting, not a rate: on a busy CI machine the generator's
+            // own one-second steps may fall a few messages short, which says nothing about either. Every message must
+            // still be delivered or accounted for (the checks above), and the server must keep up with what was sent.
+            if (r.Smoke && m.Steps.Any(s => !s.Sustained && !s.Verdict.StartsWith("bench could not offer", StringComparison.Ordinal)))
             {
                 r.Problems.Add("a smoke step was not sustained: " + m.StopReason);
             }
