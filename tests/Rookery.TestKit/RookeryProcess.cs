@@ -177,19 +177,32 @@ public sealed class RookeryProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>A port that was free a moment ago (bind to 0, read, release), for a child process's listener.</summary>
+    /// <summary>A loopback port that was free a moment ago, below the ephemeral range, for a child process's listener.</summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
+        // Below Linux's ephemeral range (32768-60999): a port the OS hands out for bind(0) is just as likely to be taken
+        // next by some test's outgoing connection as its local port before the child process binds it (several test
+        // projects run at once, one with a thousand clients). Ports under 32768 are only ever taken by listeners.
+        for (var attempt = 0; attempt < 200; attempt++)
         {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
+            var port = Random.Shared.Next(20000, 32768);
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: try another.
+            }
+            finally
+            {
+                listener.Stop();
+            }
         }
-        finally
-        {
-            listener.Stop();
-        }
+
+        throw new InvalidOperationException("No free TCP port found between 20000 and 32767 on the loopback address");
     }
 
     /// <summary>Kills the process if it is still running.</summary>
