@@ -83,6 +83,9 @@ json.dump({
     "Storage": {"Provider": "postgres", "Postgres": {"ConnectionString": pg, "Schema": schema}},
     "Cluster": {"Enabled": True, "Secret": secret, "Port": int(lport), "Address": "127.0.0.1", "AdvertisedAddress": "127.0.0.1", "NodeName": name},
     "Limits": {"MaxOutboundQueue": 100000},
+    # Archiving off, as in compare.sh: with MAM on every chat message is two PostgreSQL inserts on the routing path,
+    # and the run would measure the database instead of the node links.
+    "DisabledModules": ["mam"],
     "Logging": {"LogLevel": {"Default": "Warning"}},
 }, open(path, "w"), indent=2)
 PY
@@ -158,7 +161,7 @@ print("## Cross-node")
 print()
 print(f"Produced by `bench/cluster.sh{' --quick' if quick == '1' else ''}`: two `rookery run` nodes (commit `{commit}`) on one PostgreSQL")
 print("database (own schema), linked over loopback, **both nodes pinned to core 1** (the cluster gets the one core a single node")
-print("gets) and the bench on core 0, all at `nice -n -10`; SCRAM-SHA-256, no TLS, "
+print("gets) and the bench on core 0, all at `nice -n -10`; SCRAM-SHA-256, no TLS, archiving (`mam`) off, "
       f"{users} users. `messaging` puts every user on node a; `cross-node` puts the senders on node a and the receivers on node b,")
 print(f"so every message crosses the node link. 3 s of each as an unmeasured warm-up first. Load average at the end: {load}.")
 print()
