@@ -178,7 +178,8 @@ sd, cd = rate(st), rate(ct)
 print(f"| max sustained msg/s (delivered) | {sd:,.0f} | {cd:,.0f} | {cd / sd * 100 if sd else 0:.0f} % |")
 print(f"| p99 at max sustained, ms | {f(p99(st))} | {f(p99(ct))} | |")
 hs1 = hs[0] if hs else None; xs1 = xs[0] if xs else None
-print(f"| constant rate at half the max, msg/s | {hs1['offeredRate'] if hs1 else 'n/a':,} | {xs1['offeredRate'] if xs1 else 'n/a':,} | |")
+def n(v): return "n/a" if v is None else f"{v:,}"
+print(f"| constant rate at half the max, msg/s | {n(hs1['offeredRate'] if hs1 else None)} | {n(xs1['offeredRate'] if xs1 else None)} | |")
 print(f"| p50 / p99 / max at half the max, ms | {f(hs1['latency']['p50Ms']) if hs1 else 'n/a'} / {f(p99(hs1))} / {f(hs1['latency']['maxMs']) if hs1 else 'n/a'} | "
       f"{f(xs1['latency']['p50Ms']) if xs1 else 'n/a'} / {f(p99(xs1))} / {f(xs1['latency']['maxMs']) if xs1 else 'n/a'} | |")
 def per(a, b, m): return (a + b) / m["delivered"] * 1e6 if m.get("delivered") else None

@@ -14,7 +14,9 @@
 #                 against each, stop them; no docs. Needs prosody and ejabberd installed (no apt here).
 #   --no-docs     keep the report in the work folder only
 # Sizes (environment): LOGIN_USERS IDLE_USERS MSG_USERS MUC_USERS MUC_ROOMS MSG_RATE_START MSG_RATE_STEP
-#   MUC_RATE_START MUC_RATE_STEP STEP_DURATION MAX_DURATION IDLE_HOLD DOMAIN
+#   MUC_RATE_START MUC_RATE_STEP RATE_GROWTH STEP_DURATION MAX_DURATION IDLE_HOLD DOMAIN
+#   Rates grow by the larger of the fixed step and RATE_GROWTH percent per step, so that a server whose limit is
+#   2,000 msg/s and one whose limit is 100,000 are both found within MAX_DURATION at the same relative resolution.
 # Binaries (environment, optional): COMPARE_ROOKERY_DLL COMPARE_BENCH_DLL (default: Release builds made by this script)
 # Work folder: COMPARE_WORK (default: a new folder under /tmp, kept for the logs and JSON files)
 set -euo pipefail
@@ -48,11 +50,11 @@ done
 if [ "$QUICK" = 1 ] || [ "$SELF_CHECK" = 1 ]; then
     : "${LOGIN_USERS:=20}" "${IDLE_USERS:=20}" "${MSG_USERS:=10}" "${MUC_USERS:=10}" "${MUC_ROOMS:=1}"
     : "${MSG_RATE_START:=200}" "${MSG_RATE_STEP:=200}" "${MUC_RATE_START:=10}" "${MUC_RATE_STEP:=10}"
-    : "${STEP_DURATION:=1s}" "${MAX_DURATION:=3s}" "${IDLE_HOLD:=2s}"
+    : "${STEP_DURATION:=1s}" "${MAX_DURATION:=3s}" "${IDLE_HOLD:=2s}" "${RATE_GROWTH:=0}"
 else
     : "${LOGIN_USERS:=2000}" "${IDLE_USERS:=5000}" "${MSG_USERS:=200}" "${MUC_USERS:=200}" "${MUC_ROOMS:=1}"
-    : "${MSG_RATE_START:=2000}" "${MSG_RATE_STEP:=4000}" "${MUC_RATE_START:=20}" "${MUC_RATE_STEP:=30}"
-    : "${STEP_DURATION:=4s}" "${MAX_DURATION:=60s}" "${IDLE_HOLD:=15s}"
+    : "${MSG_RATE_START:=500}" "${MSG_RATE_STEP:=0}" "${MUC_RATE_START:=4}" "${MUC_RATE_STEP:=0}"
+    : "${STEP_DURATION:=4s}" "${MAX_DURATION:=120s}" "${IDLE_HOLD:=15s}" "${RATE_GROWTH:=25}"
 fi
 : "${DOMAIN:=localhost}"
 PASSWORD=pw
@@ -315,9 +317,9 @@ run_scenario() { # server scenario
         login-scram) bench "$s" "$sc" "$j" login --users "$LOGIN_USERS" --concurrency 200 --mechanism SCRAM-SHA-1 --scram-cache "$WORK/scram.json" ;;
         idle) bench "$s" "$sc" "$j" idle --users "$IDLE_USERS" --concurrency 200 --mechanism SCRAM-SHA-1 --scram-cache "$WORK/scram.json" --duration "$IDLE_HOLD" --settle 5s ;;
         messaging) bench "$s" "$sc" "$j" messaging --users "$MSG_USERS" --mechanism SCRAM-SHA-1 --scram-cache "$WORK/scram.json" \
-            --rate-start "$MSG_RATE_START" --rate-step "$MSG_RATE_STEP" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION" ;;
+            --rate-start "$MSG_RATE_START" --rate-step "$MSG_RATE_STEP" --rate-growth "$RATE_GROWTH" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION" ;;
         muc) bench "$s" "$sc" "$j" muc --users "$MUC_USERS" --rooms "$MUC_ROOMS" --mechanism SCRAM-SHA-1 --scram-cache "$WORK/scram.json" \
-            --rate-start "$MUC_RATE_START" --rate-step "$MUC_RATE_STEP" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION" ;;
+            --rate-start "$MUC_RATE_START" --rate-step "$MUC_RATE_STEP" --rate-growth "$RATE_GROWTH" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION" ;;
     esac
 }
 
@@ -410,7 +412,7 @@ REPORT="$WORK/compare.md"
     echo
     echo "\`\`\`"
     echo "LOGIN_USERS=$LOGIN_USERS IDLE_USERS=$IDLE_USERS MSG_USERS=$MSG_USERS MUC_USERS=$MUC_USERS MUC_ROOMS=$MUC_ROOMS \\"
-    echo "MSG_RATE_START=$MSG_RATE_START MSG_RATE_STEP=$MSG_RATE_STEP MUC_RATE_START=$MUC_RATE_START MUC_RATE_STEP=$MUC_RATE_STEP \\"
+    echo "MSG_RATE_START=$MSG_RATE_START MSG_RATE_STEP=$MSG_RATE_STEP MUC_RATE_START=$MUC_RATE_START MUC_RATE_STEP=$MUC_RATE_STEP RATE_GROWTH=$RATE_GROWTH \\"
     echo "STEP_DURATION=$STEP_DURATION MAX_DURATION=$MAX_DURATION IDLE_HOLD=$IDLE_HOLD bench/compare.sh$([ "$QUICK" = 1 ] && echo ' --quick')"
     echo "\`\`\`"
     echo

@@ -76,8 +76,31 @@ internal sealed class BenchOptions
     /// <summary>Increase of the offered rate per step.</summary>
     public int RateStep { get; set; } = 1000;
 
+    /// <summary>
+    /// Growth of the offered rate per step, in percent of the current rate; a step adds whichever is larger, this or
+    /// <see cref="RateStep"/>. Geometric steps find the limit of a server doing 2,000 msg/s and of one doing 100,000
+    /// in the same number of steps, where a fixed increment is either too coarse for one or too slow for the other.
+    /// </summary>
+    public int RateGrowthPercent { get; set; }
+
     /// <summary>Highest offered rate.</summary>
     public int RateMax { get; set; } = 1_000_000;
+
+    /// <summary>True when every step offers the same rate (no increment, no growth): one rate for the whole duration.</summary>
+    public bool ConstantRate => RateStep == 0 && RateGrowthPercent == 0;
+
+    /// <summary>The offered rate of the step after one at <paramref name="rate"/>.</summary>
+    public int NextRate(int rate)
+    {
+        if (ConstantRate)
+        {
+            return rate;
+        }
+
+        // At least one message per second more, so small rates with a percentage growth still move.
+        var grown = Math.Max(1L, (long)rate * RateGrowthPercent / 100);
+        return (int)Math.Min(int.MaxValue, rate + Math.Max(RateStep, grown));
+    }
 
     /// <summary>Messages each sender writes at once; null picks rate / 20,000 (1..16).</summary>
     public int? Batch { get; set; }
@@ -207,9 +230,9 @@ internal sealed class BenchOptions
             throw new BenchUsageException($"Unknown SASL mechanism '{Mechanism}' (SCRAM-SHA-1, SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN)");
         }
 
-        if (RateStart < 1 || RateStep < 0 || RateMax < RateStart)
+        if (RateStart < 1 || RateStep < 0 || RateMax < RateStart || RateGrowthPercent is < 0 or > 1000)
         {
-            throw new BenchUsageException("Rates must satisfy 1 <= --rate-start <= --rate-max and --rate-step >= 0");
+            throw new BenchUsageException("Rates must satisfy 1 <= --rate-start <= --rate-max, --rate-step >= 0 and 0 <= --rate-growth <= 1000");
         }
 
         if (Concurrency < 1 || SourceAddresses < 1 || ProvisionParallelism < 1 || Batch is < 1 or > 256)

@@ -30,11 +30,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     {
         Schema = options.Schema;
         Time = time;
-        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
-        {
-            // Validated as a plain lower-case identifier: no quoting needed.
-            SearchPath = options.Schema,
-        };
+        var builder = PostgresStorageOptions.WithPoolDefaults(new NpgsqlConnectionStringBuilder(options.ConnectionString), options.ConnectionString);
+        // Validated as a plain lower-case identifier: no quoting needed.
+        builder.SearchPath = options.Schema;
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
             // Shows in pg_stat_activity, so a DBA can tell the server's connections apart.

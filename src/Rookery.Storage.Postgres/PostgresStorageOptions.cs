@@ -22,6 +22,35 @@ public sealed class PostgresStorageOptions
     /// </summary>
     public string Schema { get; init; } = DefaultSchema;
 
+    /// <summary>
+    /// The pool limit per node when the connection string names none. Npgsql's own default (100) is PostgreSQL's
+    /// default <c>max_connections</c>: two nodes in a login storm would take every slot, and then the cluster's own lock
+    /// and heartbeat connections are refused and the nodes declare each other dead. Operations wait for a pooled
+    /// connection instead (up to the connection string's <c>Timeout</c>); ejabberd's default pool is 10.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 20;
+
+    /// <summary>
+    /// <paramref name="builder"/> (parsed from <paramref name="connectionString"/>) with <see cref="DefaultMaxPoolSize"/>
+    /// applied unless the connection string sets a maximum pool size itself, under any of Npgsql's spellings.
+    /// </summary>
+    public static NpgsqlConnectionStringBuilder WithPoolDefaults(NpgsqlConnectionStringBuilder builder, string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        foreach (string key in given.Keys)
+        {
+            var normalised = key.Replace(" ", string.Empty, StringComparison.Ordinal);
+            if (normalised.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) ||
+                normalised.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
+            {
+                return builder;
+            }
+        }
+
+        builder.MaxPoolSize = DefaultMaxPoolSize;
+        return builder;
+    }
+
     /// <summary>Why <paramref name="connectionString"/> cannot be used, or null when it can; the text never repeats a password.</summary>
     public static string? DescribeConnectionStringProblem(string? connectionString)
     {

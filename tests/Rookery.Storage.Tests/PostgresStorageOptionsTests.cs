@@ -64,4 +64,24 @@ public sealed class PostgresStorageOptionsTests
         PostgresStorageOptions.DescribeConnectionStringProblem("Host=h;Password=hunter2;Bogus=1").Should().NotContain("hunter2");
         PostgresStorageOptions.DescribeConnectionStringProblem("Password=hunter2").Should().NotContain("hunter2");
     }
+
+    [Fact]
+    public void PoolDefaults_NoMaximumInTheConnectionString_CapsThePoolPerNode()
+    {
+        var builder = PostgresStorageOptions.WithPoolDefaults(new Npgsql.NpgsqlConnectionStringBuilder(Valid), Valid);
+
+        builder.MaxPoolSize.Should().Be(PostgresStorageOptions.DefaultMaxPoolSize).And.BeLessThan(100);
+    }
+
+    [Theory]
+    [InlineData(";Maximum Pool Size=7")]
+    [InlineData(";MaxPoolSize=7")]
+    [InlineData(";maximum pool size=7")]
+    public void PoolDefaults_MaximumGivenUnderAnySpelling_IsKept(string suffix)
+    {
+        var text = Valid + suffix;
+        var builder = PostgresStorageOptions.WithPoolDefaults(new Npgsql.NpgsqlConnectionStringBuilder(text), text);
+
+        builder.MaxPoolSize.Should().Be(7);
+    }
 }

@@ -142,6 +142,7 @@ internal static class BenchCli
         private readonly Option<string> _stepDuration = new("--step-duration") { Description = "Length of each messaging rate step. Default 5s (smoke 1s)." };
         private readonly Option<int> _rateStart = new("--rate-start") { Description = "First offered rate, msg/s. Default 1000." };
         private readonly Option<int> _rateStep = new("--rate-step") { Description = "Rate increase per step, msg/s (0: constant rate). Default 1000." };
+        private readonly Option<int> _rateGrowth = new("--rate-growth") { Description = "Rate increase per step in percent of the current rate; a step adds the larger of this and --rate-step. Default 0." };
         private readonly Option<int> _rateMax = new("--rate-max") { Description = "Highest offered rate, msg/s. Default 1000000." };
         private readonly Option<int?> _batch = new("--batch") { Description = "Messages each sender writes at once. Default: offered rate / 20,000, between 1 and 16." };
         private readonly Option<string> _p99 = new("--p99-max") { Description = "A step whose p99 latency is above this is not sustained. Default 100ms." };
@@ -161,7 +162,7 @@ internal static class BenchCli
             foreach (var option in new Option[]
             {
                 _host, _port, _receiverHost, _domain, _users, _userPattern, _password, _provision, _provisionOnce, _provisionParallel, _register,
-                _rooms, _roomPattern, _mucService, _tls, _mechanism, _duration, _stepDuration, _rateStart, _rateStep, _rateMax, _batch, _p99, _drain, _settle, _concurrency,
+                _rooms, _roomPattern, _mucService, _tls, _mechanism, _duration, _stepDuration, _rateStart, _rateStep, _rateGrowth, _rateMax, _batch, _p99, _drain, _settle, _concurrency,
                 _sources, _loginTimeout, _serverPid, _json, _smoke, _scramCache, _seed,
             })
             {
@@ -207,6 +208,7 @@ internal static class BenchCli
             Set(p, _stepDuration, v => o.StepDuration = DurationParser.Parse(v, "--step-duration"));
             Set(p, _rateStart, v => o.RateStart = v);
             Set(p, _rateStep, v => o.RateStep = v);
+            Set(p, _rateGrowth, v => o.RateGrowthPercent = v);
             Set(p, _rateMax, v => o.RateMax = v);
             o.Batch = p.GetValue(_batch);
             Set(p, _p99, v => o.P99Threshold = DurationParser.Parse(v, "--p99-max"));

@@ -397,12 +397,12 @@ internal sealed class MessagingScenario : IStanzaHandler
             }
 
             messaging.MaxSustainedRate = rate;
-            if (o.RateStep == 0 && Stopwatch.GetTimestamp() >= deadline)
+            if (o.ConstantRate && Stopwatch.GetTimestamp() >= deadline)
             {
                 break;
             }
 
-            rate += o.RateStep;
+            rate = o.NextRate(rate);
         }
     }
 
