@@ -142,6 +142,21 @@ public static class ElementWriter
         output.Write(">"u8);
     }
 
+    /// <summary>
+    /// Writes the opening tag of a server-to-server stream (<c>jabber:server</c>), declaring the <c>db:</c> prefix of
+    /// Server Dialback (XEP-0220 §2.1: peers that only speak dialback look for the declaration on the header).
+    /// </summary>
+    public static void WriteServerStreamHeader(IBufferWriter<byte> output, string? from, string? to, string? id)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'"u8);
+        WriteAttribute(output, "from", from);
+        WriteAttribute(output, "to", to);
+        WriteAttribute(output, "id", id);
+        WriteAttribute(output, "version", "1.0");
+        output.Write(">"u8);
+    }
+
     /// <summary>Writes the closing <c>&lt;/stream:stream&gt;</c> tag.</summary>
     public static void WriteStreamFooter(IBufferWriter<byte> output)
     {
