@@ -28,6 +28,7 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
     private readonly SocketConnectionContextFactory _factory;
     private readonly ITimer? _sweep;
     private readonly long _idleTicks;
+    private volatile bool _stopping;
 
     /// <summary>Creates the manager; the idle sweep runs only when federation is enabled.</summary>
     public S2SManager(
@@ -213,6 +214,7 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
             return stream;
         }
 
+        ThrowIfStopping(remote);
         lock (_openLock)
         {
             if (_outgoing.TryGetValue(key, out stream))
@@ -231,6 +233,7 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
 
     private S2sOutStream GetOrOpenVerifier(string local, string remote)
     {
+        ThrowIfStopping(remote);
         var key = (local, remote);
         S2sOutStream? stream;
         lock (_openLock)
@@ -247,6 +250,15 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
         Log.OpeningVerifier(Logger, local, remote);
         _ = Task.Run(stream.StartAsync);
         return stream;
+    }
+
+    /// <summary>A node shutting down opens no new stream: what would need one bounces instead of keeping the node up.</summary>
+    private void ThrowIfStopping(string remote)
+    {
+        if (_stopping)
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.RemoteServerNotFound, $"No stream to {remote}: the server is shutting down");
+        }
     }
 
     /// <summary>Takes an outgoing stream out of the table, if it is still the pair's stream.</summary>
@@ -307,6 +319,11 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
     internal async Task AcceptAsync(ConnectionContext connection)
     {
         var stream = new S2sInStream(this);
+        if (_stopping)
+        {
+            stream.CloseStream(StreamErrorCondition.SystemShutdown, "The server is shutting down");
+        }
+
         AddConnection(stream);
         try
         {
@@ -347,14 +364,16 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
     /// <summary>Closes every s2s stream with <c>system-shutdown</c> and waits (bounded) until they are gone.</summary>
     public async Task CloseAllAsync(TimeSpan timeout, CancellationToken ct = default)
     {
-        foreach (var stream in _connections.Keys)
-        {
-            stream.CloseStream(StreamErrorCondition.SystemShutdown, "The server is shutting down");
-        }
-
+        _stopping = true;
         var deadline = Time.GetUtcNow() + timeout;
         while (!_connections.IsEmpty && Time.GetUtcNow() < deadline)
         {
+            // Again each round: a stream that was being opened when the shutdown began is closed as well.
+            foreach (var stream in _connections.Keys)
+            {
+                stream.CloseStream(StreamErrorCondition.SystemShutdown, "The server is shutting down");
+            }
+
             await Task.Delay(20, ct).ConfigureAwait(false);
         }
     }

@@ -78,6 +78,7 @@ public sealed class FederationTests
         // Nothing listens on the routed port: the connection is refused.
         var deadPort = RookeryProcess.FreePort();
         await using var a = await StartServerAsync(DomainA, SecretA, DomainB, deadPort);
+        await a.CreateUserAsync("alice");
         await using var alice = await a.LoginAsync("alice");
 
         await alice.SendAsync($"<message to='bob@{DomainB}' id='lost1'><body>anyone?</body></message>");
@@ -96,6 +97,7 @@ public sealed class FederationTests
         silent.Start();
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
         await using var a = await StartServerAsync(DomainA, SecretA, DomainB, port, connectTimeoutSeconds: 2);
+        await a.CreateUserAsync("alice");
         await using var alice = await a.LoginAsync("alice");
 
         await alice.SendAsync($"<message to='bob@{DomainB}' id='slow1'><body>hello?</body></message>");
