@@ -40,6 +40,8 @@ public sealed class FederationTests
 
         var routesA = pair.A.Services.GetRequiredService<S2SManager>().OutgoingRoutes;
         routesA.Should().ContainSingle(r => r.Local == DomainA && r.Remote == DomainB && r.Verified);
+        // STARTTLS was offered and used (self-signed peer certificates are accepted by default, dialback authenticates).
+        pair.A.Logs.Entries.Should().Contain(e => e.Message.Contains($"S2S {DomainA} -> {DomainB}: verified by dialback (TLS: True)", StringComparison.Ordinal));
     }
 
     [Fact]
