@@ -43,6 +43,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly SessionMigration _migration;
     private readonly ComponentRegistry _componentRegistry;
     private readonly ComponentReplicator _components;
+    private readonly S2sRouteReplicator _s2sRoutes;
     private readonly LinkEstablisher _links;
     private readonly LinkTls? _tls;
     private readonly List<SeedNode> _seeds;
@@ -68,7 +69,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         IHostApplicationLifetime lifetime,
         TimeProvider time,
         ILoggerFactory loggers,
-        ComponentRegistry components)
+        ComponentRegistry components,
+        S2SManager s2s)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
@@ -102,6 +104,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         lifecycle.Remote = _migration;
         _componentRegistry = components;
         _components = new ComponentReplicator(components, router, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, _logger);
+        // Outgoing s2s streams are announced cluster-wide; a stanza for a pair another node serves goes there in one hop.
+        _s2sRoutes = new S2sRouteReplicator(s2s, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, id => _peers.GetValueOrDefault(id), _logger);
         _tls = LinkTls.Create(options.Tls);
         _seeds = [.. options.SeedNodes.Select(s => SeedNode.TryParse(s, out var seed) ? seed : throw new ArgumentException($"'Cluster:SeedNodes' entry '{s}' is not host:port or name=host:port", nameof(options)))];
         _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger, _tls);
@@ -271,6 +275,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         var (unacked, sessions) = connection.Close();
         _replicator.Drop(sessions);
         _components.Drop(peer.NodeId);
+        _s2sRoutes.Drop(peer.NodeId);
         Log.PeerPurged(_logger, peer.Name, sessions.Count, unacked.Count);
         if (purge)
         {
@@ -341,6 +346,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                 _replicator.Drop(sessions);
                 StartMucTakeover(id, unacked);
                 _components.Drop(id);
+                _s2sRoutes.Drop(id);
                 foreach (var pending in unacked)
                 {
                     if (pending.Frame.Type != FrameType.MucStanza)
@@ -498,6 +504,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     peer.Capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
                     peer.BeginSync();
                     _components.OnSyncBegin(peer);
+                    _s2sRoutes.OnSyncBegin(peer);
                     break;
                 case FrameType.SyncEnd:
                     _replicator.OnSyncEnd(peer);
@@ -517,6 +524,18 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     break;
                 case FrameType.MucStanza:
                     await OnMucStanzaAsync(peer, link, frame).ConfigureAwait(false);
+                    break;
+                case FrameType.S2sRoutes:
+                    _s2sRoutes.OnFull(peer, frame);
+                    break;
+                case FrameType.S2sRouteUp:
+                    _s2sRoutes.OnDelta(peer, frame, up: true);
+                    break;
+                case FrameType.S2sRouteDown:
+                    _s2sRoutes.OnDelta(peer, frame, up: false);
+                    break;
+                case FrameType.S2sStanza:
+                    await OnS2sStanzaAsync(peer, link, frame).ConfigureAwait(false);
                     break;
                 case FrameType.ResumeRequest:
                     await _migration.OnRequestAsync(peer, frame).ConfigureAwait(false);
@@ -593,6 +612,26 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
     }
 
+    /// <summary>
+    /// A stanza for a remote domain forwarded to this node's outgoing s2s stream: sent (or bounced) from here, then
+    /// acknowledged; a sequence number seen before is only acknowledged again.
+    /// </summary>
+    private async ValueTask OnS2sStanzaAsync(PeerConnection peer, NodeLink link, Frame frame)
+    {
+        var reader = new PayloadReader(frame.Payload.Span);
+        var sequence = reader.Int64();
+        var from = reader.String();
+        var to = reader.String();
+        var xml = reader.String();
+        if (sequence > peer.LastSequenceIn)
+        {
+            await _s2sRoutes.DeliverAsync(from, to, xml).ConfigureAwait(false);
+            peer.LastSequenceIn = sequence;
+        }
+
+        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+    }
+
     private ValueTask RerouteAsync(PendingStanza pending)
     {
         Element element;
@@ -603,6 +642,12 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         catch (FormatException)
         {
             return ValueTask.CompletedTask; // we serialised it ourselves; unreachable
+        }
+
+        if (pending.Frame.Type == FrameType.S2sStanza)
+        {
+            // The node owning the stream died: its route is purged, so this opens a stream here (or uses another node's).
+            return S2sRouteReplicator.Read(pending.Frame) is { } s2sStanza ? _router.RouteAsync(s2sStanza) : ValueTask.CompletedTask;
         }
 
         if (pending.Frame.Type == FrameType.ComponentStanza)

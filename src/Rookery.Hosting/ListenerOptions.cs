@@ -14,6 +14,12 @@ public sealed class ListenerOptions
     /// one component domain.
     /// </summary>
     public EndpointOptions Component { get; init; } = new() { Port = 5347 };
+
+    /// <summary>
+    /// Server-to-server connections (RFC 6120, Server Dialback XEP-0220). Default port 5269; opened only when
+    /// <c>S2S:Enabled</c> is true.
+    /// </summary>
+    public EndpointOptions Server { get; init; } = new() { Port = 5269 };
 }
 
 /// <summary>One listening socket.</summary>

@@ -135,6 +135,17 @@ public static class RookeryConfiguration
         ValidateEndpoint(o.Listeners.Client, "Listeners:Client");
         ValidateEndpoint(o.Listeners.DirectTls, "Listeners:DirectTls");
         ValidateEndpoint(o.Listeners.Component, "Listeners:Component");
+        ValidateEndpoint(o.Listeners.Server, "Listeners:Server");
+        if (o.S2S.Describe() is { } s2sProblem)
+        {
+            throw new ConfigurationException("Configuration key " + s2sProblem);
+        }
+
+        foreach (var domain in o.S2S.Routes.Keys)
+        {
+            Require(Jid.TryParse(domain, out var r) && r.IsDomain && r.IsBare, $"S2S:Routes:{domain}", "is not a valid domain name");
+        }
+
         foreach (var (domain, component) in o.Components)
         {
             Require(Jid.TryParse(domain, out var c) && c.IsDomain && c.IsBare, $"Components:{domain}", "is not a valid domain name");

@@ -28,13 +28,15 @@ public sealed class RookeryNode : IAsyncDisposable
     private readonly ListenOptions? _client;
     private readonly ListenOptions? _directTls;
     private readonly Func<ListenOptions?> _component;
+    private readonly Func<ListenOptions?> _server;
 
-    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component)
+    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server)
     {
         _app = app;
         _client = client;
         _directTls = directTls;
         _component = component;
+        _server = server;
     }
 
     /// <summary>The node's services (tests use them to reach the stores and the session table).</summary>
@@ -48,6 +50,9 @@ public sealed class RookeryNode : IAsyncDisposable
 
     /// <summary>The bound external component endpoint (XEP-0114), once started; null when no component domain is configured.</summary>
     public IPEndPoint? ComponentEndPoint => _component()?.IPEndPoint;
+
+    /// <summary>The bound server-to-server endpoint, once started; null when federation (<c>S2S:Enabled</c>) is off.</summary>
+    public IPEndPoint? ServerEndPoint => _server()?.IPEndPoint;
 
     /// <summary>Builds a node from validated options; <paramref name="configureLogging"/> lets tests capture logs.</summary>
     public static RookeryNode Create(RookeryOptions options, Action<ILoggingBuilder>? configureLogging = null)
@@ -64,7 +69,7 @@ public sealed class RookeryNode : IAsyncDisposable
             builder.Services.AddHostedService<ClusterShutdownService>();
         }
 
-        ListenOptions? client = null, directTls = null, component = null;
+        ListenOptions? client = null, directTls = null, component = null, server = null;
         builder.WebHost.UseSockets(sockets =>
         {
             // UnsafePreferInlineScheduling stays off: it would run the read loops on the transport's few I/O threads,
@@ -108,10 +113,20 @@ public sealed class RookeryNode : IAsyncDisposable
                     lo.UseConnectionHandler<ComponentConnectionHandler>();
                 });
             }
+
+            // RFC 6120 server-to-server streams: only a node that federates listens for peers.
+            if (listeners.Server.Enabled && options.S2S.Enabled)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.Server.Address)!, listeners.Server.Port, lo =>
+                {
+                    server = lo;
+                    lo.UseConnectionHandler<S2sConnectionHandler>();
+                });
+            }
         });
 
         var app = builder.Build();
-        return new RookeryNode(app, client, directTls, () => component);
+        return new RookeryNode(app, client, directTls, () => component, () => server);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)

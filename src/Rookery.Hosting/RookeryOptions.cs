@@ -1,6 +1,7 @@
 using Rookery.Cluster;
 using Rookery.Server.Components;
 using Rookery.Server.Hosts;
+using Rookery.Server.Routing;
 
 namespace Rookery.Hosting;
 
@@ -52,6 +53,9 @@ public sealed class RookeryOptions
 
     /// <summary>External component domains (XEP-0114), keyed by domain: secret and balancing of each.</summary>
     public Dictionary<string, ComponentDomainOptions> Components { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Server-to-server federation (RFC 6120, XEP-0220): static routes, dialback secret, TLS policy, limits.</summary>
+    public S2sOptions S2S { get; set; } = new();
 
     /// <summary>Console logging.</summary>
     public LoggingOptions Logging { get; set; } = new();

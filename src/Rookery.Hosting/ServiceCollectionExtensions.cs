@@ -49,7 +49,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RouteTable>();
         services.AddSingleton<Router>();
         services.AddSingleton<LocalRouter>();
+        services.AddSingleton(Options.Create(options.S2S));
+        // XEP-0185: on a cluster every node derives the same dialback secret, so any node answers db:verify.
+        services.AddSingleton(new DialbackKeys(DialbackKeys.ChooseSecret(options.S2S.DialbackSecret, options.Cluster.Enabled ? options.Cluster.Secret : null)));
         services.AddSingleton<S2SManager>();
+        services.AddSingleton<S2sConnectionHandler>();
         services.AddSingleton<SessionTable>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<SessionLifecycle>();

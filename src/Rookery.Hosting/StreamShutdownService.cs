@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Rookery.Server.Routing;
 using Rookery.Server.Transport;
 
 namespace Rookery.Hosting;
@@ -9,7 +10,7 @@ namespace Rookery.Hosting;
 /// <c>StopAsync</c>: <c>WebApplication</c> registers Kestrel's service after ours, so in the reverse-order stop Kestrel
 /// would go first and wait for the still-open streams until the shutdown timeout.
 /// </summary>
-internal sealed class StreamShutdownService(ClientConnections connections, ComponentConnections components) : IHostedLifecycleService
+internal sealed class StreamShutdownService(ClientConnections connections, ComponentConnections components, S2SManager s2s) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -19,7 +20,8 @@ internal sealed class StreamShutdownService(ClientConnections connections, Compo
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.WhenAll(
         connections.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken),
-        components.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken));
+        components.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken),
+        s2s.CloseAllAsync(TimeSpan.FromSeconds(5), cancellationToken));
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

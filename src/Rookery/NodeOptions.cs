@@ -17,6 +17,7 @@ internal sealed class NodeOptions
     public Option<string[]> Domains { get; } = new("--domain") { Description = "A domain to serve (repeatable). Replaces the configured hosts.", AllowMultipleArgumentsPerToken = true };
     public Option<int?> Port { get; } = new("--port", "-p") { Description = "Client (STARTTLS) port. Overrides Listeners:Client:Port.", CustomParser = ParsePort };
     public Option<int?> TlsPort { get; } = new("--tls-port") { Description = "Direct-TLS port (XEP-0368). Overrides Listeners:DirectTls:Port.", CustomParser = ParsePort };
+    public Option<int?> S2sPort { get; } = new("--s2s-port") { Description = "Federate (S2S:Enabled) and listen for other servers on this port. Overrides Listeners:Server:Port.", CustomParser = ParsePort };
     public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
     public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
     public Option<bool> TlsRequired { get; } = new("--tls-required") { Description = "Require TLS before authentication on the served domains." };
@@ -52,6 +53,7 @@ internal sealed class NodeOptions
         command.Add(Domains);
         command.Add(Port);
         command.Add(TlsPort);
+        command.Add(S2sPort);
         command.Add(NoDirectTls);
         command.Add(AllowRegistration);
         command.Add(TlsRequired);
@@ -85,6 +87,12 @@ internal sealed class NodeOptions
         if (parse.GetResult(TlsPort) is not null && parse.GetValue(TlsPort) is { } tlsPort)
         {
             overrides["Listeners:DirectTls:Port"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (parse.GetResult(S2sPort) is not null && parse.GetValue(S2sPort) is { } s2sPort)
+        {
+            overrides["Listeners:Server:Port"] = s2sPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["S2S:Enabled"] = "true";
         }
 
         if (parse.GetResult(NoDirectTls) is not null && parse.GetValue(NoDirectTls))

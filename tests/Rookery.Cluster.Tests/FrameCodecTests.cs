@@ -75,6 +75,42 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public async Task S2sFrames_RoundTrip_WithTheirValuesAndFields()
+    {
+        // The s2s branch's reserved range 80-89; the values are wire format, gated by LinkCapabilities.S2sRoutes.
+        ((byte)FrameType.S2sRoutes).Should().Be(80);
+        ((byte)FrameType.S2sRouteUp).Should().Be(81);
+        ((byte)FrameType.S2sRouteDown).Should().Be(82);
+        ((byte)FrameType.S2sStanza).Should().Be(83);
+        ((int)LinkCapabilities.S2sRoutes).Should().Be(2);
+        LinkCapabilities.All.Should().HaveFlag(LinkCapabilities.S2sRoutes);
+        using var stream = new MemoryStream();
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().Int32(2).String("example.org").String("a.test").String("example.org").String("b.test").ToFrame(FrameType.S2sRoutes), default);
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().String("example.org").String("c.test").ToFrame(FrameType.S2sRouteUp), default);
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().String("example.org").String("c.test").ToFrame(FrameType.S2sRouteDown), default);
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().Int64(5).String("alice@example.org/x").String("bob@c.test").String("<message/>").ToFrame(FrameType.S2sStanza), default);
+        stream.Position = 0;
+
+        var full = (await FrameCodec.ReadAsync(stream, default))!.Value;
+        var up = (await FrameCodec.ReadAsync(stream, default))!.Value;
+        var down = (await FrameCodec.ReadAsync(stream, default))!.Value;
+        var stanza = (await FrameCodec.ReadAsync(stream, default))!.Value;
+
+        full.Type.Should().Be(FrameType.S2sRoutes);
+        var r0 = new PayloadReader(full.Payload.Span);
+        (r0.Int32(), r0.String(), r0.String(), r0.String(), r0.String()).Should().Be((2, "example.org", "a.test", "example.org", "b.test"));
+        up.Type.Should().Be(FrameType.S2sRouteUp);
+        var r1 = new PayloadReader(up.Payload.Span);
+        (r1.String(), r1.String()).Should().Be(("example.org", "c.test"));
+        down.Type.Should().Be(FrameType.S2sRouteDown);
+        var r2 = new PayloadReader(down.Payload.Span);
+        (r2.String(), r2.String()).Should().Be(("example.org", "c.test"));
+        stanza.Type.Should().Be(FrameType.S2sStanza);
+        var r3 = new PayloadReader(stanza.Payload.Span);
+        (r3.Int64(), r3.String(), r3.String(), r3.String()).Should().Be((5L, "alice@example.org/x", "bob@c.test", "<message/>"));
+    }
+
+    [Fact]
     public async Task Refused_RoundTrip_TypeFiftyWithReason()
     {
         using var stream = new MemoryStream();

@@ -110,7 +110,28 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Auth).Should().Be(Json(defaults.Auth));
         Json(options.Offline).Should().Be(Json(defaults.Offline));
         Json(options.Cluster).Should().Be(Json(defaults.Cluster));
+        Json(options.S2S).Should().Be(Json(defaults.S2S));
+        options.S2S.Enabled.Should().BeFalse("federation is opt-in: S2S:Enabled or rookery run --s2s-port");
         options.Components.Should().BeEmpty("a node accepts no external component unless told to");
+    }
+
+    [Fact]
+    public void Bind_S2sSection_BindsRoutesAndSettings()
+    {
+        var options = Load(null,
+            ("S2S:Enabled", "true"), ("S2S:Routes:example.org", "10.0.0.7:5270"), ("S2S:Routes:v6.example", "[::1]:5269"),
+            ("S2S:RequireValidCertificates", "true"), ("S2S:IdleTimeoutSeconds", "30"), ("Listeners:Server:Port", "5999"));
+
+        options.S2S.Enabled.Should().BeTrue();
+        options.S2S.Routes.Should().HaveCount(2);
+        options.S2S.Routes["EXAMPLE.ORG"].Should().Be("10.0.0.7:5270", "domains are compared without case");
+        options.S2S.RequireValidCertificates.Should().BeTrue();
+        options.S2S.IdleTimeoutSeconds.Should().Be(30);
+        options.Listeners.Server.Port.Should().Be(5999);
+        Rookery.Server.Routing.S2sOptions.TryParseTarget("[::1]:5269", out var host, out var port).Should().BeTrue();
+        (host, port).Should().Be(("::1", 5269));
+        Rookery.Server.Routing.S2sOptions.TryParseTarget("peer.example", out host, out port).Should().BeTrue();
+        (host, port).Should().Be(("peer.example", 5269));
     }
 
     [Fact]
@@ -197,6 +218,12 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("Listeners:Client:Port", "70000", "Listeners:Client:Port")]
     [InlineData("Listeners:DirectTls:Port", "-1", "Listeners:DirectTls:Port")]
     [InlineData("Listeners:Component:Port", "70000", "Listeners:Component:Port")]
+    [InlineData("Listeners:Server:Port", "70000", "Listeners:Server:Port")]
+    [InlineData("S2S:Routes:example.org", "host:notaport", "S2S:Routes:example.org")]
+    [InlineData("S2S:Routes:a b", "127.0.0.1:5269", "S2S:Routes:a b")]
+    [InlineData("S2S:IdleTimeoutSeconds", "0", "S2S:IdleTimeoutSeconds")]
+    [InlineData("S2S:ConnectTimeoutSeconds", "0", "S2S:ConnectTimeoutSeconds")]
+    [InlineData("S2S:MaxQueuedStanzas", "0", "S2S:MaxQueuedStanzas")]
     [InlineData("Components:a b:Secret", "s", "Components:a b")]
     [InlineData("Listeners:Client:Address", "somewhere", "Listeners:Client:Address")]
     [InlineData("Hosts:a b:TlsRequired", "true", "Hosts:a b")]

@@ -36,6 +36,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The external component port (XEP-0114); only open when the options list a component domain.</summary>
     public int ComponentPort => _node.ComponentEndPoint?.Port ?? throw new InvalidOperationException("No component domain is configured, so the component listener is closed");
 
+    /// <summary>The server-to-server port (RFC 6120); only open when <c>S2S:Enabled</c> is set.</summary>
+    public int S2sPort => _node.ServerEndPoint?.Port ?? throw new InvalidOperationException("Federation (S2S:Enabled) is off, so the server-to-server listener is closed");
+
     /// <summary>The node's services.</summary>
     public IServiceProvider Services => _node.Services;
 
@@ -62,6 +65,7 @@ public sealed class TestServer : IAsyncDisposable
                 Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                Server = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
             },
             Limits = limits ?? new StreamLimitOptions(),
             Auth = auth ?? new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, ScramIterations = 4096 },

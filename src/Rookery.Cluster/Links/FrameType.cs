@@ -71,4 +71,22 @@ internal enum FrameType : byte
 
     /// <summary>A stanza for a component instance connected to the receiver (sequence, domain, instance name, xml); acknowledged with <see cref="Ack"/>.</summary>
     ComponentStanza = 62,
+
+    /// <summary>
+    /// The sender's full list of verified outgoing s2s streams (count, then local and remote domain of each), replacing
+    /// what the receiver knew of it; sent after a peer's SYNC_BEGIN announced <see cref="LinkCapabilities.S2sRoutes"/>.
+    /// </summary>
+    S2sRoutes = 80,
+
+    /// <summary>An outgoing s2s stream of the sender was verified (local domain, remote domain).</summary>
+    S2sRouteUp = 81,
+
+    /// <summary>An outgoing s2s stream of the sender went away (local domain, remote domain).</summary>
+    S2sRouteDown = 82,
+
+    /// <summary>
+    /// A stanza for a remote domain, to be sent over the receiver's outgoing s2s stream (sequence, from, to, xml);
+    /// acknowledged with <see cref="Ack"/> in the same sequence as <see cref="Stanza"/>.
+    /// </summary>
+    S2sStanza = 83,
 }

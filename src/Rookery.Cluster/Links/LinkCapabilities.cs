@@ -13,6 +13,9 @@ internal enum LinkCapabilities
     /// <summary>Understands RESUME_REQUEST/STATE/REFUSED/ACK (stream management sessions move between nodes).</summary>
     SessionHandover = 1,
 
+    /// <summary>Understands S2S_ROUTES/S2S_ROUTE_UP/S2S_ROUTE_DOWN/S2S_STANZA (replicated s2s routes, frames 80-83).</summary>
+    S2sRoutes = 2,
+
     /// <summary>What this build speaks.</summary>
-    All = SessionHandover,
+    All = SessionHandover | S2sRoutes,
 }

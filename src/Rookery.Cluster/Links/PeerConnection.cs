@@ -121,6 +121,34 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     }
 
     /// <summary>
+    /// Forwards a stanza for a remote domain to the peer, which owns a verified outgoing s2s stream for its pair, in the
+    /// same acknowledged sequence as session stanzas. False when the peer is gone, does not speak the s2s frames, or too
+    /// many stanzas wait for acknowledgement.
+    /// </summary>
+    public bool SendS2sStanza(Jid from, Jid to, Element stanza)
+    {
+        if ((Capabilities & LinkCapabilities.S2sRoutes) == 0)
+        {
+            return false;
+        }
+
+        var xml = ElementWriter.ToXmlString(stanza);
+        lock (_gate)
+        {
+            if (_gone || _unacked.Count >= maxUnacked)
+            {
+                return false;
+            }
+
+            var sequence = ++_nextSequence;
+            var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.S2sStanza);
+            _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
+            _link?.TryEnqueue(frame);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Forwards a stanza to the peer's component instance <paramref name="instance"/> of <paramref name="domain"/>, in the
     /// same acknowledged sequence as session stanzas (re-sent on the next link, re-routed if the peer dies).
     /// </summary>

@@ -15,6 +15,7 @@ public static class ElementWriter
     private static ReadOnlySpan<byte> SlashGt => "/>"u8;
     private static ReadOnlySpan<byte> XmlnsEq => " xmlns='"u8;
     private static ReadOnlySpan<byte> StreamPrefix => "stream:"u8;
+    private static ReadOnlySpan<byte> DialbackPrefix => "db:"u8;
 
     /// <summary>
     /// Writes <paramref name="element"/>. <paramref name="parentNamespace"/> is the default namespace in scope where it is
@@ -38,11 +39,15 @@ public static class ElementWriter
             return;
         }
 
-        var prefixed = e.Namespace == Ns.Streams;
+        // Stream-level elements use the prefixes every peer expects: stream: (RFC 6120 §4.8.5), and db: for Server
+        // Dialback (XEP-0220; ejabberd ignores an unprefixed <result xmlns='jabber:server:dialback'/>), declared on the
+        // s2s stream header by WriteServerStreamHeader.
+        var prefix = e.Namespace == Ns.Streams ? StreamPrefix : e.Namespace == Ns.Dialback ? DialbackPrefix : default;
+        var prefixed = !prefix.IsEmpty;
         output.Write(Lt);
         if (prefixed)
         {
-            output.Write(StreamPrefix);
+            output.Write(prefix);
         }
 
         WriteUtf8(output, e.Name);
@@ -86,7 +91,7 @@ public static class ElementWriter
         output.Write(LtSlash);
         if (prefixed)
         {
-            output.Write(StreamPrefix);
+            output.Write(prefix);
         }
 
         WriteUtf8(output, e.Name);
@@ -139,6 +144,21 @@ public static class ElementWriter
         WriteAttribute(output, "id", id);
         WriteAttribute(output, "version", version);
         WriteAttribute(output, "xml:lang", lang);
+        output.Write(">"u8);
+    }
+
+    /// <summary>
+    /// Writes the opening tag of a server-to-server stream (<c>jabber:server</c>), declaring the <c>db:</c> prefix of
+    /// Server Dialback (XEP-0220 §2.1: peers that only speak dialback look for the declaration on the header).
+    /// </summary>
+    public static void WriteServerStreamHeader(IBufferWriter<byte> output, string? from, string? to, string? id)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams'"u8);
+        WriteAttribute(output, "from", from);
+        WriteAttribute(output, "to", to);
+        WriteAttribute(output, "id", id);
+        WriteAttribute(output, "version", "1.0");
         output.Write(">"u8);
     }
 

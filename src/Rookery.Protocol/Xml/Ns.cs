@@ -9,6 +9,10 @@ public static class Ns
     public const string Client = "jabber:client";
     /// <summary>Server-to-server content namespace.</summary>
     public const string Server = "jabber:server";
+    /// <summary>Server Dialback elements (<c>db:result</c>, <c>db:verify</c>; XEP-0220).</summary>
+    public const string Dialback = "jabber:server:dialback";
+    /// <summary>The stream feature announcing Server Dialback (XEP-0220 §2.4).</summary>
+    public const string DialbackFeature = "urn:xmpp:features:dialback";
     /// <summary>XEP-0114 component content namespace.</summary>
     public const string Component = "jabber:component:accept";
     /// <summary>XEP-0114 component content namespace when the server opens the connection to the component (connect mode).</summary>
