@@ -451,7 +451,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
     private async Task RunLinkAsync(PeerConnection peer, NodeLink link)
     {
-        if (!peer.Attach(link, _replicator.Snapshot().Concat(_components.Snapshot())))
+        if (!peer.Attach(link, _replicator.Snapshot(), _components.Snapshot))
         {
             link.Abort();
             return;
@@ -494,10 +494,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     _replicator.OnSessionDown(peer, frame);
                     break;
                 case FrameType.SyncBegin:
-                    // Newer peers list their optional link features here; an older one sends an empty payload.
-                    peer.Capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
-                    peer.BeginSync();
-                    _components.OnSyncBegin(peer);
+                    OnSyncBegin(peer, link, frame);
                     break;
                 case FrameType.SyncEnd:
                     _replicator.OnSyncEnd(peer);
@@ -543,6 +540,38 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         {
             // A frame whose content does not parse is the peer's bug; the link stays, the frame is reported.
             Log.BadFrame(_logger, e, frame.Type, peer.Name);
+        }
+    }
+
+    /// <summary>
+    /// The peer's full sync starts. Newer peers list their optional link features in it (an older one sends an empty
+    /// payload): the rest of our own sync, which waited for them, goes out now, and stanzas that waited for a peer that
+    /// turns out not to understand their frame are routed again from here, as if that peer had no such route.
+    /// </summary>
+    private void OnSyncBegin(PeerConnection peer, NodeLink link, Frame frame)
+    {
+        var capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
+        var refused = peer.OnSyncBegin(link, capabilities, _components.Snapshot);
+        peer.BeginSync();
+        _components.OnSyncBegin(peer);
+        if (refused.Count > 0)
+        {
+            Log.RefusedByCapabilities(_logger, refused.Count, peer.Name, capabilities);
+            // Off the link's reader: routing a room stanza again may read the room's claim from the database.
+            _ = Task.Run(async () =>
+            {
+                foreach (var pending in refused)
+                {
+                    if (pending.Frame.Type == FrameType.MucStanza && ReadMucStanza(pending.Frame) is { } stanza)
+                    {
+                        await _router.RouteAsync(stanza).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await RerouteAsync(pending).ConfigureAwait(false);
+                    }
+                }
+            });
         }
     }
 
@@ -724,6 +753,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         [LoggerMessage(EventId = 4050, Level = LogLevel.Error, Message = "The cluster link to {Peer} failed")]
         public static partial void LinkFailed(ILogger logger, Exception e, string peer);
 
-        // Next free EventId: 4051
+        [LoggerMessage(EventId = 4550, Level = LogLevel.Information, Message = "{Count} stanzas waiting for {Peer} are routed again: it announced only {Capabilities}")]
+        public static partial void RefusedByCapabilities(ILogger logger, int count, string peer, LinkCapabilities capabilities);
+
+        // Next free EventId: 4051 (4550-4579: the robust branch's)
     }
 }

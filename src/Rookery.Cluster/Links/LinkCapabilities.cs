@@ -13,6 +13,18 @@ internal enum LinkCapabilities
     /// <summary>Understands RESUME_REQUEST/STATE/REFUSED/ACK (stream management sessions move between nodes).</summary>
     SessionHandover = 1,
 
+    /// <summary>
+    /// Understands COMPONENT_UP/DOWN/STANZA (frames 60–62): external component instances are announced to it and stanzas
+    /// for them forwarded; a peer without it never hears of this node's instances, nor is any routed through it.
+    /// </summary>
+    Components = 2,
+
+    /// <summary>
+    /// Understands MUC_STANZA (frame 70): stanzas for rooms it hosts are forwarded to it; a room held by a peer without it
+    /// is answered as unreachable here instead.
+    /// </summary>
+    Muc = 4,
+
     /// <summary>What this build speaks.</summary>
-    All = SessionHandover,
+    All = SessionHandover | Components | Muc,
 }

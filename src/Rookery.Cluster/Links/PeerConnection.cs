@@ -10,6 +10,9 @@ namespace Rookery.Cluster.Links;
 /// acknowledged (in sequence order, re-sent on a new link and re-routed locally if the peer is declared dead), the
 /// peer's sessions as replicated to us, and the sequence number of the last stanza it forwarded to us (to drop the
 /// duplicates a re-sent batch brings). One lock orders frames: a full sync and the deltas after it never interleave.
+/// Optional frames (<see cref="LinkCapabilities"/>) go only to a peer whose SYNC_BEGIN announced them: until the first
+/// SYNC_BEGIN of a peer arrives, a new link carries only our SYNC_BEGIN and session list, and the rest of the sync (our
+/// component instances, SYNC_END, the stanzas waiting for acknowledgement) follows once the peer said what it understands.
 /// </summary>
 internal sealed class PeerConnection(long peerId, int maxUnacked)
 {
@@ -20,6 +23,10 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     private NodeLink? _link;
     private long _nextSequence;
     private bool _gone;
+    // Null until the peer's first SYNC_BEGIN: a node id is one process's life, so what it understands never changes.
+    private LinkCapabilities? _capabilities;
+    // The current link has carried the whole sync: stanzas go on it as they come (else they wait in _unacked).
+    private bool _ready;
 
     /// <summary>The peer's node id.</summary>
     public long PeerId { get; } = peerId;
@@ -33,8 +40,17 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// <summary>The sequence number of the last stanza from this peer that was handled; used by the link reader only.</summary>
     public long LastSequenceIn { get; set; }
 
-    /// <summary>The optional features the peer announced in its last SYNC_BEGIN.</summary>
-    public LinkCapabilities Capabilities { get; set; }
+    /// <summary>The optional features the peer announced in its SYNC_BEGIN (<see cref="LinkCapabilities.None"/> until then).</summary>
+    public LinkCapabilities Capabilities
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _capabilities ?? LinkCapabilities.None;
+            }
+        }
+    }
 
     /// <summary>True while a dial loop runs for this peer.</summary>
     public bool Dialling { get; set; }
@@ -93,21 +109,22 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             var frame = new PayloadWriter().Int64(sequence).String(target.ToString()).String(xml).ToFrame(FrameType.Stanza);
             _unacked.Add(sequence, new PendingStanza(sequence, target, xml, frame));
-            _link?.TryEnqueue(frame);
+            EnqueueIfReady(frame);
             return true;
         }
     }
 
     /// <summary>
     /// Forwards a stanza for a MUC room the peer hosts, in the same acknowledged sequence as session stanzas. False when
-    /// the peer is gone or too many stanzas wait for acknowledgement.
+    /// the peer is gone, announced no <see cref="LinkCapabilities.Muc"/> (an older node would end the link on the frame),
+    /// or too many stanzas wait for acknowledgement.
     /// </summary>
     public bool SendMucStanza(Jid from, Jid to, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
         lock (_gate)
         {
-            if (_gone || _unacked.Count >= maxUnacked)
+            if (_gone || _unacked.Count >= maxUnacked || Lacks(LinkCapabilities.Muc))
             {
                 return false;
             }
@@ -115,7 +132,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.MucStanza);
             _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
-            _link?.TryEnqueue(frame);
+            EnqueueIfReady(frame);
             return true;
         }
     }
@@ -129,7 +146,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         var xml = ElementWriter.ToXmlString(stanza);
         lock (_gate)
         {
-            if (_gone)
+            if (_gone || Lacks(LinkCapabilities.Components))
             {
                 return ComponentForward.Gone;
             }
@@ -142,7 +159,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             var frame = new PayloadWriter().Int64(sequence).String(domain).String(instance).String(xml).ToFrame(FrameType.ComponentStanza);
             _unacked.Add(sequence, new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
-            _link?.TryEnqueue(frame);
+            EnqueueIfReady(frame);
             return ComponentForward.Queued;
         }
     }
@@ -156,12 +173,16 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         }
     }
 
-    /// <summary>Queues a control frame on the current link; dropped without one (the next link starts with a full sync).</summary>
+    /// <summary>
+    /// Queues a control frame on the current link; dropped without one (the next link starts with a full sync), and
+    /// dropped when it is an optional frame the peer has not announced (a component announcement before the peer's
+    /// SYNC_BEGIN is carried by the rest of the sync instead).
+    /// </summary>
     public void SendControl(Frame frame)
     {
         lock (_gate)
         {
-            if (!_gone)
+            if (!_gone && Takes(frame.Type))
             {
                 _link?.TryEnqueue(frame);
             }
@@ -170,10 +191,13 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
     /// <summary>
     /// Makes <paramref name="link"/> the current one (aborting an older one) and queues, in this order and with no delta
-    /// in between, the full sync of our sessions and every unacknowledged stanza. False when the peer is gone.
+    /// in between, our SYNC_BEGIN, the full sync of our sessions, then (at once when the peer's capabilities are known,
+    /// else when its SYNC_BEGIN arrives, <see cref="OnSyncBegin"/>) our component instances, SYNC_END and every
+    /// unacknowledged stanza. False when the peer is gone.
     /// </summary>
-    public bool Attach(NodeLink link, IEnumerable<Frame> fullSync)
+    public bool Attach(NodeLink link, IEnumerable<Frame> sessions, Func<IEnumerable<Frame>> components)
     {
+        ArgumentNullException.ThrowIfNull(components);
         lock (_gate)
         {
             if (_gone)
@@ -183,20 +207,53 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
             var old = _link;
             _link = link;
+            _ready = false;
             old?.Abort();
             link.TryEnqueue(new PayloadWriter().Int32((int)LinkCapabilities.All).ToFrame(FrameType.SyncBegin));
-            foreach (var frame in fullSync)
+            foreach (var frame in sessions)
             {
                 link.TryEnqueue(frame);
             }
 
-            link.TryEnqueue(Frame.Empty(FrameType.SyncEnd));
-            foreach (var pending in _unacked.Values)
+            if (_capabilities is not null)
             {
-                link.TryEnqueue(pending.Frame);
+                FinishSync(link, components);
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The peer's SYNC_BEGIN arrived on <paramref name="link"/> with what it understands: the sync of ours that waited for
+    /// it is completed. Returns the waiting stanzas the peer cannot take (they are no longer this peer's to deliver: the
+    /// caller routes them again, now knowing the peer has no such route).
+    /// </summary>
+    public List<PendingStanza> OnSyncBegin(NodeLink link, LinkCapabilities capabilities, Func<IEnumerable<Frame>> components)
+    {
+        lock (_gate)
+        {
+            _capabilities = capabilities;
+            var refused = new List<PendingStanza>();
+            foreach (var pending in _unacked.Values)
+            {
+                if (!Takes(pending.Frame.Type))
+                {
+                    refused.Add(pending);
+                }
+            }
+
+            foreach (var pending in refused)
+            {
+                _unacked.Remove(pending.Sequence);
+            }
+
+            if (!_gone && ReferenceEquals(_link, link) && !_ready)
+            {
+                FinishSync(link, components);
+            }
+
+            return refused;
         }
     }
 
@@ -209,7 +266,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     {
         lock (_gate)
         {
-            if (_gone || _link is null)
+            if (_gone || _link is null || !_ready)
             {
                 return false;
             }
@@ -231,6 +288,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             if (ReferenceEquals(_link, link))
             {
                 _link = null;
+                _ready = false;
             }
         }
     }
@@ -243,6 +301,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             _gone = true;
             _link?.Abort();
             _link = null;
+            _ready = false;
             var unacked = _unacked.Values.ToList();
             _unacked.Clear();
             var sessions = _sessions.Values.ToList();
@@ -303,5 +362,50 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
             return stale;
         }
+    }
+
+    /// <summary>Whether the peer can take a frame of this type: optional frames only once it announced them.</summary>
+    private bool Takes(FrameType type) => type switch
+    {
+        FrameType.ComponentUp or FrameType.ComponentDown or FrameType.ComponentStanza => Has(LinkCapabilities.Components),
+        FrameType.MucStanza => Has(LinkCapabilities.Muc),
+        FrameType.ResumeRequest or FrameType.ResumeState or FrameType.ResumeRefused or FrameType.ResumeAck => Has(LinkCapabilities.SessionHandover),
+        _ => true,
+    };
+
+    private bool Has(LinkCapabilities capability) => _capabilities is { } known && (known & capability) != 0;
+
+    /// <summary>
+    /// True when the peer is known not to understand <paramref name="capability"/>. While its capabilities are unknown
+    /// (before its first SYNC_BEGIN) a stanza may wait: <see cref="OnSyncBegin"/> hands it back if the peer cannot take it.
+    /// </summary>
+    private bool Lacks(LinkCapabilities capability) => _capabilities is { } known && (known & capability) == 0;
+
+    private void EnqueueIfReady(Frame frame)
+    {
+        if (_ready)
+        {
+            _link?.TryEnqueue(frame);
+        }
+    }
+
+    /// <summary>The part of the sync that depends on what the peer understands, then the waiting stanzas; the link is ready.</summary>
+    private void FinishSync(NodeLink link, Func<IEnumerable<Frame>> components)
+    {
+        if (Has(LinkCapabilities.Components))
+        {
+            foreach (var frame in components())
+            {
+                link.TryEnqueue(frame);
+            }
+        }
+
+        link.TryEnqueue(Frame.Empty(FrameType.SyncEnd));
+        foreach (var pending in _unacked.Values)
+        {
+            link.TryEnqueue(pending.Frame);
+        }
+
+        _ready = true;
     }
 }
