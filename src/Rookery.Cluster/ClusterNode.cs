@@ -50,6 +50,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly NodeRecord _self;
     private readonly SemaphoreSlim _drainOnce = new(1, 1);
+    // Completed once the node is registered and its first registry round listed the live peers.
+    private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private volatile bool _draining;
@@ -141,6 +143,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         LinkPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         _table.Observer = _replicator;
         await _membership.StartAsync(this, ct).ConfigureAwait(false);
+        _joined.TrySetResult();
         // Component instance names must be unique cluster-wide (balancing orders and hashes them alike on every node):
         // the node name plus this start's registry id, set before the component listener opens.
         _componentRegistry.NodeName = $"{_self.Name}#{_membership.NodeId}";

@@ -27,6 +27,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     private LinkCapabilities? _capabilities;
     // The current link has carried the whole sync: stanzas go on it as they come (else they wait in _unacked).
     private bool _ready;
+    private bool _synced;
 
     /// <summary>The peer's node id.</summary>
     public long PeerId { get; } = peerId;
@@ -48,6 +49,20 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             lock (_gate)
             {
                 return _capabilities ?? LinkCapabilities.None;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True once a full sync from the peer ended (its SYNC_END arrived): this node's table holds the peer's sessions.
+    /// </summary>
+    public bool HasSynced
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _synced;
             }
         }
     }
@@ -354,6 +369,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         {
             var seen = _syncing ?? [];
             _syncing = null;
+            _synced = true;
             var stale = _sessions.Values.Where(s => !seen.Contains(s.Jid)).ToList();
             foreach (var s in stale)
             {
