@@ -122,7 +122,7 @@ public sealed partial class ClusterNode
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     /// <summary>

@@ -602,7 +602,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         }
 
         // A sequence number already handled came again on a new link: acknowledge it again, deliver nothing.
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     /// <summary>
@@ -622,7 +622,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     private ValueTask RerouteAsync(PendingStanza pending)

@@ -72,11 +72,12 @@ internal sealed class NodeLink
     public async Task RunAsync(Func<NodeLink, Frame, ValueTask> onFrame)
     {
         var writer = WriteLoopAsync();
+        var header = new byte[FrameCodec.HeaderBytes + 1];
         try
         {
             while (!_closed.IsCancellationRequested)
             {
-                var frame = await FrameCodec.ReadAsync(_input, _closed.Token).ConfigureAwait(false);
+                var frame = await FrameCodec.ReadAsync(_input, header, _closed.Token).ConfigureAwait(false);
                 if (frame is null)
                 {
                     break;
@@ -120,13 +121,14 @@ internal sealed class NodeLink
     private async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
+        var header = new byte[FrameCodec.HeaderBytes + 1];
         try
         {
             while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
             {
                 while (reader.TryRead(out var frame))
                 {
-                    await FrameCodec.WriteAsync(_output, frame, _closed.Token).ConfigureAwait(false);
+                    await FrameCodec.WriteAsync(_output, frame, header, _closed.Token).ConfigureAwait(false);
                 }
 
                 await _output.FlushAsync(_closed.Token).ConfigureAwait(false);

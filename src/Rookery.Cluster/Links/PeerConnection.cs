@@ -114,6 +114,9 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     public bool SendStanza(Jid target, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
+        // Built outside the lock (only the sequence number is written under it): router threads forwarding to one peer
+        // contend for the lock, so it is held for the bookkeeping alone.
+        var payload = PayloadWriter.Sequenced(target.ToString(), xml);
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked)
@@ -122,7 +125,8 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             }
 
             var sequence = ++_nextSequence;
-            var frame = new PayloadWriter().Int64(sequence).String(target.ToString()).String(xml).ToFrame(FrameType.Stanza);
+            PayloadWriter.SetSequence(payload, sequence);
+            var frame = new Frame(FrameType.Stanza, payload);
             _unacked.Add(sequence, new PendingStanza(sequence, target, xml, frame));
             EnqueueIfReady(frame);
             return true;
@@ -137,6 +141,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     public bool SendMucStanza(Jid from, Jid to, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
+        var payload = PayloadWriter.Sequenced(from.ToString(), to.ToString(), xml);
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked || Lacks(LinkCapabilities.Muc))
@@ -145,7 +150,8 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             }
 
             var sequence = ++_nextSequence;
-            var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.MucStanza);
+            PayloadWriter.SetSequence(payload, sequence);
+            var frame = new Frame(FrameType.MucStanza, payload);
             _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
             EnqueueIfReady(frame);
             return true;
@@ -159,6 +165,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     public ComponentForward SendComponentStanza(string domain, string instance, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
+        var payload = PayloadWriter.Sequenced(domain, instance, xml);
         lock (_gate)
         {
             if (_gone || Lacks(LinkCapabilities.Components))
@@ -172,7 +179,8 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             }
 
             var sequence = ++_nextSequence;
-            var frame = new PayloadWriter().Int64(sequence).String(domain).String(instance).String(xml).ToFrame(FrameType.ComponentStanza);
+            PayloadWriter.SetSequence(payload, sequence);
+            var frame = new Frame(FrameType.ComponentStanza, payload);
             _unacked.Add(sequence, new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
             EnqueueIfReady(frame);
             return ComponentForward.Queued;
