@@ -554,6 +554,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private void OnSyncBegin(PeerConnection peer, NodeLink link, Frame frame)
     {
         var capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
+        link.CoalesceAcks = (capabilities & LinkCapabilities.CumulativeAck) != 0;
         var refused = peer.OnSyncBegin(link, capabilities, _components.Snapshot);
         peer.BeginSync();
         _components.OnSyncBegin(peer);

@@ -25,6 +25,12 @@ internal enum LinkCapabilities
     /// </summary>
     Muc = 4,
 
+    /// <summary>
+    /// Treats an ACK as covering every earlier sequence number too, so this node may send only the last ACK of a burst
+    /// (<see cref="NodeLink.CoalesceAcks"/>). Bit 8 is left to the s2s branch's capability (merge note).
+    /// </summary>
+    CumulativeAck = 16,
+
     /// <summary>What this build speaks.</summary>
-    All = SessionHandover | Components | Muc,
+    All = SessionHandover | Components | Muc | CumulativeAck,
 }

@@ -17,7 +17,9 @@ namespace Rookery.Cluster.Links;
 internal sealed class PeerConnection(long peerId, int maxUnacked)
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<long, PendingStanza> _unacked = [];
+    // In sequence order: numbers are taken under the lock in increasing order, and acknowledged in that order (the
+    // receiver handles a link's frames one after the other), so a queue is the whole bookkeeping.
+    private readonly Queue<PendingStanza> _unacked = new();
     private readonly Dictionary<Jid, RemoteSession> _sessions = [];
     private HashSet<Jid>? _syncing;
     private NodeLink? _link;
@@ -127,7 +129,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.Stanza, payload);
-            _unacked.Add(sequence, new PendingStanza(sequence, target, xml, frame));
+            _unacked.Enqueue(new PendingStanza(sequence, target, xml, frame));
             EnqueueIfReady(frame);
             return true;
         }
@@ -152,7 +154,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.MucStanza, payload);
-            _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
+            _unacked.Enqueue(new PendingStanza(sequence, to, xml, frame));
             EnqueueIfReady(frame);
             return true;
         }
@@ -181,18 +183,25 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.ComponentStanza, payload);
-            _unacked.Add(sequence, new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
+            _unacked.Enqueue(new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
             EnqueueIfReady(frame);
             return ComponentForward.Queued;
         }
     }
 
-    /// <summary>Forgets an acknowledged stanza.</summary>
+    /// <summary>
+    /// Forgets the stanza with this sequence number and every earlier one. Acknowledgements arrive in sequence order
+    /// (the receiver handles frames in order and acknowledges each before the next), so an ACK also covers what came
+    /// before it: a peer with <see cref="LinkCapabilities.CumulativeAck"/> sends only the last ACK of a burst.
+    /// </summary>
     public void Acknowledge(long sequence)
     {
         lock (_gate)
         {
-            _unacked.Remove(sequence);
+            while (_unacked.TryPeek(out var first) && first.Sequence <= sequence)
+            {
+                _unacked.Dequeue();
+            }
         }
     }
 
@@ -258,7 +267,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         {
             _capabilities = capabilities;
             var refused = new List<PendingStanza>();
-            foreach (var pending in _unacked.Values)
+            foreach (var pending in _unacked)
             {
                 if (!Takes(pending.Frame.Type))
                 {
@@ -266,9 +275,14 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
                 }
             }
 
-            foreach (var pending in refused)
+            if (refused.Count > 0)
             {
-                _unacked.Remove(pending.Sequence);
+                var kept = _unacked.Where(p => Takes(p.Frame.Type)).ToList();
+                _unacked.Clear();
+                foreach (var pending in kept)
+                {
+                    _unacked.Enqueue(pending);
+                }
             }
 
             if (!_gone && ReferenceEquals(_link, link) && !_ready)
@@ -325,7 +339,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             _link?.Abort();
             _link = null;
             _ready = false;
-            var unacked = _unacked.Values.ToList();
+            var unacked = _unacked.ToList();
             _unacked.Clear();
             var sessions = _sessions.Values.ToList();
             _sessions.Clear();
@@ -425,7 +439,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         }
 
         link.TryEnqueue(Frame.Empty(FrameType.SyncEnd));
-        foreach (var pending in _unacked.Values)
+        foreach (var pending in _unacked)
         {
             link.TryEnqueue(pending.Frame);
         }
