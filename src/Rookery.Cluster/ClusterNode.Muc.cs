@@ -15,12 +15,68 @@ namespace Rookery.Cluster;
 /// </content>
 public sealed partial class ClusterNode
 {
+    private static readonly TimeSpan PeerSyncPoll = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The MUC room directory of this node, once the MUC service started (null without one).</summary>
     internal ClusterMucDirectory? MucRooms { get; set; }
 
     /// <summary>Whether <paramref name="nodeId"/> is this node or a peer with which this node is in touch.</summary>
     internal bool IsLiveNode(long nodeId) =>
         nodeId == NodeId || (_peers.TryGetValue(nodeId, out var peer) && !peer.IsGone);
+
+    /// <summary>
+    /// Waits until this node has joined and has had a full session sync from every peer the registry lists as live (or
+    /// that peer is gone), at most <see cref="ClusterOptions.MaxTaskTime"/>. A room rebuilt before that would take an
+    /// occupant on a peer not heard from yet for gone: the room's stanzas to it find no session here, bounce, and the
+    /// room removes the occupant (XEP-0045 §7.9 handling of errors from occupants).
+    /// </summary>
+    internal async Task WaitForPeerSyncAsync(CancellationToken ct)
+    {
+        var deadline = _time.GetUtcNow() + _options.MaxTaskTime;
+        var logged = false;
+        while (true)
+        {
+            List<string> waiting = _joined.Task.IsCompleted ? UnsyncedPeers() : ["(this node's registration)"];
+            if (waiting.Count == 0)
+            {
+                if (logged)
+                {
+                    MucLog.PeersSynced(_logger);
+                }
+
+                return;
+            }
+
+            if (_time.GetUtcNow() >= deadline)
+            {
+                MucLog.PeerSyncTimedOut(_logger, waiting, _options.MaxTaskTime.TotalMilliseconds);
+                return;
+            }
+
+            if (!logged)
+            {
+                MucLog.WaitingForPeerSync(_logger, waiting);
+                logged = true;
+            }
+
+            await Task.Delay(PeerSyncPoll, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The names of the live peers (per the last registry round) whose full sync has not arrived yet.</summary>
+    private List<string> UnsyncedPeers()
+    {
+        var waiting = new List<string>();
+        foreach (var record in _membership.Peers)
+        {
+            if (!_peers.TryGetValue(record.NodeId, out var peer) || (!peer.IsGone && !peer.HasSynced))
+            {
+                waiting.Add(record.Name);
+            }
+        }
+
+        return waiting;
+    }
 
     /// <summary>Whether the registry says <paramref name="nodeId"/> is dead or left (or has no row): its rooms may be taken.</summary>
     internal async Task<bool> IsNodeGoneAsync(long nodeId, CancellationToken ct)
@@ -66,7 +122,7 @@ public sealed partial class ClusterNode
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     /// <summary>
@@ -126,5 +182,14 @@ public sealed partial class ClusterNode
     {
         [LoggerMessage(EventId = 4530, Level = LogLevel.Error, Message = "Taking over the MUC rooms of node {NodeId} failed")]
         public static partial void TakeoverFailed(ILogger logger, Exception e, long nodeId);
+
+        [LoggerMessage(EventId = 4552, Level = LogLevel.Information, Message = "Rebuilding MUC rooms waits for the session sync of {Peers}")]
+        public static partial void WaitingForPeerSync(ILogger logger, List<string> peers);
+
+        [LoggerMessage(EventId = 4553, Level = LogLevel.Information, Message = "Every live peer's sessions are known: rebuilding MUC rooms")]
+        public static partial void PeersSynced(ILogger logger);
+
+        [LoggerMessage(EventId = 4554, Level = LogLevel.Warning, Message = "No session sync from {Peers} within {Milliseconds} ms: rebuilding MUC rooms without it")]
+        public static partial void PeerSyncTimedOut(ILogger logger, List<string> peers, double milliseconds);
     }
 }

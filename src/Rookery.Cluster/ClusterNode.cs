@@ -51,6 +51,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly NodeRecord _self;
     private readonly SemaphoreSlim _drainOnce = new(1, 1);
+    // Completed once the node is registered and its first registry round listed the live peers.
+    private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private volatile bool _draining;
@@ -145,6 +147,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         LinkPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         _table.Observer = _replicator;
         await _membership.StartAsync(this, ct).ConfigureAwait(false);
+        _joined.TrySetResult();
         // Component instance names must be unique cluster-wide (balancing orders and hashes them alike on every node):
         // the node name plus this start's registry id, set before the component listener opens.
         _componentRegistry.NodeName = $"{_self.Name}#{_membership.NodeId}";
@@ -457,7 +460,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
 
     private async Task RunLinkAsync(PeerConnection peer, NodeLink link)
     {
-        if (!peer.Attach(link, _replicator.Snapshot().Concat(_components.Snapshot())))
+        if (!peer.Attach(link, _replicator.Snapshot(), _components.Snapshot))
         {
             link.Abort();
             return;
@@ -500,11 +503,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                     _replicator.OnSessionDown(peer, frame);
                     break;
                 case FrameType.SyncBegin:
-                    // Newer peers list their optional link features here; an older one sends an empty payload.
-                    peer.Capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
-                    peer.BeginSync();
-                    _components.OnSyncBegin(peer);
-                    _s2sRoutes.OnSyncBegin(peer);
+                    OnSyncBegin(peer, link, frame);
                     break;
                 case FrameType.SyncEnd:
                     _replicator.OnSyncEnd(peer);
@@ -566,6 +565,40 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     }
 
     /// <summary>
+    /// The peer's full sync starts. Newer peers list their optional link features in it (an older one sends an empty
+    /// payload): the rest of our own sync, which waited for them, goes out now, and stanzas that waited for a peer that
+    /// turns out not to understand their frame are routed again from here, as if that peer had no such route.
+    /// </summary>
+    private void OnSyncBegin(PeerConnection peer, NodeLink link, Frame frame)
+    {
+        var capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
+        link.CoalesceAcks = (capabilities & LinkCapabilities.CumulativeAck) != 0;
+        var refused = peer.OnSyncBegin(link, capabilities, _components.Snapshot);
+        peer.BeginSync();
+        _components.OnSyncBegin(peer);
+        _s2sRoutes.OnSyncBegin(peer);
+        if (refused.Count > 0)
+        {
+            Log.RefusedByCapabilities(_logger, refused.Count, peer.Name, capabilities);
+            // Off the link's reader: routing a room stanza again may read the room's claim from the database.
+            _ = Task.Run(async () =>
+            {
+                foreach (var pending in refused)
+                {
+                    if (pending.Frame.Type == FrameType.MucStanza && ReadMucStanza(pending.Frame) is { } stanza)
+                    {
+                        await _router.RouteAsync(stanza).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await RerouteAsync(pending).ConfigureAwait(false);
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>
     /// Delivers a forwarded stanza to the local session it names. If that session is gone meanwhile, the stanza goes
     /// through the router again from here (another resource, offline storage, or a bounce), so it is never lost; then
     /// it is acknowledged, once it is in a client's queue or handled by the router.
@@ -589,7 +622,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         }
 
         // A sequence number already handled came again on a new link: acknowledge it again, deliver nothing.
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     /// <summary>
@@ -609,7 +642,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     /// <summary>
@@ -629,7 +662,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(new PayloadWriter().Int64(sequence).ToFrame(FrameType.Ack));
+        link.TryEnqueue(PayloadWriter.Ack(sequence));
     }
 
     private ValueTask RerouteAsync(PendingStanza pending)
@@ -769,6 +802,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         [LoggerMessage(EventId = 4050, Level = LogLevel.Error, Message = "The cluster link to {Peer} failed")]
         public static partial void LinkFailed(ILogger logger, Exception e, string peer);
 
-        // Next free EventId: 4051
+        [LoggerMessage(EventId = 4550, Level = LogLevel.Information, Message = "{Count} stanzas waiting for {Peer} are routed again: it announced only {Capabilities}")]
+        public static partial void RefusedByCapabilities(ILogger logger, int count, string peer, LinkCapabilities capabilities);
+
+        // Next free EventId: 4051 (4550-4579: the robust branch's)
     }
 }

@@ -34,6 +34,12 @@ public interface IMucRoomDirectory
     /// <summary>Whether <paramref name="nodeId"/> is this node or a live peer.</summary>
     bool IsLive(long nodeId);
 
+    /// <summary>
+    /// Waits (bounded) until this node knows the sessions of every live node, so that a room rebuilt from storage judges
+    /// its occupants live or gone by a complete view rather than by the peers heard from so far.
+    /// </summary>
+    Task WaitForPeersAsync(CancellationToken ct = default);
+
     /// <summary>A room hosted here ended (destroyed, or a temporary room emptied): its claim is released.</summary>
     Task RoomEndedAsync(Jid room, CancellationToken ct = default);
 

@@ -136,6 +136,13 @@ internal sealed partial class MucRoom
         _byNick[nick] = occupant;
         _byRealJid[from] = occupant;
         await PersistOccupantAsync(occupant);
+        if (created && _service.IsClustered)
+        {
+            // On a cluster a new room is stored at once, locked (§10.1.2): a host that dies before the owner configures
+            // it does not take it along; the node taking it over rebuilds it still locked, with its owner in it.
+            await SaveAsync(ct);
+        }
+
         var selfStatuses = new List<int>(4);
         if (Config.Whois == MucWhois.Anyone)
         {

@@ -121,6 +121,9 @@ public sealed partial class MucService
     /// <summary>Rebuilds the occupants of a re-created room from their records; those of dead nodes leave at once.</summary>
     private async Task RestoreOccupantsAsync(MucRoom room, CancellationToken ct)
     {
+        // Right after this node's start, peers may not have sent their sessions yet: the room's first stanzas to their
+        // occupants would bounce, and an error from an occupant removes it (§7.9). Wait for the whole view first.
+        await _directory!.WaitForPeersAsync(ct);
         var records = await _clusterStore!.ListOccupantsAsync(room.Jid.ToString(), ct);
         foreach (var record in records)
         {

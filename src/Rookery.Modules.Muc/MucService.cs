@@ -234,7 +234,8 @@ public sealed partial class MucService
         }
 
         var config = RoomConfigJson.Deserialize(stored.Config);
-        var room = new MucRoom(this, jid, config, locked: false);
+        // A room stored before its owner configured it (on a cluster, §10.1.2) comes back locked: only its owner may enter.
+        var room = new MucRoom(this, jid, config, locked: RoomConfigJson.IsLocked(stored.Config));
         var affiliations = new List<(Jid, MucRoom.AffiliationEntry)>();
         foreach (var a in stored.Affiliations)
         {
@@ -319,7 +320,7 @@ public sealed partial class MucService
             .Select(a => new MucAffiliationRecord(a.Key.ToString(), a.Value.Affiliation.ToWireName(), a.Value.Reason, a.Value.Nick))
             .OrderBy(a => a.Jid, StringComparer.Ordinal)
             .ToList();
-        return _store.SaveRoomAsync(new StoredMucRoom(room.Jid.ToString(), RoomConfigJson.Serialize(room.Config), room.Subject, room.SubjectNick, affiliations), ct);
+        return _store.SaveRoomAsync(new StoredMucRoom(room.Jid.ToString(), RoomConfigJson.Serialize(room.Config, room.Locked), room.Subject, room.SubjectNick, affiliations), ct);
     }
 
     /// <summary>Stores the subject of a persistent room.</summary>

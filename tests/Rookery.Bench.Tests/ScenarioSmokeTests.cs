@@ -174,6 +174,31 @@ public sealed class ScenarioSmokeTests
     }
 
     [Fact]
+    public async Task Muc_AfterAnEarlierRunsMessagesWaitOffline_CountsOnlyThisRunsDeliveries()
+    {
+        // What compare.sh's muc run met after its messaging run: chat messages that reached the server after the earlier
+        // run's connections had closed wait in offline storage and are flushed at the next login (with the earlier run's
+        // stamps in their bodies). They are not deliveries of the groupchat run and must not be counted as such.
+        await using var server = await TestServer.StartAsync();
+        var offline = server.Services.GetRequiredService<Rookery.Storage.IOfflineStore>();
+        for (var i = 0; i < Users; i++)
+        {
+            await server.CreateUserAsync($"bench{i}", "pw");
+            for (var m = 0; m < 3; m++)
+            {
+                var xml = $"<message xmlns='jabber:client' from='bench{(i + 1) % Users}@{server.Domain}/bench' to='bench{i}@{server.Domain}' type='chat'><body>{12345 + m}</body></message>";
+                (await offline.TryStoreAsync($"bench{i}@{server.Domain}", new Rookery.Storage.OfflineMessage(xml, DateTimeOffset.UtcNow), 100)).Should().BeTrue();
+            }
+        }
+
+        var result = await RunAsync(server, Scenario.Muc, o => o.Provisioner = null);
+
+        AssertMessaging(result, senders: Users, receivers: Users, fanout: Users);
+        result.Messaging!.Replayed.Should().Be(Users * 3, "every stored message was flushed at login, and set apart");
+        (await offline.CountAsync($"bench0@{server.Domain}")).Should().Be(0);
+    }
+
+    [Fact]
     public async Task Muc_NoSuchService_ReportsJoinFailures()
     {
         await using var server = await TestServer.StartAsync();

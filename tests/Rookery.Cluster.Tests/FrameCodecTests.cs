@@ -27,6 +27,29 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public async Task Sequenced_WithSequenceSetLater_SameBytesAsPayloadWriter_AndReusedHeadersRoundTrip()
+    {
+        // The per-stanza payload is built outside the peer's lock, its sequence number written under it.
+        var payload = PayloadWriter.Sequenced("bob@example.org/phone", "<message>héllo</message>");
+        PayloadWriter.SetSequence(payload, 42);
+        var expected = new PayloadWriter().Int64(42).String("bob@example.org/phone").String("<message>héllo</message>").ToFrame(FrameType.Stanza);
+        payload.Should().Equal(expected.Payload.ToArray());
+        PayloadWriter.Ack(9).Payload.ToArray().Should().Equal(new PayloadWriter().Int64(9).ToFrame(FrameType.Ack).Payload.ToArray());
+
+        using var stream = new MemoryStream();
+        var header = new byte[FrameCodec.HeaderBytes + 1];
+        await FrameCodec.WriteAsync(stream, new Frame(FrameType.Stanza, payload), header, default);
+        await FrameCodec.WriteAsync(stream, PayloadWriter.Ack(9), header, default);
+        stream.Position = 0;
+        var first = (await FrameCodec.ReadAsync(stream, header, default))!.Value;
+        var second = (await FrameCodec.ReadAsync(stream, header, default))!.Value;
+
+        ReadStanza(first).Should().Be((42L, "bob@example.org/phone", "<message>héllo</message>"));
+        second.Type.Should().Be(FrameType.Ack);
+        new PayloadReader(second.Payload.Span).Int64().Should().Be(9);
+    }
+
+    [Fact]
     public async Task WriteThenRead_MucStanza_CarriesSequenceFromToAndXml()
     {
         using var stream = new MemoryStream();

@@ -55,6 +55,10 @@ internal static class MarkdownReport
             Row(sb, "max sustained rate", $"{m.MaxSustainedRate.ToString("N0", CultureInfo.InvariantCulture)} msg/s");
             Row(sb, "stopped because", m.StopReason);
             Row(sb, "sent / delivered / errors / lost", $"{m.Sent} / {m.Delivered} / {m.Errors} / {m.Lost}");
+            if (m.Replayed > 0)
+            {
+                Row(sb, "earlier runs' messages received (not counted)", m.Replayed.ToString(CultureInfo.InvariantCulture));
+            }
             if (m.Latency is { } lat)
             {
                 Row(sb, "latency p50 / p90 / p99 / max (all steps)", Lat(lat, p90: true));

@@ -29,6 +29,12 @@ internal sealed class MessagingResult
     /// <summary>Error stanzas received (bounces).</summary>
     public long Errors { get; set; }
 
+    /// <summary>
+    /// Bench messages of an earlier run that arrived during this one (offline storage flushed at login, room history):
+    /// neither sent nor owed by this run, so not counted as delivered.
+    /// </summary>
+    public long Replayed { get; set; }
+
     /// <summary>muc: rooms in use.</summary>
     public int? Rooms { get; set; }
 

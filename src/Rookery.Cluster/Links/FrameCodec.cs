@@ -15,9 +15,15 @@ internal static class FrameCodec
     public const int HeaderBytes = 4;
 
     /// <summary>Writes a frame to <paramref name="stream"/> (not flushed: the writer flushes once per burst).</summary>
-    public static async ValueTask WriteAsync(Stream stream, Frame frame, CancellationToken ct)
+    public static ValueTask WriteAsync(Stream stream, Frame frame, CancellationToken ct) =>
+        WriteAsync(stream, frame, new byte[HeaderBytes + 1], ct);
+
+    /// <summary>
+    /// Writes a frame using <paramref name="header"/> (<see cref="HeaderBytes"/> + 1 bytes, owned by the one writer of the
+    /// stream) for the length and type, so that a link's writer loop allocates nothing per frame.
+    /// </summary>
+    public static async ValueTask WriteAsync(Stream stream, Frame frame, byte[] header, CancellationToken ct)
     {
-        var header = new byte[HeaderBytes + 1];
         BinaryPrimitives.WriteUInt32BigEndian(header, checked((uint)(frame.Payload.Length + 1)));
         header[HeaderBytes] = (byte)frame.Type;
         await stream.WriteAsync(header, ct).ConfigureAwait(false);
@@ -39,9 +45,13 @@ internal static class FrameCodec
 
     /// <summary>Reads the next frame; null when the stream ended cleanly between frames.</summary>
     /// <exception cref="InvalidDataException">A bad length, an unknown type, or the stream ended inside a frame.</exception>
-    public static async ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken ct)
+    public static ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken ct) =>
+        ReadAsync(stream, new byte[HeaderBytes + 1], ct);
+
+    /// <summary>Reads the next frame using <paramref name="header"/> (owned by the one reader of the stream) for its header.</summary>
+    /// <exception cref="InvalidDataException">A bad length, an unknown type, or the stream ended inside a frame.</exception>
+    public static async ValueTask<Frame?> ReadAsync(Stream stream, byte[] header, CancellationToken ct)
     {
-        var header = new byte[HeaderBytes + 1];
         var read = await ReadFullyAsync(stream, header, ct).ConfigureAwait(false);
         if (read == 0)
         {

@@ -13,9 +13,27 @@ internal enum LinkCapabilities
     /// <summary>Understands RESUME_REQUEST/STATE/REFUSED/ACK (stream management sessions move between nodes).</summary>
     SessionHandover = 1,
 
+    /// <summary>
+    /// Understands COMPONENT_UP/DOWN/STANZA (frames 60–62): external component instances are announced to it and stanzas
+    /// for them forwarded; a peer without it never hears of this node's instances, nor is any routed through it.
+    /// </summary>
+    Components = 2,
+
+    /// <summary>
+    /// Understands MUC_STANZA (frame 70): stanzas for rooms it hosts are forwarded to it; a room held by a peer without it
+    /// is answered as unreachable here instead.
+    /// </summary>
+    Muc = 4,
+
     /// <summary>Understands S2S_ROUTES/S2S_ROUTE_UP/S2S_ROUTE_DOWN/S2S_STANZA (replicated s2s routes, frames 80-83).</summary>
-    S2sRoutes = 2,
+    S2sRoutes = 8,
+
+    /// <summary>
+    /// Treats an ACK as covering every earlier sequence number too, so this node may send only the last ACK of a burst
+    /// (<see cref="NodeLink.CoalesceAcks"/>).
+    /// </summary>
+    CumulativeAck = 16,
 
     /// <summary>What this build speaks.</summary>
-    All = SessionHandover | S2sRoutes,
+    All = SessionHandover | Components | Muc | S2sRoutes | CumulativeAck,
 }

@@ -18,6 +18,7 @@ internal sealed class NodeLink
     private readonly Channel<Frame> _outgoing;
     private readonly CancellationTokenSource _closed = new();
     private long _lastReceived;
+    private volatile bool _coalesceAcks;
 
     public NodeLink(Socket socket, Stream input, Stream output, long peerId, string peerName, int protocol, int capacity, bool dialled)
     {
@@ -53,6 +54,17 @@ internal sealed class NodeLink
     /// <summary>True once the link closed.</summary>
     public bool IsClosed => _closed.IsCancellationRequested;
 
+    /// <summary>
+    /// When set (the peer announced <see cref="LinkCapabilities.CumulativeAck"/>), the writer sends only the last of the
+    /// ACK frames queued in one burst: the peer's bookkeeping treats it as covering the earlier ones, and a burst of
+    /// forwarded stanzas costs one ACK frame instead of one each.
+    /// </summary>
+    public bool CoalesceAcks
+    {
+        get => _coalesceAcks;
+        set => _coalesceAcks = value;
+    }
+
     /// <summary>Milliseconds since a frame last arrived.</summary>
     public long IdleMilliseconds => Environment.TickCount64 - Interlocked.Read(ref _lastReceived);
 
@@ -72,11 +84,12 @@ internal sealed class NodeLink
     public async Task RunAsync(Func<NodeLink, Frame, ValueTask> onFrame)
     {
         var writer = WriteLoopAsync();
+        var header = new byte[FrameCodec.HeaderBytes + 1];
         try
         {
             while (!_closed.IsCancellationRequested)
             {
-                var frame = await FrameCodec.ReadAsync(_input, _closed.Token).ConfigureAwait(false);
+                var frame = await FrameCodec.ReadAsync(_input, header, _closed.Token).ConfigureAwait(false);
                 if (frame is null)
                 {
                     break;
@@ -120,13 +133,27 @@ internal sealed class NodeLink
     private async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
+        var header = new byte[FrameCodec.HeaderBytes + 1];
         try
         {
             while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
             {
+                Frame? lastAck = null;
                 while (reader.TryRead(out var frame))
                 {
-                    await FrameCodec.WriteAsync(_output, frame, _closed.Token).ConfigureAwait(false);
+                    if (frame.Type == FrameType.Ack && CoalesceAcks)
+                    {
+                        // ACKs are queued in sequence order; the last one of the burst stands for all of them.
+                        lastAck = frame;
+                        continue;
+                    }
+
+                    await FrameCodec.WriteAsync(_output, frame, header, _closed.Token).ConfigureAwait(false);
+                }
+
+                if (lastAck is { } ack)
+                {
+                    await FrameCodec.WriteAsync(_output, ack, header, _closed.Token).ConfigureAwait(false);
                 }
 
                 await _output.FlushAsync(_closed.Token).ConfigureAwait(false);

@@ -47,4 +47,40 @@ internal sealed class PayloadWriter
     }
 
     public Frame ToFrame(FrameType type) => new(type, _buffer.WrittenMemory.ToArray());
+
+    /// <summary>
+    /// The payload of a per-stanza frame (STANZA, MUC_STANZA, COMPONENT_STANZA): a sequence number, left zero for
+    /// <see cref="SetSequence"/> to fill in under the sender's lock, then length-prefixed UTF-8 strings, in one array of
+    /// exactly the right size (no growing buffer and final copy per forwarded stanza).
+    /// </summary>
+    public static byte[] Sequenced(params ReadOnlySpan<string> strings)
+    {
+        var length = 8;
+        foreach (var value in strings)
+        {
+            length += 4 + Encoding.UTF8.GetByteCount(value);
+        }
+
+        var payload = new byte[length];
+        var position = 8;
+        foreach (var value in strings)
+        {
+            var count = Encoding.UTF8.GetBytes(value, payload.AsSpan(position + 4));
+            BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(position), count);
+            position += 4 + count;
+        }
+
+        return payload;
+    }
+
+    /// <summary>Writes the sequence number into a payload built by <see cref="Sequenced"/>.</summary>
+    public static void SetSequence(byte[] payload, long sequence) => BinaryPrimitives.WriteInt64BigEndian(payload, sequence);
+
+    /// <summary>An ACK frame: the 8-byte sequence number and nothing else.</summary>
+    public static Frame Ack(long sequence)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(payload, sequence);
+        return new Frame(FrameType.Ack, payload);
+    }
 }

@@ -10,16 +10,26 @@ namespace Rookery.Cluster.Links;
 /// acknowledged (in sequence order, re-sent on a new link and re-routed locally if the peer is declared dead), the
 /// peer's sessions as replicated to us, and the sequence number of the last stanza it forwarded to us (to drop the
 /// duplicates a re-sent batch brings). One lock orders frames: a full sync and the deltas after it never interleave.
+/// Optional frames (<see cref="LinkCapabilities"/>) go only to a peer whose SYNC_BEGIN announced them: until the first
+/// SYNC_BEGIN of a peer arrives, a new link carries only our SYNC_BEGIN and session list, and the rest of the sync (our
+/// component instances, SYNC_END, the stanzas waiting for acknowledgement) follows once the peer said what it understands.
 /// </summary>
 internal sealed class PeerConnection(long peerId, int maxUnacked)
 {
     private readonly Lock _gate = new();
-    private readonly SortedDictionary<long, PendingStanza> _unacked = [];
+    // In sequence order: numbers are taken under the lock in increasing order, and acknowledged in that order (the
+    // receiver handles a link's frames one after the other), so a queue is the whole bookkeeping.
+    private readonly Queue<PendingStanza> _unacked = new();
     private readonly Dictionary<Jid, RemoteSession> _sessions = [];
     private HashSet<Jid>? _syncing;
     private NodeLink? _link;
     private long _nextSequence;
     private bool _gone;
+    // Null until the peer's first SYNC_BEGIN: a node id is one process's life, so what it understands never changes.
+    private LinkCapabilities? _capabilities;
+    // The current link has carried the whole sync: stanzas go on it as they come (else they wait in _unacked).
+    private bool _ready;
+    private bool _synced;
 
     /// <summary>The peer's node id.</summary>
     public long PeerId { get; } = peerId;
@@ -33,8 +43,31 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// <summary>The sequence number of the last stanza from this peer that was handled; used by the link reader only.</summary>
     public long LastSequenceIn { get; set; }
 
-    /// <summary>The optional features the peer announced in its last SYNC_BEGIN.</summary>
-    public LinkCapabilities Capabilities { get; set; }
+    /// <summary>The optional features the peer announced in its SYNC_BEGIN (<see cref="LinkCapabilities.None"/> until then).</summary>
+    public LinkCapabilities Capabilities
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _capabilities ?? LinkCapabilities.None;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True once a full sync from the peer ended (its SYNC_END arrived): this node's table holds the peer's sessions.
+    /// </summary>
+    public bool HasSynced
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _synced;
+            }
+        }
+    }
 
     /// <summary>True while a dial loop runs for this peer.</summary>
     public bool Dialling { get; set; }
@@ -83,6 +116,9 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     public bool SendStanza(Jid target, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
+        // Built outside the lock (only the sequence number is written under it): router threads forwarding to one peer
+        // contend for the lock, so it is held for the bookkeeping alone.
+        var payload = PayloadWriter.Sequenced(target.ToString(), xml);
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked)
@@ -91,31 +127,35 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             }
 
             var sequence = ++_nextSequence;
-            var frame = new PayloadWriter().Int64(sequence).String(target.ToString()).String(xml).ToFrame(FrameType.Stanza);
-            _unacked.Add(sequence, new PendingStanza(sequence, target, xml, frame));
-            _link?.TryEnqueue(frame);
+            PayloadWriter.SetSequence(payload, sequence);
+            var frame = new Frame(FrameType.Stanza, payload);
+            _unacked.Enqueue(new PendingStanza(sequence, target, xml, frame));
+            EnqueueIfReady(frame);
             return true;
         }
     }
 
     /// <summary>
     /// Forwards a stanza for a MUC room the peer hosts, in the same acknowledged sequence as session stanzas. False when
-    /// the peer is gone or too many stanzas wait for acknowledgement.
+    /// the peer is gone, announced no <see cref="LinkCapabilities.Muc"/> (an older node would end the link on the frame),
+    /// or too many stanzas wait for acknowledgement.
     /// </summary>
     public bool SendMucStanza(Jid from, Jid to, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
+        var payload = PayloadWriter.Sequenced(from.ToString(), to.ToString(), xml);
         lock (_gate)
         {
-            if (_gone || _unacked.Count >= maxUnacked)
+            if (_gone || _unacked.Count >= maxUnacked || Lacks(LinkCapabilities.Muc))
             {
                 return false;
             }
 
             var sequence = ++_nextSequence;
-            var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.MucStanza);
-            _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
-            _link?.TryEnqueue(frame);
+            PayloadWriter.SetSequence(payload, sequence);
+            var frame = new Frame(FrameType.MucStanza, payload);
+            _unacked.Enqueue(new PendingStanza(sequence, to, xml, frame));
+            EnqueueIfReady(frame);
             return true;
         }
     }
@@ -142,8 +182,8 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
             var sequence = ++_nextSequence;
             var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.S2sStanza);
-            _unacked.Add(sequence, new PendingStanza(sequence, to, xml, frame));
-            _link?.TryEnqueue(frame);
+            _unacked.Enqueue(new PendingStanza(sequence, to, xml, frame));
+            EnqueueIfReady(frame);
             return true;
         }
     }
@@ -155,9 +195,10 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     public ComponentForward SendComponentStanza(string domain, string instance, Element stanza)
     {
         var xml = ElementWriter.ToXmlString(stanza);
+        var payload = PayloadWriter.Sequenced(domain, instance, xml);
         lock (_gate)
         {
-            if (_gone)
+            if (_gone || Lacks(LinkCapabilities.Components))
             {
                 return ComponentForward.Gone;
             }
@@ -168,28 +209,40 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             }
 
             var sequence = ++_nextSequence;
-            var frame = new PayloadWriter().Int64(sequence).String(domain).String(instance).String(xml).ToFrame(FrameType.ComponentStanza);
-            _unacked.Add(sequence, new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
-            _link?.TryEnqueue(frame);
+            PayloadWriter.SetSequence(payload, sequence);
+            var frame = new Frame(FrameType.ComponentStanza, payload);
+            _unacked.Enqueue(new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
+            EnqueueIfReady(frame);
             return ComponentForward.Queued;
         }
     }
 
-    /// <summary>Forgets an acknowledged stanza.</summary>
+    /// <summary>
+    /// Forgets the stanza with this sequence number and every earlier one. Acknowledgements arrive in sequence order
+    /// (the receiver handles frames in order and acknowledges each before the next), so an ACK also covers what came
+    /// before it: a peer with <see cref="LinkCapabilities.CumulativeAck"/> sends only the last ACK of a burst.
+    /// </summary>
     public void Acknowledge(long sequence)
     {
         lock (_gate)
         {
-            _unacked.Remove(sequence);
+            while (_unacked.TryPeek(out var first) && first.Sequence <= sequence)
+            {
+                _unacked.Dequeue();
+            }
         }
     }
 
-    /// <summary>Queues a control frame on the current link; dropped without one (the next link starts with a full sync).</summary>
+    /// <summary>
+    /// Queues a control frame on the current link; dropped without one (the next link starts with a full sync), and
+    /// dropped when it is an optional frame the peer has not announced (a component announcement before the peer's
+    /// SYNC_BEGIN is carried by the rest of the sync instead).
+    /// </summary>
     public void SendControl(Frame frame)
     {
         lock (_gate)
         {
-            if (!_gone)
+            if (!_gone && Takes(frame.Type))
             {
                 _link?.TryEnqueue(frame);
             }
@@ -198,10 +251,13 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
     /// <summary>
     /// Makes <paramref name="link"/> the current one (aborting an older one) and queues, in this order and with no delta
-    /// in between, the full sync of our sessions and every unacknowledged stanza. False when the peer is gone.
+    /// in between, our SYNC_BEGIN, the full sync of our sessions, then (at once when the peer's capabilities are known,
+    /// else when its SYNC_BEGIN arrives, <see cref="OnSyncBegin"/>) our component instances, SYNC_END and every
+    /// unacknowledged stanza. False when the peer is gone.
     /// </summary>
-    public bool Attach(NodeLink link, IEnumerable<Frame> fullSync)
+    public bool Attach(NodeLink link, IEnumerable<Frame> sessions, Func<IEnumerable<Frame>> components)
     {
+        ArgumentNullException.ThrowIfNull(components);
         lock (_gate)
         {
             if (_gone)
@@ -211,20 +267,58 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
             var old = _link;
             _link = link;
+            _ready = false;
             old?.Abort();
             link.TryEnqueue(new PayloadWriter().Int32((int)LinkCapabilities.All).ToFrame(FrameType.SyncBegin));
-            foreach (var frame in fullSync)
+            foreach (var frame in sessions)
             {
                 link.TryEnqueue(frame);
             }
 
-            link.TryEnqueue(Frame.Empty(FrameType.SyncEnd));
-            foreach (var pending in _unacked.Values)
+            if (_capabilities is not null)
             {
-                link.TryEnqueue(pending.Frame);
+                FinishSync(link, components);
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The peer's SYNC_BEGIN arrived on <paramref name="link"/> with what it understands: the sync of ours that waited for
+    /// it is completed. Returns the waiting stanzas the peer cannot take (they are no longer this peer's to deliver: the
+    /// caller routes them again, now knowing the peer has no such route).
+    /// </summary>
+    public List<PendingStanza> OnSyncBegin(NodeLink link, LinkCapabilities capabilities, Func<IEnumerable<Frame>> components)
+    {
+        lock (_gate)
+        {
+            _capabilities = capabilities;
+            var refused = new List<PendingStanza>();
+            foreach (var pending in _unacked)
+            {
+                if (!Takes(pending.Frame.Type))
+                {
+                    refused.Add(pending);
+                }
+            }
+
+            if (refused.Count > 0)
+            {
+                var kept = _unacked.Where(p => Takes(p.Frame.Type)).ToList();
+                _unacked.Clear();
+                foreach (var pending in kept)
+                {
+                    _unacked.Enqueue(pending);
+                }
+            }
+
+            if (!_gone && ReferenceEquals(_link, link) && !_ready)
+            {
+                FinishSync(link, components);
+            }
+
+            return refused;
         }
     }
 
@@ -237,7 +331,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     {
         lock (_gate)
         {
-            if (_gone || _link is null)
+            if (_gone || _link is null || !_ready)
             {
                 return false;
             }
@@ -259,6 +353,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             if (ReferenceEquals(_link, link))
             {
                 _link = null;
+                _ready = false;
             }
         }
     }
@@ -271,7 +366,8 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             _gone = true;
             _link?.Abort();
             _link = null;
-            var unacked = _unacked.Values.ToList();
+            _ready = false;
+            var unacked = _unacked.ToList();
             _unacked.Clear();
             var sessions = _sessions.Values.ToList();
             _sessions.Clear();
@@ -323,6 +419,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         {
             var seen = _syncing ?? [];
             _syncing = null;
+            _synced = true;
             var stale = _sessions.Values.Where(s => !seen.Contains(s.Jid)).ToList();
             foreach (var s in stale)
             {
@@ -331,5 +428,51 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
             return stale;
         }
+    }
+
+    /// <summary>Whether the peer can take a frame of this type: optional frames only once it announced them.</summary>
+    private bool Takes(FrameType type) => type switch
+    {
+        FrameType.ComponentUp or FrameType.ComponentDown or FrameType.ComponentStanza => Has(LinkCapabilities.Components),
+        FrameType.MucStanza => Has(LinkCapabilities.Muc),
+        FrameType.S2sRoutes or FrameType.S2sRouteUp or FrameType.S2sRouteDown or FrameType.S2sStanza => Has(LinkCapabilities.S2sRoutes),
+        FrameType.ResumeRequest or FrameType.ResumeState or FrameType.ResumeRefused or FrameType.ResumeAck => Has(LinkCapabilities.SessionHandover),
+        _ => true,
+    };
+
+    private bool Has(LinkCapabilities capability) => _capabilities is { } known && (known & capability) != 0;
+
+    /// <summary>
+    /// True when the peer is known not to understand <paramref name="capability"/>. While its capabilities are unknown
+    /// (before its first SYNC_BEGIN) a stanza may wait: <see cref="OnSyncBegin"/> hands it back if the peer cannot take it.
+    /// </summary>
+    private bool Lacks(LinkCapabilities capability) => _capabilities is { } known && (known & capability) == 0;
+
+    private void EnqueueIfReady(Frame frame)
+    {
+        if (_ready)
+        {
+            _link?.TryEnqueue(frame);
+        }
+    }
+
+    /// <summary>The part of the sync that depends on what the peer understands, then the waiting stanzas; the link is ready.</summary>
+    private void FinishSync(NodeLink link, Func<IEnumerable<Frame>> components)
+    {
+        if (Has(LinkCapabilities.Components))
+        {
+            foreach (var frame in components())
+            {
+                link.TryEnqueue(frame);
+            }
+        }
+
+        link.TryEnqueue(Frame.Empty(FrameType.SyncEnd));
+        foreach (var pending in _unacked)
+        {
+            link.TryEnqueue(pending.Frame);
+        }
+
+        _ready = true;
     }
 }

@@ -107,6 +107,9 @@ public sealed partial class ClusterMucDirectory : IMucRoomDirectory, IDisposable
     public bool IsLive(long nodeId) => _node.IsLiveNode(nodeId);
 
     /// <inheritdoc />
+    public Task WaitForPeersAsync(CancellationToken ct = default) => _node.WaitForPeerSyncAsync(ct);
+
+    /// <inheritdoc />
     public async Task RoomEndedAsync(Jid room, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(room);

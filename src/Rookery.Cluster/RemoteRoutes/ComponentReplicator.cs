@@ -51,6 +51,14 @@ internal sealed partial class ComponentReplicator
         var domain = reader.String();
         var name = reader.String();
         var bucket = reader.Int32();
+        if ((peer.Capabilities & LinkCapabilities.Components) == 0)
+        {
+            // Its SYNC_BEGIN did not announce component frames: stanzas for the instance would be frames it cannot take
+            // (LinkCapabilities), so the instance is not routed to through it.
+            Log.NotAnnounced(_logger, domain, name, peer.Name);
+            return;
+        }
+
         if (_registry.Find(domain) is null)
         {
             // A domain this node does not serve (configurations differ during a rolling change): nothing to route to.
@@ -253,5 +261,8 @@ internal sealed partial class ComponentReplicator
 
         [LoggerMessage(EventId = 4082, Level = LogLevel.Warning, Message = "A stanza to {To} was refused: the component's node has too many unacknowledged stanzas")]
         public static partial void Overflow(ILogger logger, Jid to);
+
+        [LoggerMessage(EventId = 4551, Level = LogLevel.Warning, Message = "{Peer} announced instance {Name} of {Domain} without announcing component frames on its link: ignored")]
+        public static partial void NotAnnounced(ILogger logger, string domain, string name, string peer);
     }
 }
