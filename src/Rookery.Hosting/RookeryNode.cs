@@ -97,7 +97,7 @@ public sealed class RookeryNode : IAsyncDisposable
                     directTls = lo;
                     lo.Use(next => connection =>
                     {
-                        connection.Items[C2sConnectionHandler.DirectTlsKey] = true;
+                        connection.Features.Set(DirectTlsFeature.Instance);
                         return next(connection);
                     });
                     lo.UseConnectionHandler<C2sConnectionHandler>();

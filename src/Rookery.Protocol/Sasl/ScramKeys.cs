@@ -84,7 +84,7 @@ public sealed record ScramKeys(ScramHash Hash, byte[] Salt, int Iterations, byte
         Span<byte> candidate = stackalloc byte[size];
         try
         {
-            Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, salted, iterations, hash.AlgorithmName());
+            Pbkdf2.Derive(hash, passwordBytes, salt, salted, iterations);
             hash.Hmac(salted, "Client Key"u8, clientKey);
             hash.Hash(clientKey, candidate);
             return CryptographicOperations.FixedTimeEquals(candidate, storedKey);
@@ -110,7 +110,7 @@ public sealed record ScramKeys(ScramHash Hash, byte[] Salt, int Iterations, byte
         try
         {
             // Hi() of RFC 5802 §2.2 is PBKDF2 with the HMAC as PRF and dkLen = the hash size.
-            Rfc2898DeriveBytes.Pbkdf2(passwordBytes, salt, salted, iterations, hash.AlgorithmName());
+            Pbkdf2.Derive(hash, passwordBytes, salt, salted, iterations);
             var storedKey = new byte[size];
             var serverKey = new byte[size];
             hash.Hmac(salted, "Client Key"u8, clientKey);

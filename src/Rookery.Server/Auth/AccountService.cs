@@ -13,6 +13,7 @@ namespace Rookery.Server.Auth;
 /// </summary>
 public sealed class AccountService(IAccountStore store, IOptions<ServerOptions> options)
 {
+    // Cheapest PBKDF2 first: VerifyPasswordAsync relies on this order.
     private static readonly ScramHash[] Hashes = [ScramHash.Sha1, ScramHash.Sha256, ScramHash.Sha512];
 
     /// <summary>The underlying store.</summary>
@@ -82,36 +83,35 @@ public sealed class AccountService(IAccountStore store, IOptions<ServerOptions> 
     }
 
     /// <summary>
-    /// Checks a clear-text password (SASL PLAIN) against the stored keys by deriving them again with the stored salt
-    /// and iteration count, compared in constant time.
+    /// Checks a clear-text password (SASL PLAIN) against the stored keys by deriving the cheapest stored hash's key again
+    /// with its stored salt and iteration count, compared in constant time.
     /// </summary>
     public async Task<bool> VerifyPasswordAsync(Jid account, string password, CancellationToken ct = default)
     {
         // One storage round trip for all hashes, then exactly one PBKDF2 with the stored salt and iteration count: the
-        // cost of a PLAIN login is that derivation, by design (issue #6).
+        // cost of a PLAIN login is that derivation, by design (issue #6). Any stored key proves the password equally
+        // well (all are derived from it together, each with its stored iteration count), so PLAIN uses the cheapest one: SHA-1, as
+        // Prosody does for its PLAIN check, then SHA-256, then SHA-512. SCRAM itself is untouched by this choice.
         var stored = await store.GetCredentialsAsync(account.Domain, account.Local!, ct).ConfigureAwait(false);
         if (stored is null)
         {
             return false;
         }
 
-        StoredCredential? best = null;
-        var bestHash = ScramHash.Sha1;
-        foreach (var c in stored)
+        // Hashes is ordered cheapest first.
+        foreach (var h in Hashes)
         {
-            if (c.Mechanism == ScramHash.Sha256.HashName())
+            var name = h.HashName();
+            foreach (var c in stored)
             {
-                (best, bestHash) = (c, ScramHash.Sha256);
-                break;
-            }
-
-            if (c.Mechanism == ScramHash.Sha1.HashName())
-            {
-                best = c;
+                if (c.Mechanism == name)
+                {
+                    return ScramKeys.MatchesPassword(h, password, c.Salt, c.Iterations, c.StoredKey);
+                }
             }
         }
 
-        return best is not null && ScramKeys.MatchesPassword(bestHash, password, best.Salt, best.Iterations, best.StoredKey);
+        return false;
     }
 
     private List<StoredCredential> Derive(string password) => Derive(password, options.Value.Auth.ScramIterations);

@@ -29,6 +29,8 @@ public sealed partial class C2sStream : IStanzaConnection
     // keeps a 32-slot segment for good, this one's queue starts empty, so an idle connection holds no slots (issue #6).
     private readonly Channel<Outbound> _outbox = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(int.MaxValue) { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
+    private CancellationTokenSource? _authTimeout; // the negotiation deadline (Limits:AuthTimeoutSeconds), null once bound
+    private CancellationTokenSource? _negotiation; // _authTimeout or _closing, null once bound
     private PipeReader _input;
     private PipeWriter _output;
     private StreamState _state = StreamState.AwaitingHeader;
@@ -137,6 +139,7 @@ public sealed partial class C2sStream : IStanzaConnection
             }
 
             writer = WriteLoopAsync();
+            StartNegotiationDeadline();
             await ReadLoopAsync().ConfigureAwait(false);
         }
         catch (StreamErrorException e)
@@ -160,42 +163,44 @@ public sealed partial class C2sStream : IStanzaConnection
         }
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>
+    /// Starts the negotiation deadline (Limits:AuthTimeoutSeconds). It lives in fields, not in the read loop's state
+    /// machine, so that once the resource is bound its timer and token sources are garbage rather than held for the
+    /// connection's life (issue #6: idle connections).
+    /// </summary>
+    private void StartNegotiationDeadline()
     {
-        var authTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Options.Limits.AuthTimeoutSeconds), _services.Time);
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(authTimeout.Token, _closing.Token);
-        try
-        {
-            await ReadLoopAsync(authTimeout, linked).ConfigureAwait(false);
-        }
-        finally
-        {
-            linked.Dispose();
-            authTimeout.Dispose();
-        }
+        _authTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_services.Options.Limits.AuthTimeoutSeconds), _services.Time);
+        _negotiation = CancellationTokenSource.CreateLinkedTokenSource(_authTimeout.Token, _closing.Token);
     }
 
-    private async Task ReadLoopAsync(CancellationTokenSource authTimeout, CancellationTokenSource linked)
+    private void EndNegotiationDeadline()
     {
-        var negotiating = true;
+        _negotiation?.Dispose();
+        _authTimeout?.Dispose();
+        _negotiation = null;
+        _authTimeout = null;
+    }
+
+    private async Task ReadLoopAsync()
+    {
         while (true)
         {
-            if (negotiating && _state == StreamState.Bound)
+            if (_negotiation is not null && _state == StreamState.Bound)
             {
                 // Bound: the negotiation deadline is over, so its timer goes now rather than with the connection.
-                negotiating = false;
-                linked.Dispose();
-                authTimeout.Dispose();
+                EndNegotiationDeadline();
             }
 
             // Until the client is bound, a stalled negotiation is cut off; afterwards only closing cancels a read.
-            var token = negotiating ? linked.Token : _closing.Token;
+            var negotiation = _negotiation;
+            var token = negotiation is not null ? negotiation.Token : _closing.Token;
             ReadResult result;
             try
             {
                 result = await _input.ReadAsync(token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (negotiating && authTimeout.IsCancellationRequested && !_closing.IsCancellationRequested)
+            catch (OperationCanceledException) when (negotiation is not null && _authTimeout!.IsCancellationRequested && !_closing.IsCancellationRequested)
             {
                 throw new StreamErrorException(StreamErrorCondition.ConnectionTimeout, "Authentication took too long");
             }
@@ -416,6 +421,7 @@ public sealed partial class C2sStream : IStanzaConnection
     private async Task EndAsync(Task writer)
     {
         _state = StreamState.Closed;
+        EndNegotiationDeadline();
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
             _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));

@@ -3,6 +3,7 @@ using Rookery.Protocol.Errors;
 using Rookery.Protocol.Sasl;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
+using Rookery.Storage;
 using Rookery.TestKit;
 
 namespace Rookery.Integration.Tests.Streams;
@@ -169,6 +170,39 @@ public sealed class SaslTests
         features.Child("mechanisms", Ns.Sasl)!.Elements().Select(m => m.Text).Should().Contain("PLAIN");
         await client.AuthenticatePlainAsync("alice", "pässwörd");
 
+        (await client.BindAsync("p")).ToString().Should().Be($"alice@{server.Domain}/p");
+    }
+
+    [Theory]
+    [InlineData("SHA-1", "SHA-256", "SHA-512")]
+    [InlineData("SHA-256", "SHA-512")]
+    [InlineData("SHA-512")]
+    public async Task Plain_ChecksTheCheapestStoredKey(params string[] stored)
+    {
+        // PLAIN derives one key (issue #6): the cheapest stored one. Every other stored key here belongs to another
+        // password, so the login succeeds only if the cheapest key was the one checked, and a password matching only
+        // a costlier key is refused.
+        await using var server = await TestServer.StartAsync(o => o.Hosts["localhost"] = new HostOptions { AllowUnencryptedPlain = true });
+        var alice = await server.CreateUserAsync("alice", "right");
+        var credentials = stored.Select((name, i) =>
+        {
+            var hash = name switch { "SHA-1" => ScramHash.Sha1, "SHA-256" => ScramHash.Sha256, _ => ScramHash.Sha512 };
+            var k = ScramKeys.Create(hash, i == 0 ? "right" : "other", 4096);
+            return new StoredCredential(name, k.Salt, k.Iterations, k.StoredKey, k.ServerKey);
+        }).ToList();
+        (await server.Storage.Accounts.SetCredentialsAsync(alice.Domain, alice.Local!, credentials)).Should().BeTrue();
+
+        if (stored.Length > 1)
+        {
+            await using var other = await server.ConnectAsync();
+            await other.OpenStreamAsync();
+            await other.SendAsync(StreamAssert.PlainAuth("alice", "other"));
+            (await other.NextAsync()).ShouldBeSaslFailure(SaslFailure.NotAuthorized);
+        }
+
+        await using var client = await server.ConnectAsync();
+        await client.OpenStreamAsync();
+        await client.AuthenticatePlainAsync("alice", "right");
         (await client.BindAsync("p")).ToString().Should().Be($"alice@{server.Domain}/p");
     }
 
