@@ -30,7 +30,18 @@ internal sealed partial class MucRoom
 
         var xml = ElementWriter.ToXmlString(message, Ns.Client);
         // With the room's JID and the nick as resource, a 'with' filter of room@service/nick finds one occupant's messages.
-        await archive.AppendAsync(Jid.ToString(), new ArchivedMessage(id, Jid.ToString(), sender.Nick, stamp, ArchiveDirection.Incoming, xml), ct);
+        var owner = Jid.ToString();
+        var entry = new ArchivedMessage(id, owner, sender.Nick, stamp, ArchiveDirection.Incoming, xml);
+        if (_service.ArchiveWriter is { } writer)
+        {
+            // Group commit (MamArchiveWriter): the message shares a transaction with other rooms' and users' archive
+            // writes, and is durable before anyone sees its stanza-id, as with a transaction of its own.
+            await writer.AppendAsync(owner, entry, ct);
+        }
+        else
+        {
+            await archive.AppendAsync(owner, entry, ct);
+        }
     }
 
     /// <summary>XEP-0313 §5.1.2: who may read the archive: occupants, and members of a members-only room.</summary>

@@ -93,6 +93,9 @@ internal sealed partial class MucRoom
             await ArchiveAsync(template, sender, stamp, ct);
         }
 
+        // Serialised once for every occupant: each copy below only gets its own 'from' and 'to' (issue #6).
+        template.KeepSerialisedForm();
+
         if (subject is not null && !hasBody)
         {
             Subject = subject.Text;

@@ -35,6 +35,10 @@ public sealed partial class MucService
     /// <param name="mayCreate">Whether a JID may create rooms.</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">The service's logger.</param>
+    /// <param name="archiveWriter">
+    /// The node's group-commit writer over <paramref name="archive"/>: room messages share archive transactions with
+    /// every other archive write (issue #6). Null writes each message in its own transaction.
+    /// </param>
     public MucService(
         Jid domain,
         MucOptions options,
@@ -45,7 +49,8 @@ public sealed partial class MucService
         Func<Jid, bool> isAdmin,
         Func<Jid, bool> mayCreate,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        MamArchiveWriter? archiveWriter = null)
     {
         ArgumentNullException.ThrowIfNull(domain);
         Domain = domain;
@@ -53,6 +58,7 @@ public sealed partial class MucService
         Sink = sink;
         _store = store;
         Archive = archive;
+        ArchiveWriter = archive is null ? null : archiveWriter;
         _isAdmin = isAdmin;
         _mayCreate = mayCreate;
         Time = time;
@@ -75,6 +81,9 @@ public sealed partial class MucService
 
     /// <summary>The archive of logged rooms, or null.</summary>
     internal IMessageArchiveStore? Archive { get; }
+
+    /// <summary>The group-commit writer room messages are archived through, or null (one transaction each).</summary>
+    internal MamArchiveWriter? ArchiveWriter { get; }
 
     /// <summary>The MAM module's query code, run on room archives.</summary>
     internal MamQueryHandler? ArchiveQueries { get; }

@@ -27,7 +27,8 @@ public sealed partial class MucServiceHost(
     TimeProvider time,
     ILoggerFactory loggers,
     IMucRoomDirectory? directory = null,
-    IMucClusterStore? clusterStore = null) : IHostedService
+    IMucClusterStore? clusterStore = null,
+    MamArchiveWriter? archiveWriter = null) : IHostedService
 {
     private readonly List<(string Domain, MucRoute Route)> _registered = [];
 
@@ -69,7 +70,8 @@ public sealed partial class MucServiceHost(
                     _ => jid.Local is not null && hosts.IsLocal(jid.Domain),
                 },
                 time,
-                logger);
+                logger,
+                archiveWriter);
             if (directory is not null && clusterStore is not null)
             {
                 // On a cluster each room lives on one node, claimed in storage (docs/dev/muc.md "Rooms on a cluster").

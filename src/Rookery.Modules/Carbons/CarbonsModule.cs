@@ -143,14 +143,15 @@ public sealed class CarbonsModule(SessionTable sessions) : IXmppModule
     {
         var element = message.Element;
         var account = message.To.Bare;
-        var self = message.From.Bare == account;
-        if (_private.TryGetValue(element, out _) || !CarbonRules.IsEligible(element, received: !self))
+        // The cheapest test first: most accounts have one resource, and then there is nobody to copy to (issue #6).
+        var all = sessions.Sessions(account);
+        if (all.Length <= deliveredTo.Count)
         {
             return;
         }
 
-        var all = sessions.Sessions(account);
-        if (all.Length <= deliveredTo.Count)
+        var self = message.From.Bare == account;
+        if (_private.TryGetValue(element, out _) || !CarbonRules.IsEligible(element, received: !self))
         {
             return;
         }

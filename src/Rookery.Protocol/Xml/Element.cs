@@ -61,8 +61,9 @@ public sealed class Element
     /// <summary>Sets, replaces, or (with a null value) removes an attribute; returns this element for chaining.</summary>
     public Element SetAttribute(string name, string? value)
     {
-        // The root's 'from' is written from the tree even on the fast path (the router stamps it), so it keeps the bytes.
-        if (_wire is { } wire && (name != "from" || !ReferenceEquals(wire.Root, this)))
+        // The root's 'from' is written from the tree even on the fast path (the router stamps it), so it keeps the bytes;
+        // so is the root's 'to' of a serialised fan-out form (KeepSerialisedForm), stamped per recipient.
+        if (_wire is { } wire && !(ReferenceEquals(wire.Root, this) && (name == "from" || (name == "to" && wire.AddressedFromTree))))
         {
             wire.Invalidate();
         }
@@ -352,6 +353,48 @@ public sealed class Element
     /// <c>from</c>), else null.
     /// </summary>
     internal WireForm? UnchangedWireForm => _wire is { Bytes: not null } w && ReferenceEquals(w.Root, this) ? w : null;
+
+    /// <summary>
+    /// Serialises this element (a tree the server built, about to be sent to many recipients) once, without its
+    /// <c>from</c> and <c>to</c>, and keeps the bytes: copies made with <see cref="Clone"/> and stamped with their own
+    /// <c>from</c> and <c>to</c> are then written by copying them instead of serialising each copy's tree (issue #6, MUC
+    /// fan-out). Any other change to the element, its copies or their descendants makes that copy's bytes stale, as
+    /// for a received stanza. Only for a tree that belongs to no other kept form (not a part of a received stanza).
+    /// </summary>
+    public void KeepSerialisedForm()
+    {
+        if (_wire is not null && !ReferenceEquals(_wire.Root, this))
+        {
+            throw new InvalidOperationException("Only the root of a tree keeps a serialised form");
+        }
+
+        if (Namespace == Ns.Streams)
+        {
+            throw new InvalidOperationException("Stream-level elements are not fanned out");
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        var (attributesEnd, closeTagStart) = ElementWriter.WriteUnaddressed(this, buffer);
+        Attach(WireForm.Serialised(this, buffer.WrittenSpan.ToArray(), attributesEnd, _children?.Count ?? 0, closeTagStart));
+    }
+
+    /// <summary>Ties this element and its descendants to <paramref name="wire"/>.</summary>
+    private void Attach(WireForm wire)
+    {
+        _wire = wire;
+        if (_children is null)
+        {
+            return;
+        }
+
+        foreach (var n in _children)
+        {
+            if (n is Element e)
+            {
+                e.Attach(wire);
+            }
+        }
+    }
 
     /// <summary>A shallow copy: name, namespace and attributes, no children.</summary>
     public Element CloneWithoutChildren()

@@ -112,6 +112,11 @@ public static class ElementWriter
         }
 
         WriteAttribute(output, "from", e.GetAttribute("from"));
+        if (wire.AddressedFromTree)
+        {
+            WriteAttribute(output, "to", e.GetAttribute("to"));
+        }
+
         if (wire.CloseTagStart < 0)
         {
             output.Write(bytes[wire.AttributesEnd..]);
@@ -127,6 +132,56 @@ public static class ElementWriter
         }
 
         output.Write(bytes[wire.CloseTagStart..]);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="e"/> in its own namespace (no <c>xmlns</c> on the root) without the root's <c>from</c> and
+    /// <c>to</c>, for <see cref="Element.KeepSerialisedForm"/>; returns where the root's start tag ends (its <c>&gt;</c>
+    /// or <c>/&gt;</c>) and where its end tag starts (-1 for an empty-element tag).
+    /// </summary>
+    internal static (int AttributesEnd, int CloseTagStart) WriteUnaddressed(Element e, ArrayBufferWriter<byte> output)
+    {
+        output.Write(Lt);
+        WriteUtf8(output, e.Name);
+        foreach (var a in e.Attributes)
+        {
+            if (a.Key is "from" or "to")
+            {
+                continue;
+            }
+
+            output.Write(" "u8);
+            WriteUtf8(output, a.Key);
+            output.Write("='"u8);
+            WriteEscaped(output, a.Value, attribute: true);
+            output.Write("'"u8);
+        }
+
+        var attributesEnd = output.WrittenCount;
+        if (!e.HasNodes)
+        {
+            output.Write(SlashGt);
+            return (attributesEnd, -1);
+        }
+
+        output.Write(Gt);
+        foreach (var n in e.Nodes)
+        {
+            if (n is Element child)
+            {
+                WriteElement(child, output, e.Namespace);
+            }
+            else
+            {
+                WriteEscaped(output, (string)n, attribute: false);
+            }
+        }
+
+        var closeTagStart = output.WrittenCount;
+        output.Write(LtSlash);
+        WriteUtf8(output, e.Name);
+        output.Write(Gt);
+        return (attributesEnd, closeTagStart);
     }
 
     /// <summary>

@@ -9,7 +9,9 @@ namespace Rookery.Protocol.Xml;
 /// The parser only keeps bytes that mean the same wherever they are written with the same default namespace: no
 /// prefixed element names and no prefixed attributes other than <c>xml:</c>, so nothing depends on a declaration made
 /// outside the stanza (Namespaces in XML 1.0 §6). The root's <c>from</c> attribute, if the sender gave one, is cut out;
-/// the writer adds the tree's current value before the end of the start tag.
+/// the writer adds the tree's current value before the end of the start tag. A form made by serialising a tree the
+/// server built (<see cref="Element.KeepSerialisedForm"/>, for fan-out) leaves out the root's <c>to</c> as well, and the
+/// writer adds that from the tree too, so that every copy, stamped for its own recipient, is written from the same bytes.
 /// </remarks>
 internal sealed class WireForm
 {
@@ -30,6 +32,12 @@ internal sealed class WireForm
 
     /// <summary>Offset of the <c>&gt;</c> or <c>/&gt;</c> that ends the root's start tag.</summary>
     public int AttributesEnd { get; private set; }
+
+    /// <summary>
+    /// True when the root's <c>to</c> is not in the bytes but written from the tree (a serialised fan-out form), so that
+    /// stamping a copy's <c>to</c> keeps the bytes usable.
+    /// </summary>
+    public bool AddressedFromTree { get; private set; }
 
     /// <summary>How many child nodes the root had as received; children appended later are written from the tree.</summary>
     public int ChildCount { get; private set; }
@@ -56,6 +64,19 @@ internal sealed class WireForm
         CloseTagStart = closeTagStart;
     }
 
+    /// <summary>
+    /// Builds the form of a tree serialised by the server: <paramref name="bytes"/> hold the root without <c>from</c> and
+    /// <c>to</c>, both written from the tree.
+    /// </summary>
+    public static WireForm Serialised(Element root, byte[] bytes, int attributesEnd, int childCount, int closeTagStart) => new(root)
+    {
+        Bytes = bytes,
+        AttributesEnd = attributesEnd,
+        ChildCount = childCount,
+        CloseTagStart = closeTagStart,
+        AddressedFromTree = true,
+    };
+
     /// <summary>Marks the bytes stale: the tree no longer matches them.</summary>
     public void Invalidate()
     {
@@ -73,5 +94,6 @@ internal sealed class WireForm
         ChildCount = ChildCount,
         CloseTagStart = CloseTagStart,
         IsStale = IsStale,
+        AddressedFromTree = AddressedFromTree,
     };
 }

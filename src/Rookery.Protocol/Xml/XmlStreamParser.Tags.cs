@@ -8,6 +8,7 @@ public sealed partial class XmlStreamParser
 {
     private Frame[] _frames = new Frame[8];
     private int _frameCount;
+    private string? _lastTo; // the last stanza 'to', reused while the client writes to the same address (DecodeStanzaTo)
 
     // Qualified names of the open elements as written (stream header first), to match end tags by bytes.
     private byte[] _qnames = new byte[256];
@@ -474,8 +475,29 @@ public sealed partial class XmlStreamParser
                 }
             }
 
-            element.AddAttributeUnchecked(_names.Get(name), DecodeAttributeValue(t.Slice(a.ValueStart, a.ValueLength), intern: false));
+            var raw = t.Slice(a.ValueStart, a.ValueLength);
+            var value = _frameCount == 0 && name.SequenceEqual("to"u8) ? DecodeStanzaTo(raw) : DecodeAttributeValue(raw, intern: false);
+            element.AddAttributeUnchecked(_names.Get(name), value);
         }
+    }
+
+    /// <summary>
+    /// Decodes a stanza's 'to', returning the previous stanza's string when the bytes are the same: a client mostly
+    /// writes to one peer many times in a row, so this saves a string per stanza, and the stream's cache of the parsed
+    /// JID then matches by reference (issue #6). Strings are immutable, so sharing one between stanzas is safe.
+    /// </summary>
+    private string DecodeStanzaTo(ReadOnlySpan<byte> raw)
+    {
+        // Only plain ASCII without references or white space decodes to exactly its own characters; anything else is
+        // decoded afresh. No bytes are kept, so an idle stream holds nothing more than the string (issue #6).
+        if (_lastTo is { } last && raw.IndexOfAny(XmlChars.AttributeSpecials) < 0 && Ascii.Equals(raw, last))
+        {
+            return last;
+        }
+
+        var value = DecodeAttributeValue(raw, intern: false);
+        _lastTo = value;
+        return value;
     }
 
     /// <summary>The namespace bound to <paramref name="prefix"/> (empty: the default namespace, "" when none), or null when undeclared.</summary>

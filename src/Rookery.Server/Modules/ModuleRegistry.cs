@@ -28,6 +28,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _inbound = [];
     private readonly List<(string Module, MessageDeliveredHook Hook)> _delivered = [];
     private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _discoNodes = new(StringComparer.Ordinal);
+    private volatile Dictionary<string, StanzaHook[][]>? _enabledHooks; // per served host: [outbound, inbound] (EnabledHooks)
     private readonly ILogger<ModuleRegistry> _logger;
 
     /// <summary>Configures every module once and reads which ones each host turned off.</summary>
@@ -242,6 +243,7 @@ public sealed partial class ModuleRegistry
             var sorted = list.OrderByDescending(h => h.Priority).ToList();
             list.Clear();
             list.AddRange(sorted);
+            registry._enabledHooks = null;
         }
 
         public void OnMessageDelivered(MessageDeliveredHook hook) => registry._delivered.Add((module, hook));
@@ -254,12 +256,43 @@ public sealed partial class ModuleRegistry
     public bool HasDeliveredHooks => _delivered.Count > 0;
 
     /// <summary>
+    /// Runs the hooks of <paramref name="point"/> on <paramref name="stanza"/> as <see cref="RunHooksAsync(HookPoint, string, StanzaHookContext)"/>
+    /// does, with a reused context (no allocation per stanza on the routing path, issue #6).
+    /// </summary>
+    internal async ValueTask<HookResult> RunHooksAsync(HookPoint point, string domain, Stanza stanza, ILocalClientSession? session, CancellationToken ct)
+    {
+        var context = StanzaHookContext.Rent(stanza, session, ct);
+        try
+        {
+            return await RunHooksAsync(point, domain, context).ConfigureAwait(false);
+        }
+        finally
+        {
+            StanzaHookContext.Return(context);
+        }
+    }
+
+    /// <summary>
     /// Runs the hooks of <paramref name="point"/> for the modules enabled on <paramref name="domain"/>; returns
     /// <see cref="HookResult.Handled"/> when one of them took the stanza.
     /// </summary>
     public async ValueTask<HookResult> RunHooksAsync(HookPoint point, string domain, StanzaHookContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (EnabledHooks(point, domain) is { } hooks)
+        {
+            // A served host: its enabled hooks were listed once, so no module lookup per hook and stanza (issue #6).
+            for (var i = 0; i < hooks.Length; i++)
+            {
+                if (await hooks[i](context).ConfigureAwait(false) == HookResult.Handled)
+                {
+                    return HookResult.Handled;
+                }
+            }
+
+            return HookResult.Continue;
+        }
+
         foreach (var (module, _, hook) in point == HookPoint.Outbound ? _outbound : _inbound)
         {
             if (IsEnabled(module, domain) && await hook(context).ConfigureAwait(false) == HookResult.Handled)
@@ -269,6 +302,39 @@ public sealed partial class ModuleRegistry
         }
 
         return HookResult.Continue;
+    }
+
+    /// <summary>The hooks of <paramref name="point"/> enabled on a served host, in priority order; null for other domains.</summary>
+    private StanzaHook[]? EnabledHooks(HookPoint point, string domain)
+    {
+        var snapshot = _enabledHooks ??= BuildEnabledHooks();
+        return snapshot.TryGetValue(domain, out var lists) ? lists[point == HookPoint.Outbound ? 0 : 1] : null;
+    }
+
+    /// <summary>Lists, per served host, the enabled hooks of both points (an immutable snapshot, rebuilt when a hook is added).</summary>
+    private Dictionary<string, StanzaHook[][]> BuildEnabledHooks()
+    {
+        var snapshot = new Dictionary<string, StanzaHook[][]>(StringComparer.Ordinal);
+        foreach (var domain in _disabled.Keys)
+        {
+            snapshot[domain] = [Enabled(_outbound, domain), Enabled(_inbound, domain)];
+        }
+
+        return snapshot;
+
+        StanzaHook[] Enabled(List<(string Module, int Priority, StanzaHook Hook)> hooks, string host)
+        {
+            var enabled = new List<StanzaHook>(hooks.Count);
+            foreach (var (module, _, hook) in hooks)
+            {
+                if (IsEnabled(module, host))
+                {
+                    enabled.Add(hook);
+                }
+            }
+
+            return [.. enabled];
+        }
     }
 
     /// <summary>Tells the delivered-message hooks of the modules enabled on the recipient's host.</summary>

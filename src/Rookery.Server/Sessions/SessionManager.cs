@@ -25,7 +25,7 @@ public sealed class SessionManager(
 
     private async ValueTask RouteAfterHooksAsync(Stanza stanza, CancellationToken ct)
     {
-        if (await modules.RunHooksAsync(HookPoint.Inbound, stanza.To.Domain, new StanzaHookContext(stanza, null, ct)).ConfigureAwait(false) == HookResult.Continue)
+        if (await modules.RunHooksAsync(HookPoint.Inbound, stanza.To.Domain, stanza, null, ct).ConfigureAwait(false) == HookResult.Continue)
         {
             await RouteNowAsync(stanza, ct).ConfigureAwait(false);
         }
@@ -49,7 +49,15 @@ public sealed class SessionManager(
             {
                 if (modules.HasDeliveredHooks)
                 {
-                    modules.MessageDelivered(stanza, [target]);
+                    var deliveredTo = DeliveredToOne.Rent(target);
+                    try
+                    {
+                        modules.MessageDelivered(stanza, deliveredTo);
+                    }
+                    finally
+                    {
+                        DeliveredToOne.Return(deliveredTo);
+                    }
                 }
 
                 return;

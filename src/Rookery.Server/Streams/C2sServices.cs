@@ -59,6 +59,8 @@ public sealed class C2sServices(
     public LoginGate Gate => gate;
     /// <summary>The clock.</summary>
     public TimeProvider Time => time;
+    /// <summary>Parsed 'to' addresses shared by the streams (routing a message prepares no JID a stream used recently).</summary>
+    internal JidCache Jids { get; } = new();
     /// <summary>The logger for streams.</summary>
     public ILogger Logger { get; } = loggers.CreateLogger("Rookery.Server.Streams.C2sStream");
 }

@@ -72,7 +72,7 @@ public sealed partial class C2sStream
             var stanza = new Stanza(element, jid, to ?? jid.Bare);
             var modules = _services.Modules;
             if (modules.HasHooks(HookPoint.Outbound) &&
-                await modules.RunHooksAsync(HookPoint.Outbound, jid.Domain, new StanzaHookContext(stanza, session, _closing.Token)).ConfigureAwait(false) == HookResult.Handled)
+                await modules.RunHooksAsync(HookPoint.Outbound, jid.Domain, stanza, session, _closing.Token).ConfigureAwait(false) == HookResult.Handled)
             {
                 return;
             }
@@ -110,7 +110,8 @@ public sealed partial class C2sStream
 
     /// <summary>
     /// Parses a 'to' address, remembering the last one: a client mostly writes to the same peer many times in a row, and
-    /// preparing a JID (RFC 7622 §3) is the costliest step of routing a message after parsing it (issue #6).
+    /// preparing a JID (RFC 7622 §3) is the costliest step of routing a message after parsing it (issue #6). Other
+    /// addresses come from the node's <see cref="JidCache"/>.
     /// </summary>
     private bool TryParseTo(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Jid? to)
     {
@@ -120,7 +121,7 @@ public sealed partial class C2sStream
             return true;
         }
 
-        if (!Jid.TryParse(text, out to))
+        if (!_services.Jids.TryParse(text, out to))
         {
             return false;
         }

@@ -139,4 +139,85 @@ public sealed class WireFormTests
 
         Write(message).Should().Be("<message to='b@example.com'/>");
     }
+
+    [Fact]
+    public void KeepSerialisedForm_CopiesStampedPerRecipient_AreWrittenFromTheSameBytes()
+    {
+        var template = new Element("message", Ns.Client).SetAttribute("type", "groupchat").SetAttribute("id", "g1")
+            .SetAttribute("from", "room@muc.example.com/alice").SetAttribute("to", "ignored@example.com");
+        template.AddChild("body").AddText("a & b < c");
+        template.AddChild("occupant-id", "urn:xmpp:occupant-id:0").SetAttribute("id", "o1");
+
+        template.KeepSerialisedForm();
+        var bob = template.Clone().SetAttribute("from", "room@muc.example.com/alice").SetAttribute("to", "bob@example.com/r");
+        var carol = template.Clone().SetAttribute("to", "carol@example.com/r");
+
+        bob.UnchangedWireForm.Should().NotBeNull("stamping 'from' and 'to' keeps the serialised bytes");
+        carol.UnchangedWireForm!.Bytes.Should().BeSameAs(bob.UnchangedWireForm!.Bytes, "one serialisation for every copy");
+        const string Body = "<body>a &amp; b &lt; c</body><occupant-id xmlns='urn:xmpp:occupant-id:0' id='o1'/></message>";
+        Write(bob).Should().Be("<message type='groupchat' id='g1' from='room@muc.example.com/alice' to='bob@example.com/r'>" + Body);
+        Write(carol).Should().Be("<message type='groupchat' id='g1' from='room@muc.example.com/alice' to='carol@example.com/r'>" + Body);
+    }
+
+    [Theory]
+    [InlineData("attribute")]
+    [InlineData("child text")]
+    [InlineData("remove")]
+    public void KeepSerialisedForm_CopyChangedOtherwise_IsReserialisedAndTheOthersKeepTheirBytes(string change)
+    {
+        var template = new Element("message", Ns.Client).SetAttribute("type", "groupchat");
+        template.AddChild("body").AddText("x");
+        template.KeepSerialisedForm();
+        var changed = template.Clone().SetAttribute("to", "bob@example.com/r");
+        switch (change)
+        {
+            case "attribute": changed.SetAttribute("type", "chat"); break;
+            case "child text": changed.FirstElement()!.SetText("y"); break;
+            default: changed.Remove(changed.FirstElement()!); break;
+        }
+
+        var other = template.Clone().SetAttribute("to", "carol@example.com/r");
+
+        changed.UnchangedWireForm.Should().BeNull();
+        Write(changed).Should().Be(change switch
+        {
+            "attribute" => "<message type='chat' to='bob@example.com/r'><body>x</body></message>",
+            "child text" => "<message type='groupchat' to='bob@example.com/r'><body>y</body></message>",
+            _ => "<message type='groupchat' to='bob@example.com/r'/>",
+        });
+        other.UnchangedWireForm.Should().NotBeNull();
+        Write(other).Should().Be("<message type='groupchat' to='carol@example.com/r'><body>x</body></message>");
+    }
+
+    [Fact]
+    public void KeepSerialisedForm_ChildAppendedToACopy_IsWrittenAfterTheKeptChildren()
+    {
+        var template = new Element("message", Ns.Client).SetAttribute("type", "groupchat");
+        template.AddChild("body").AddText("x");
+        template.KeepSerialisedForm();
+        var copy = template.Clone().SetAttribute("to", "bob@example.com/r");
+
+        copy.AddChild("delay", "urn:xmpp:delay").SetAttribute("stamp", "2026-12-06T12:00:00Z");
+
+        Write(copy).Should().Be("<message type='groupchat' to='bob@example.com/r'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='2026-12-06T12:00:00Z'/></message>");
+    }
+
+    [Fact]
+    public void KeepSerialisedForm_ReceivedStanzaCopy_ToStillMakesTheReceivedBytesStale()
+    {
+        // Received bytes carry the sender's 'to': only a serialised fan-out form writes 'to' from the tree.
+        var message = Parse("<message  to='b@example.com'><body>x</body></message>");
+        var copy = message.Clone().SetAttribute("to", "c@example.com");
+
+        copy.UnchangedWireForm.Should().BeNull();
+        Write(copy).Should().Be("<message to='c@example.com'><body>x</body></message>");
+    }
+
+    [Fact]
+    public void KeepSerialisedForm_PartOfAnotherTree_IsRefused()
+    {
+        var message = Parse("<message  to='b@example.com'><body>x</body></message>");
+
+        FluentActions.Invoking(() => message.FirstElement()!.KeepSerialisedForm()).Should().Throw<InvalidOperationException>();
+    }
 }

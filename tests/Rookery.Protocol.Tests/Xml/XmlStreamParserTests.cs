@@ -143,6 +143,40 @@ public sealed class XmlStreamParserTests
     }
 
     [Fact]
+    public void TryRead_SameStanzaToTwice_SharesTheString()
+    {
+        var events = Whole(new XmlStreamParser(), Utf8(Header + "<message to='b@example.com/r'/><message to=\"b@example.com/r\"/><message to='c@example.com'/>"));
+        var to = events.Where(e => e.Kind == XmlStreamEventKind.Element).Select(e => e.Element!.GetAttribute("to")).ToList();
+
+        to.Should().Equal("b@example.com/r", "b@example.com/r", "c@example.com");
+        to[1].Should().BeSameAs(to[0], "a client writing to the same peer again costs no new string");
+    }
+
+    [Theory]
+    [InlineData("a&amp;amp;b", "a&amp;b", "a&b")]
+    [InlineData("a&#64;b", "a@b", "a@b")]
+    [InlineData("a\u00e9b", "a&#233;b", "a\u00e9b")]
+    [InlineData("a b", "a\tb", "a b")]
+    public void TryRead_ToAfterASimilarTo_IsDecodedFromItsOwnBytes(string first, string second, string expected)
+    {
+        first = System.Text.RegularExpressions.Regex.Unescape(first);
+        second = System.Text.RegularExpressions.Regex.Unescape(second);
+        expected = System.Text.RegularExpressions.Regex.Unescape(expected);
+        var events = Whole(new XmlStreamParser(), Utf8(Header + $"<message to='{first}'/><message to='{second}'/>"));
+
+        events.Where(e => e.Kind == XmlStreamEventKind.Element).Last().Element!.GetAttribute("to").Should().Be(expected);
+    }
+
+    [Fact]
+    public void TryRead_ToOfAChild_IsNotTheStanzaTo()
+    {
+        var events = Whole(new XmlStreamParser(), Utf8(Header + "<message to='b@example.com'><x to='b@example.com'/></message>"));
+        var message = events.Single(e => e.Kind == XmlStreamEventKind.Element).Element!;
+
+        message.FirstElement()!.GetAttribute("to").Should().Be("b@example.com");
+    }
+
+    [Fact]
     public void TryRead_IncompleteToken_LeavesItUnconsumedAndNeedsMore()
     {
         var parser = new XmlStreamParser();
