@@ -10,7 +10,8 @@
 #
 # Usage: bench/cluster.sh [--quick] [--no-docs]
 # Environment: CLUSTER_PG (Npgsql connection string; default the local test database), USERS, RATE_START, RATE_STEP,
-#   STEP_DURATION, MAX_DURATION, HALF_DURATION, COMPARE_ROOKERY_DLL, COMPARE_BENCH_DLL, CLUSTER_WORK
+#   RATE_GROWTH (percent per step, as in compare.sh, so the maximum is found before MAX_DURATION), STEP_DURATION,
+#   MAX_DURATION, HALF_DURATION, COMPARE_ROOKERY_DLL, COMPARE_BENCH_DLL, CLUSTER_WORK
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,9 +28,9 @@ done
 
 : "${CLUSTER_PG:=Host=127.0.0.1;Username=rookery;Password=rookery;Database=rookery}"
 if [ "$QUICK" = 1 ]; then
-    : "${USERS:=10}" "${RATE_START:=200}" "${RATE_STEP:=200}" "${STEP_DURATION:=1s}" "${MAX_DURATION:=3s}" "${HALF_DURATION:=2s}"
+    : "${USERS:=10}" "${RATE_START:=200}" "${RATE_STEP:=200}" "${RATE_GROWTH:=0}" "${STEP_DURATION:=1s}" "${MAX_DURATION:=3s}" "${HALF_DURATION:=2s}"
 else
-    : "${USERS:=200}" "${RATE_START:=4000}" "${RATE_STEP:=4000}" "${STEP_DURATION:=4s}" "${MAX_DURATION:=60s}" "${HALF_DURATION:=10s}"
+    : "${USERS:=200}" "${RATE_START:=4000}" "${RATE_STEP:=0}" "${RATE_GROWTH:=20}" "${STEP_DURATION:=4s}" "${MAX_DURATION:=120s}" "${HALF_DURATION:=10s}"
 fi
 WORK="${CLUSTER_WORK:-$(mktemp -d /tmp/rookery-cluster-bench.XXXXXX)}"
 mkdir -p "$WORK"
@@ -136,7 +137,7 @@ B="127.0.0.1:${CPORT[b]}"
 # Warm-up, not measured: both nodes JIT-compile the message and link paths before the measured runs.
 run warmup-same "$WORK/warmup-same.json" messaging --host "$A" --users "$USERS" --rate-start "$RATE_START" --rate-step 0 --step-duration 3s --duration 3s --p99-max 10s
 run warmup-cross "$WORK/warmup-cross.json" cross-node --host "$A" --receiver-host "$B" --users "$USERS" --rate-start "$RATE_START" --rate-step 0 --step-duration 3s --duration 3s --p99-max 10s
-STEPS=(--users "$USERS" --rate-start "$RATE_START" --rate-step "$RATE_STEP" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION")
+STEPS=(--users "$USERS" --rate-start "$RATE_START" --rate-step "$RATE_STEP" --rate-growth "$RATE_GROWTH" --step-duration "$STEP_DURATION" --duration "$MAX_DURATION")
 run same-node "$WORK/same-node.json" messaging --host "$A" --server-pid "${PID[a]}" "${STEPS[@]}"
 run cross-node "$WORK/cross-node.json" cross-node --host "$A" --receiver-host "$B" --server-pid "${PID[a]}" "${STEPS[@]}"
 max_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["messaging"]["maxSustainedRate"])' "$1"; }

@@ -608,10 +608,10 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         var reader = new PayloadReader(frame.Payload.Span);
         var sequence = reader.Int64();
         var targetText = reader.String();
-        var xml = reader.String();
+        var xml = reader.Field();
         if (sequence > peer.LastSequenceIn)
         {
-            var element = StoredStanza.Parse(xml);
+            var element = link.ForwardedStanzas.Parse(frame.Payload[xml]);
             var delivered = Jid.TryParse(targetText, out var target) && _table.Find(target) is ILocalClientSession local && local.Send(element);
             if (!delivered)
             {

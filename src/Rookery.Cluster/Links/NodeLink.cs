@@ -42,6 +42,9 @@ internal sealed class NodeLink
     /// <summary>The peer's node id.</summary>
     public long PeerId { get; }
 
+    /// <summary>The parser of the stanzas this link's peer forwards; used by the link's reader only.</summary>
+    public ForwardedStanzaParser ForwardedStanzas { get; } = new();
+
     /// <summary>The peer's name.</summary>
     public string PeerName { get; }
 

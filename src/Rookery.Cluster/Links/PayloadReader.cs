@@ -22,6 +22,15 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
 
     public string String() => Encoding.UTF8.GetString(Take(Length()));
 
+    /// <summary>Where the next length-prefixed field's bytes are in the payload, for a caller that needs them as memory.</summary>
+    public Range Field()
+    {
+        var length = Length();
+        var start = _position;
+        Take(length);
+        return new Range(start, start + length);
+    }
+
     private int Length()
     {
         var length = Int32();
