@@ -83,6 +83,7 @@ json.dump({
     "Listeners": {"Client": {"Address": "127.0.0.1", "Port": int(cport)}, "DirectTls": {"Enabled": False}},
     "Storage": {"Provider": "postgres", "Postgres": {"ConnectionString": pg, "Schema": schema}},
     "Cluster": {"Enabled": True, "Secret": secret, "Port": int(lport), "Address": "127.0.0.1", "AdvertisedAddress": "127.0.0.1", "NodeName": name},
+    "S2S": {"Enabled": False},
     "Limits": {"MaxOutboundQueue": 100000},
     # Archiving off, as in compare.sh: with MAM on every chat message is two PostgreSQL inserts on the routing path,
     # and the run would measure the database instead of the node links.

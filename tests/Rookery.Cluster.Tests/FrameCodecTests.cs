@@ -105,7 +105,7 @@ public sealed class FrameCodecTests
         ((byte)FrameType.S2sRouteUp).Should().Be(81);
         ((byte)FrameType.S2sRouteDown).Should().Be(82);
         ((byte)FrameType.S2sStanza).Should().Be(83);
-        ((int)LinkCapabilities.S2sRoutes).Should().Be(2);
+        ((int)LinkCapabilities.S2sRoutes).Should().Be(8);
         LinkCapabilities.All.Should().HaveFlag(LinkCapabilities.S2sRoutes);
         using var stream = new MemoryStream();
         await FrameCodec.WriteAsync(stream, new PayloadWriter().Int32(2).String("example.org").String("a.test").String("example.org").String("b.test").ToFrame(FrameType.S2sRoutes), default);

@@ -228,6 +228,8 @@ internal sealed class TestCluster : IAsyncDisposable
                 Postgres = new { ConnectionString = connectionString ?? ConnectionString, Schema },
             },
             Auth = new { FailureDelayMilliseconds = 0 },
+            // Several nodes on one machine: no federation listener on 5269 unless a test configures one.
+            S2S = new { Enabled = false },
             Cluster = ClusterSection(),
         };
         Dictionary<string, object?> ClusterSection()

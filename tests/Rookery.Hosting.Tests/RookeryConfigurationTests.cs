@@ -111,7 +111,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Offline).Should().Be(Json(defaults.Offline));
         Json(options.Cluster).Should().Be(Json(defaults.Cluster));
         Json(options.S2S).Should().Be(Json(defaults.S2S));
-        options.S2S.Enabled.Should().BeFalse("federation is opt-in: S2S:Enabled or rookery run --s2s-port");
+        options.S2S.Enabled.Should().BeTrue("a node federates by default, as ejabberd and Prosody do");
         options.Components.Should().BeEmpty("a node accepts no external component unless told to");
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Rookery.Server.Routing;
 
 namespace Rookery.Hosting.Tests;
 
@@ -22,6 +23,7 @@ public sealed class RookeryNodeTests : IDisposable
                 Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 DirectTls = new EndpointOptions { Enabled = false },
             },
+            S2S = new S2sOptions { Enabled = false },
         };
         RookeryConfiguration.Validate(options);
         await using var node = RookeryNode.Create(options, logging => logging.ClearProviders());

@@ -4,6 +4,7 @@ using Rookery.Hosting;
 using Rookery.Protocol.Addressing;
 using Rookery.Server.Auth;
 using Rookery.Server.Hosts;
+using Rookery.Server.Routing;
 using Rookery.Storage;
 
 namespace Rookery.TestKit;
@@ -67,6 +68,9 @@ public sealed class TestServer : IAsyncDisposable
                 Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Server = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
             },
+            // Federation off unless a test asks for it: tests address foreign domains and expect remote-server-not-found
+            // at once, not a DNS lookup of a name that does not exist.
+            S2S = new S2sOptions { Enabled = false },
             Limits = limits ?? new StreamLimitOptions(),
             Auth = auth ?? new AuthOptions { FailureDelayMilliseconds = 20, MaxFailureDelayMilliseconds = 100, ScramIterations = 4096 },
         };

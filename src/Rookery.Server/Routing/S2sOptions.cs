@@ -14,9 +14,10 @@ public sealed class S2sOptions
 
     /// <summary>
     /// Whether the node federates: opens the <c>Listeners:Server</c> listener and outgoing streams to foreign domains.
-    /// Default false: stanzas for foreign domains are answered with <c>remote-server-not-found</c>.
+    /// On by default, as on ejabberd and Prosody; off, stanzas for foreign domains are answered with
+    /// <c>remote-server-not-found</c>.
     /// </summary>
-    public bool Enabled { get; init; }
+    public bool Enabled { get; init; } = true;
 
     /// <summary>
     /// Static routes, keyed by remote domain: <c>host:port</c> (or <c>[ipv6]:port</c>) to connect to instead of
