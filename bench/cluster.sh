@@ -199,18 +199,7 @@ for name, r in (("same-node", sr), ("cross-node", cr), ("same-node-half", hr), (
 PY
 
 if [ "$WRITE_DOCS" = 1 ]; then
-    python3 - "$ROOT/docs/benchmarks.md" "$REPORT" <<'PY'
-import sys
-doc, rep = sys.argv[1], open(sys.argv[2]).read()
-begin, end = "<!-- cluster:begin -->", "<!-- cluster:end -->"
-text = open(doc).read()
-block = begin + "\n" + rep.rstrip() + "\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip() + "\n\n" + block + "\n"
-open(doc, "w").write(text)
-PY
+    python3 "$ROOT/bench/write_section.py" "$ROOT/docs/benchmarks.md" "$REPORT" cluster
     log "written to docs/benchmarks.md"
 fi
 cat "$REPORT"

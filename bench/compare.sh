@@ -429,18 +429,7 @@ REPORT="$WORK/compare.md"
 
 log "report: $REPORT"
 if [ "$WRITE_DOCS" = 1 ]; then
-    python3 - "$ROOT/docs/benchmarks.md" "$REPORT" <<'PY'
-import sys
-doc, rep = sys.argv[1], open(sys.argv[2]).read()
-begin, end = "<!-- compare:begin -->", "<!-- compare:end -->"
-text = open(doc).read()
-block = begin + "\n" + rep.rstrip() + "\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip() + "\n\n" + block + "\n"
-open(doc, "w").write(text)
-PY
+    python3 "$ROOT/bench/write_section.py" "$ROOT/docs/benchmarks.md" "$REPORT" compare
     log "written to docs/benchmarks.md"
 fi
 cat "$REPORT"
