@@ -1,6 +1,7 @@
 using System.Buffers;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Util;
 
 namespace Rookery.Cluster.Links;
 
@@ -13,8 +14,7 @@ namespace Rookery.Cluster.Links;
 /// </summary>
 internal sealed class ForwardedStanzaParser
 {
-    private static readonly byte[] Header =
-        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"u8.ToArray();
+    private static readonly byte[] Header = StoredStanza.ClientStreamHeader.ToArray();
 
     private XmlStreamParser _parser = Open();
 

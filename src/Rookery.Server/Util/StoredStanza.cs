@@ -7,8 +7,14 @@ namespace Rookery.Server.Util;
 /// <summary>Turns stanzas kept in storage as XML text back into elements, with the same restricted parser as the wire.</summary>
 public static class StoredStanza
 {
-    private static readonly byte[] Header =
-        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"u8.ToArray();
+    private static readonly byte[] Header = ClientStreamHeader.ToArray();
+
+    /// <summary>
+    /// The stream header stanzas serialised in <c>jabber:client</c> are parsed under (stored stanzas here, stanzas
+    /// forwarded between cluster nodes), so that the parser sees the namespaces the writer left out.
+    /// </summary>
+    public static ReadOnlySpan<byte> ClientStreamHeader =>
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"u8;
 
     /// <summary>Parses one stanza serialised in the <c>jabber:client</c> namespace.</summary>
     /// <exception cref="FormatException">The text is not exactly one well-formed element.</exception>
