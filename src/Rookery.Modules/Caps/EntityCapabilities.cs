@@ -14,7 +14,7 @@ namespace Rookery.Modules.Caps;
 
 /// <summary>
 /// Entity capabilities (XEP-0115) of the resources connected to this node: the caps element each available resource
-/// last broadcast, and the features behind each verified hash, learnt with one disco#info query per unknown hash and
+/// last broadcast (and, through <see cref="FeaturesOfAsync"/>, those of resources on other cluster nodes), and the features behind each verified hash, learnt with one disco#info query per unknown hash and
 /// cached by hash for every resource that announces it (§6.2). PEP asks it which resources want <c>node+notify</c>.
 /// </summary>
 /// <remarks>
@@ -51,13 +51,32 @@ public sealed partial class EntityCapabilities(Router router, ICapsStore store, 
     }
 
     /// <summary>
-    /// The features of a resource that announced a verified caps hash in its current presence, or null when it announced
-    /// none or the hash is not verified yet.
+    /// The features of any resource in the session table: for one bound here, those of the verified hash its current
+    /// presence announced; for one bound on another cluster node (whose node verified and stored its hash), those of the
+    /// caps element of its replicated presence, looked up among the hashes verified here or in the store. Null when the
+    /// resource announced none or the hash is not verified (yet).
     /// </summary>
-    public IReadOnlySet<string>? FeaturesOf(IClientSession session)
+    public async ValueTask<IReadOnlySet<string>?> FeaturesOfAsync(IClientSession session, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return _sessions.TryGetValue(session, out var caps) && _known.TryGetValue(caps.Key, out var features) ? features : null;
+        if (_sessions.TryGetValue(session, out var caps))
+        {
+            return _known.GetValueOrDefault(caps.Key);
+        }
+
+        if (session.Presence?.Child("c", Namespace) is not { } c || c.GetAttribute("hash") is not { } algorithm ||
+            c.GetAttribute("ver") is not { } ver || !CapsHash.IsSupported(algorithm))
+        {
+            return null;
+        }
+
+        var key = Key(algorithm, ver);
+        if (_known.TryGetValue(key, out var features))
+        {
+            return features;
+        }
+
+        return await LoadAsync(algorithm, ver, ct).ConfigureAwait(false) is { } stored ? Remember(key, stored) : null;
     }
 
     /// <summary>The features behind a hash, or null when the hash is not verified (for tests and diagnostics).</summary>

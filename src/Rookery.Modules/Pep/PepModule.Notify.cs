@@ -32,7 +32,7 @@ public sealed partial class PepModule
         var feature = node + NotifySuffix;
         foreach (var session in sessions.Sessions(owner))
         {
-            if (Wants(session, feature))
+            if (await WantsAsync(session, feature, ct).ConfigureAwait(false))
             {
                 await SendAsync(owner, session.Jid, evt.Clone(), null).ConfigureAwait(false);
             }
@@ -55,7 +55,7 @@ public sealed partial class PepModule
 
             foreach (var session in sessions.Sessions(contact))
             {
-                if (Wants(session, feature))
+                if (await WantsAsync(session, feature, ct).ConfigureAwait(false))
                 {
                     await SendAsync(owner, session.Jid, evt.Clone(), null).ConfigureAwait(false);
                 }
@@ -63,8 +63,12 @@ public sealed partial class PepModule
         }
     }
 
-    private bool Wants(IClientSession session, string feature) =>
-        session.IsAvailable && capabilities.FeaturesOf(session) is { } features && features.Contains(feature);
+    /// <summary>
+    /// Whether an available resource's caps ask for <paramref name="feature"/>; the session table holds the resources of
+    /// every cluster node, and a remote one's caps come from its replicated presence (verified by its own node).
+    /// </summary>
+    private async ValueTask<bool> WantsAsync(IClientSession session, string feature, CancellationToken ct) =>
+        session.IsAvailable && await capabilities.FeaturesOfAsync(session, ct).ConfigureAwait(false) is { } features && features.Contains(feature);
 
     /// <summary>
     /// §4.3.4: a resource whose caps now ask for the notifications of some nodes gets the last item of each such node of

@@ -23,8 +23,8 @@ namespace Rookery.Modules.Pep;
 /// Enough for avatars (XEP-0084), bookmarks (XEP-0402) and OMEMO device lists.
 /// </summary>
 /// <remarks>
-/// Subscriptions are implicit (presence plus caps, XEP-0163 §4); explicit subscribe requests are not supported. Only
-/// resources connected to this node are notified.
+/// Subscriptions are implicit (presence plus caps, XEP-0163 §4); explicit subscribe requests are not supported. In a
+/// cluster, interested resources on every node are notified (their sessions and caps come with the replicated presence).
 /// </remarks>
 [Xep(60, "1.26.0", XepStatus.Partial, Note = "As profiled by PEP: no explicit subscriptions, no affiliation changes, no collection nodes")]
 [Xep(163, "1.2.2")]
