@@ -6,7 +6,9 @@ Run with Debian's system interpreter and its python3-slixmpp package:
     /usr/bin/python3 interop/slixmpp_interop.py --host 127.0.0.1 --port 5222 \
         --domain localhost --user1 alice --pass1 secret1 --user2 bob --pass2 secret2
 
-The two accounts must already exist. The steps come in groups, run in order;
+The two accounts must already exist. With --port2 (a second node of a
+cluster), user2's clients and user1's second resources connect there, so
+every step crosses nodes. The steps come in groups, run in order;
 a failure ends its group, and the next group still runs. Group "im" (here):
   connect + STARTTLS + SCRAM + bind for both users (RFC 6120 §5, §6, §7),
   roster get, initial presence, mutual subscription (RFC 6121 §3),
@@ -219,9 +221,16 @@ class Runner:
         self.token = uuid.uuid4().hex[:8]  # makes bodies unique per run
         self.group = "im"
 
-    def new_client(self, user, password, resource="interop", plugins=()):
+    def port_for(self, user, other_node=False):
+        """The port a client connects to: with --port2 (a cluster's second node), user2's clients and the clients
+        asked for on the other node go there, so every step crosses nodes."""
+        if self.args.port2 and (user == self.args.user2 or other_node):
+            return self.args.port2
+        return self.args.port
+
+    def new_client(self, user, password, resource="interop", plugins=(), other_node=False):
         c = InteropClient(f"{user}@{self.args.domain}/{resource}-{self.token}", password,
-                          self.args.host, self.args.port, self.args.domain, plugins)
+                          self.args.host, self.port_for(user, other_node), self.args.domain, plugins)
         self.clients.append(c)
         return c
 
@@ -371,6 +380,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--port2", type=int, help="a second cluster node's client port: user2 (and user1's second "
+                   "resources) connect there")
     p.add_argument("--domain", default="localhost")
     p.add_argument("--user1", required=True)
     p.add_argument("--pass1", required=True)

@@ -92,8 +92,11 @@ class MucRunner:
         self.clients = []
 
     def new_client(self, user, password):
+        # With --port2/--port3 (a cluster's other nodes) user2 and user3 join from there: the room's occupants are
+        # spread over the nodes.
+        port = {self.args.user2: self.args.port2, self.args.user3: self.args.port3}.get(user) or self.args.port
         c = MucClient(f"{user}@{self.args.domain}/muc-{self.token}", password,
-                      self.args.host, self.args.port, self.args.domain)
+                      self.args.host, port, self.args.domain)
         self.clients.append(c)
         return c
 
@@ -230,6 +233,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, required=True)
+    p.add_argument("--port2", type=int, help="client port of a second cluster node, for user2")
+    p.add_argument("--port3", type=int, help="client port of a third cluster node, for user3")
     p.add_argument("--domain", default="localhost")
     p.add_argument("--service", help="MUC service domain (default conference.<domain>)")
     for i in (1, 2, 3):

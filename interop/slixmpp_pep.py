@@ -59,7 +59,7 @@ class PepRunner(Runner):
 
     def new_client(self, user, password):
         c = PepClient(f"{user}@{self.args.domain}/pep-{self.token}", password,
-                      self.args.host, self.args.port, self.args.domain)
+                      self.args.host, self.port_for(user), self.args.domain)
         self.clients.append(c)
         return c
 

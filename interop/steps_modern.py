@@ -83,7 +83,8 @@ async def run_sm(runner):
 async def run_carbons(runner):
     args = runner.args
     a1 = runner.new_client(args.user1, args.pass1, resource="carbons1", plugins=["xep_0280"])
-    a2 = runner.new_client(args.user1, args.pass1, resource="carbons2", plugins=["xep_0280"])
+    # On the other node when the run has two (--port2): carbons must reach a resource there too.
+    a2 = runner.new_client(args.user1, args.pass1, resource="carbons2", plugins=["xep_0280"], other_node=True)
     b = runner.new_client(args.user2, args.pass2, resource="carbons")
     copies = {"received": asyncio.Queue(), "sent": asyncio.Queue()}
     a2.add_event_handler("carbon_received", lambda msg: copies["received"].put_nowait(msg["carbon_received"]))

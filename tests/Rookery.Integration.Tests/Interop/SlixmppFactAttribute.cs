@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Rookery.TestKit;
 
 namespace Rookery.Integration.Tests.Interop;
 
@@ -11,53 +11,20 @@ namespace Rookery.Integration.Tests.Interop;
 public sealed class SlixmppFactAttribute : FactAttribute
 {
     /// <summary>The interpreter the interop scripts are written for (the system one, with Debian's packages).</summary>
-    public const string Python = "/usr/bin/python3";
-
-    private static readonly Lazy<string?> MissingReason = new(FindMissingReason);
+    public const string Python = InteropScript.Python;
 
     /// <summary>Sets <see cref="FactAttribute.Skip"/> when slixmpp is unavailable outside CI.</summary>
     public SlixmppFactAttribute()
     {
-        if (MissingReason.Value is { } reason && !IsCi)
+        if (Missing is { } reason && !IsCi)
         {
             Skip = reason + " (set CI=true to make this a failure)";
         }
     }
 
     /// <summary>True when the environment says this is a CI run.</summary>
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool IsCi => InteropScript.IsCi;
 
     /// <summary>Why the interop client cannot run here, or null when it can.</summary>
-    public static string? Missing => MissingReason.Value;
-
-    private static string? FindMissingReason()
-    {
-        if (!File.Exists(Python))
-        {
-            return $"{Python} does not exist; apt-get install python3-slixmpp";
-        }
-
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo(Python, ["-c", "import slixmpp"])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            })!;
-            var stderr = probe.StandardError.ReadToEndAsync();
-            _ = probe.StandardOutput.ReadToEndAsync();
-            if (!probe.WaitForExit(TimeSpan.FromSeconds(30)))
-            {
-                probe.Kill(entireProcessTree: true);
-                return $"{Python} -c 'import slixmpp' did not finish within 30 s";
-            }
-
-            return probe.ExitCode == 0 ? null : $"python3-slixmpp is not installed for {Python}: {stderr.Result.Trim()}";
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return $"{Python} cannot be started: {e.Message}";
-        }
-    }
+    public static string? Missing => InteropScript.MissingSlixmpp;
 }

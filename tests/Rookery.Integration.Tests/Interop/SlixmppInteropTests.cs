@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Rookery.TestKit;
 
 namespace Rookery.Integration.Tests.Interop;
@@ -74,67 +72,6 @@ public sealed class SlixmppInteropTests
         output.Should().Contain("ALL PASSED");
     }
 
-    internal static async Task<(int ExitCode, string Output)> RunAsync(string script, string[] args)
-    {
-        var start = new ProcessStartInfo(SlixmppFactAttribute.Python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(script);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"(killed after {RunTimeout.TotalSeconds:0} s)\n" + Describe(stdout, stderr));
-        }
-
-        // The parameterless wait also drains the redirected streams, so the output is complete.
-        await process.WaitForExitAsync();
-        return (process.ExitCode, Describe(stdout, stderr));
-    }
-
-    private static void Append(StringBuilder sink, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (sink)
-        {
-            sink.AppendLine(line);
-        }
-    }
-
-    private static string Describe(StringBuilder stdout, StringBuilder stderr)
-    {
-        lock (stdout)
-        {
-            lock (stderr)
-            {
-                return $"--- stdout ---\n{stdout}--- stderr ---\n{stderr}";
-            }
-        }
-    }
+    internal static Task<(int ExitCode, string Output)> RunAsync(string script, string[] args) =>
+        InteropScript.RunAsync(script, args, RunTimeout);
 }
