@@ -10,6 +10,7 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Components;
+using Rookery.Server.Modules;
 using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
 using Rookery.Server.Transport;
@@ -44,6 +45,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly ComponentRegistry _componentRegistry;
     private readonly ComponentReplicator _components;
     private readonly S2sRouteReplicator _s2sRoutes;
+    private readonly AccountChanges _accountChanges;
     private readonly LinkEstablisher _links;
     private readonly LinkTls? _tls;
     private readonly List<SeedNode> _seeds;
@@ -72,7 +74,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         TimeProvider time,
         ILoggerFactory loggers,
         ComponentRegistry components,
-        S2SManager s2s)
+        S2SManager s2s,
+        AccountChanges accountChanges)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
@@ -108,6 +111,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         _components = new ComponentReplicator(components, router, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, _logger);
         // Outgoing s2s streams are announced cluster-wide; a stanza for a pair another node serves goes there in one hop.
         _s2sRoutes = new S2sRouteReplicator(s2s, () => (IReadOnlyCollection<PeerConnection>)_peers.Values, id => _peers.GetValueOrDefault(id), _logger);
+        // Modules' cached per-account state (block lists) is dropped on every node when it changes on one.
+        _accountChanges = accountChanges;
+        accountChanges.Transport = BroadcastAccountChange;
         _tls = LinkTls.Create(options.Tls);
         _seeds = [.. options.SeedNodes.Select(s => SeedNode.TryParse(s, out var seed) ? seed : throw new ArgumentException($"'Cluster:SeedNodes' entry '{s}' is not host:port or name=host:port", nameof(options)))];
         _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger, _tls);
@@ -548,6 +554,9 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
                 case FrameType.ResumeAck:
                     _migration.OnAck(peer, frame);
                     break;
+                case FrameType.AccountChange:
+                    OnAccountChange(frame);
+                    break;
                 case FrameType.Ping:
                     link.TryEnqueue(Frame.Empty(FrameType.Pong));
                     break;
@@ -564,6 +573,31 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         }
     }
 
+    /// <summary>Sends ACCOUNT_CHANGE to every peer that understands it (an older node would end the link on it).</summary>
+    private void BroadcastAccountChange(string topic, Jid account, string detail)
+    {
+        var frame = new PayloadWriter().String(topic).String(account.ToString()).String(detail).ToFrame(FrameType.AccountChange);
+        foreach (var peer in _peers.Values)
+        {
+            if ((peer.Capabilities & LinkCapabilities.AccountChanges) != 0)
+            {
+                peer.SendControl(frame);
+            }
+        }
+    }
+
+    private void OnAccountChange(Frame frame)
+    {
+        var reader = new PayloadReader(frame.Payload.Span);
+        var (topic, account, detail) = (reader.String(), reader.String(), reader.String());
+        if (!Jid.TryParse(account, out var jid))
+        {
+            throw new FormatException($"ACCOUNT_CHANGE names '{account}', not a JID");
+        }
+
+        _accountChanges.Deliver(topic, jid, detail);
+    }
+
     /// <summary>
     /// The peer's full sync starts. Newer peers list their optional link features in it (an older one sends an empty
     /// payload): the rest of our own sync, which waited for them, goes out now, and stanzas that waited for a peer that
@@ -577,6 +611,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         peer.BeginSync();
         _components.OnSyncBegin(peer);
         _s2sRoutes.OnSyncBegin(peer);
+        // While there was no link to this peer, changes it made may never have reached us.
+        _accountChanges.DeliverEverythingChanged();
         if (refused.Count > 0)
         {
             Log.RefusedByCapabilities(_logger, refused.Count, peer.Name, capabilities);

@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<S2SManager>();
         services.AddSingleton<S2sConnectionHandler>();
         services.AddSingleton<SessionTable>();
+        services.AddSingleton<AccountChanges>();
         services.AddSingleton<SessionManager>();
         services.AddSingleton<SessionLifecycle>();
         services.AddSingleton<RosterManager>();

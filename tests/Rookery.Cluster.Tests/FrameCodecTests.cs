@@ -134,6 +134,24 @@ public sealed class FrameCodecTests
     }
 
     [Fact]
+    public async Task AccountChange_RoundTrip_WithItsValueAndFields()
+    {
+        // Wire format, gated by LinkCapabilities.AccountChanges.
+        ((byte)FrameType.AccountChange).Should().Be(110);
+        ((int)LinkCapabilities.AccountChanges).Should().Be(64);
+        LinkCapabilities.All.Should().HaveFlag(LinkCapabilities.AccountChanges);
+        using var stream = new MemoryStream();
+        await FrameCodec.WriteAsync(stream, new PayloadWriter().String("blocking").String("alice@example.org").String("block\nbob@example.org").ToFrame(FrameType.AccountChange), default);
+        stream.Position = 0;
+
+        var frame = (await FrameCodec.ReadAsync(stream, default))!.Value;
+
+        frame.Type.Should().Be(FrameType.AccountChange);
+        var reader = new PayloadReader(frame.Payload.Span);
+        (reader.String(), reader.String(), reader.String()).Should().Be(("blocking", "alice@example.org", "block\nbob@example.org"));
+    }
+
+    [Fact]
     public async Task Refused_RoundTrip_TypeFiftyWithReason()
     {
         using var stream = new MemoryStream();

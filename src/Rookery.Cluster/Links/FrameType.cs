@@ -89,4 +89,11 @@ internal enum FrameType : byte
     /// acknowledged with <see cref="Ack"/> in the same sequence as <see cref="Stanza"/>.
     /// </summary>
     S2sStanza = 83,
+
+    /// <summary>
+    /// Per-account state a module caches changed on the sender (topic, account, detail; <c>AccountChanges</c>): the
+    /// receiver's module drops its copy and tells its own clients. Sent to peers announcing
+    /// <see cref="LinkCapabilities.AccountChanges"/>.
+    /// </summary>
+    AccountChange = 110,
 }

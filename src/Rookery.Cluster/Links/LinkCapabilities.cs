@@ -34,6 +34,12 @@ internal enum LinkCapabilities
     /// </summary>
     CumulativeAck = 16,
 
+    /// <summary>
+    /// Understands ACCOUNT_CHANGE (frame 110): changes of cached per-account state (block lists) are announced to it; a
+    /// peer without it sees such a change when its cached copy expires.
+    /// </summary>
+    AccountChanges = 64,
+
     /// <summary>What this build speaks.</summary>
-    All = SessionHandover | Components | Muc | S2sRoutes | CumulativeAck,
+    All = SessionHandover | Components | Muc | S2sRoutes | CumulativeAck | AccountChanges,
 }

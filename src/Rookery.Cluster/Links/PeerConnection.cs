@@ -435,6 +435,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     {
         FrameType.ComponentUp or FrameType.ComponentDown or FrameType.ComponentStanza => Has(LinkCapabilities.Components),
         FrameType.MucStanza => Has(LinkCapabilities.Muc),
+        FrameType.AccountChange => Has(LinkCapabilities.AccountChanges),
         FrameType.S2sRoutes or FrameType.S2sRouteUp or FrameType.S2sRouteDown or FrameType.S2sStanza => Has(LinkCapabilities.S2sRoutes),
         FrameType.ResumeRequest or FrameType.ResumeState or FrameType.ResumeRefused or FrameType.ResumeAck => Has(LinkCapabilities.SessionHandover),
         _ => true,

@@ -22,10 +22,11 @@ namespace Rookery.Modules.Blocking;
 /// Each list in use is cached in memory and replaced on every change, so enforcement reads no storage per stanza.
 /// </summary>
 /// <remarks>
-/// The cache is per node and knows only the changes made through this module on this node. A change it cannot see (the
-/// account deleted, from the command line or another node of a cluster) takes effect when the entry is next read from
-/// storage: when a resource of the account requests the list, or at the latest <see cref="CacheLifetime"/> after the
-/// entry was loaded. (Cluster-wide invalidation belongs to the cluster issue.)
+/// The cache is per node. A change made through another node of a cluster arrives as an <see cref="AccountChanges"/>
+/// topic: the entry is dropped and the account's interested resources here get the push, so a block takes effect on
+/// every node at once. A change it cannot see (the account deleted from the command line) takes effect when the entry
+/// is next read from storage: when a resource of the account requests the list, or at the latest
+/// <see cref="CacheLifetime"/> after the entry was loaded.
 /// </remarks>
 [Xep(191, "1.3")]
 public sealed partial class BlockingModule(
@@ -34,6 +35,7 @@ public sealed partial class BlockingModule(
     SessionTable sessions,
     HostRegistry hosts,
     Router router,
+    AccountChanges changes,
     TimeProvider time,
     IOptions<BlockingOptions> options,
     ILogger<BlockingModule> logger) : IXmppModule, IDisposable
@@ -63,6 +65,10 @@ public sealed partial class BlockingModule(
     private readonly ConcurrentDictionary<Jid, (BlockList List, long LoadedAt)> _lists = new();
     private readonly StripedLock _locks = new();
 
+    // Counts the changes other nodes announced: a read from storage that overlapped one may have returned the list
+    // before that change, so it is used but not kept in the cache.
+    private long _remoteChanges;
+
     // Resources that requested the block list and therefore get pushes (XEP-0191 §3.3); weak, so an ended session
     // leaves nothing behind.
     private readonly ConditionalWeakTable<IClientSession, object> _interested = new();
@@ -80,6 +86,7 @@ public sealed partial class BlockingModule(
         builder.HandleIq(IqType.Set, IqTarget.Bare, Namespace, "unblock", UnblockAsync);
         builder.Hook(HookPoint.Inbound, HookPriority, OnInboundAsync);
         builder.Hook(HookPoint.Outbound, HookPriority, OnOutboundAsync);
+        changes.Subscribe(Name, OnChangedElsewhere);
     }
 
     /// <inheritdoc />
@@ -147,8 +154,9 @@ public sealed partial class BlockingModule(
 
             await store.AddAsync(owner.ToString(), Texts(jids), iq.Cancellation).ConfigureAwait(false);
             after = await ReadAsync(owner, iq.Cancellation).ConfigureAwait(false);
-            // Pushed under the lock, so that concurrent commands are pushed in the order they were stored.
+            // Pushed and published under the lock, so that concurrent commands are pushed in the order they were stored.
             Push(owner, Payload("block", jids));
+            changes.Publish(Name, owner, Detail("block", jids));
         }
 
         // Outside the lock: routing runs other accounts' hooks, which may need a lock of the same stripe.
@@ -182,6 +190,7 @@ public sealed partial class BlockingModule(
 
             after = await ReadAsync(owner, iq.Cancellation).ConfigureAwait(false);
             Push(owner, Payload("unblock", jids));
+            changes.Publish(Name, owner, Detail("unblock", jids));
         }
 
         await AnnounceUnblockAsync(owner, before, after, iq.Cancellation).ConfigureAwait(false);
@@ -237,7 +246,47 @@ public sealed partial class BlockingModule(
         return payload;
     }
 
-    /// <summary>Sends a block or unblock push (§3.3, §3.4, §3.5) to every resource of the account that requested the list.</summary>
+    /// <summary>What another node needs to push a command to its own resources: the command's name, then one JID per line.</summary>
+    private static string Detail(string command, List<Jid> jids) =>
+        jids.Count == 0 ? command : command + "\n" + string.Join('\n', Texts(jids));
+
+    /// <summary>
+    /// Another node changed an account's list (or, with no account, a link came up after changes may have been missed):
+    /// the cached copy goes, and this node's resources of the account that requested the list get the push.
+    /// </summary>
+    private void OnChangedElsewhere(Jid? owner, string detail)
+    {
+        Interlocked.Increment(ref _remoteChanges);
+        if (owner is null)
+        {
+            _lists.Clear();
+            return;
+        }
+
+        _lists.TryRemove(owner, out _);
+        var lines = detail.Split('\n');
+        if (lines[0] is not ("block" or "unblock"))
+        {
+            return;
+        }
+
+        var jids = new List<Jid>(lines.Length - 1);
+        foreach (var line in lines.AsSpan(1))
+        {
+            if (Jid.TryParse(line, out var jid))
+            {
+                jids.Add(jid);
+            }
+        }
+
+        Push(owner, Payload(lines[0], jids));
+    }
+
+    /// <summary>
+    /// Sends a block or unblock push (§3.3, §3.4, §3.5) to every resource of the account that requested the list; in a
+    /// cluster each node pushes to its own resources (their interest is recorded only there), so this node's part is the
+    /// local ones and the other nodes do theirs when the change reaches them.
+    /// </summary>
     private void Push(Jid owner, Element payload)
     {
         var from = owner.ToString();
@@ -286,6 +335,7 @@ public sealed partial class BlockingModule(
     /// <summary>Reads the stored list and caches it. The caller holds the owner's lock.</summary>
     private async Task<BlockList> ReadAsync(Jid owner, CancellationToken ct)
     {
+        var changesBefore = Interlocked.Read(ref _remoteChanges);
         var stored = await store.GetAsync(owner.ToString(), ct).ConfigureAwait(false);
         var list = BlockList.Empty;
         if (stored.Count > 0)
@@ -309,6 +359,12 @@ public sealed partial class BlockingModule(
         }
 
         _lists[owner] = (list, time.GetTimestamp());
+        // Checked after caching: a change announced from here on removes the entry itself (it counts, then removes).
+        if (Interlocked.Read(ref _remoteChanges) != changesBefore)
+        {
+            _lists.TryRemove(owner, out _);
+        }
+
         return list;
     }
 }
