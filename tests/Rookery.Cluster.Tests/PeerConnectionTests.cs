@@ -38,6 +38,9 @@ public sealed class PeerConnectionTests
         }
 
         peer.Acknowledge(1);
-        peer.Close().Unacked.Select(p => p.Sequence).Should().Equal(2, 3, 4);
+        var unacked = peer.Close().Unacked;
+        unacked.Select(p => p.Sequence).Should().Equal(2, 3, 4);
+        // Kept only inside the frame: what is routed again when the peer dies is the stanza that was forwarded.
+        unacked.Select(p => p.Xml).Should().Equal("<message id='m1'/>", "<message id='m2'/>", "<message id='m3'/>");
     }
 }
