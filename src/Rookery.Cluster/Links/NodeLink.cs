@@ -200,7 +200,8 @@ internal sealed class NodeLink
 
                     if (frame.Type == FrameType.Ack && frame.Payload.IsEmpty)
                     {
-                        // A marker queued before the peer's capabilities were known: the recorded number, as a plain ACK.
+                        // Defensive: markers are queued only while CoalesceAcks is set, which a link never clears; were it
+                        // cleared, the recorded number still goes out, as a plain ACK.
                         frame = PayloadWriter.Ack(ReadRecordedAck());
                     }
 
