@@ -11,7 +11,8 @@
 # Usage: bench/cluster.sh [--quick] [--no-docs]
 # Environment: CLUSTER_PG (Npgsql connection string; default the local test database), USERS, RATE_START, RATE_STEP,
 #   RATE_GROWTH (percent per step, as in compare.sh, so the maximum is found before MAX_DURATION), STEP_DURATION,
-#   MAX_DURATION, HALF_DURATION, COMPARE_ROOKERY_DLL, COMPARE_BENCH_DLL, CLUSTER_WORK
+#   MAX_DURATION, HALF_DURATION, COMPARE_ROOKERY_DLL, COMPARE_BENCH_DLL, CLUSTER_WORK, NODE_B_CORE (the core node b is
+#   pinned to; default 1, the same as node a: set it to 0 to see what the two nodes sharing one core costs)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -97,8 +98,9 @@ log "provisioning $USERS users (rookery user add-range on the shared database)"
 dotnet "$RK_DLL" user add-range 'bench{0}@localhost' --count "$USERS" --password pw --config "$WORK/a/rookery.json" >"$WORK/provision.log" 2>&1 \
     || { echo "cluster.sh: provisioning failed: $(tail -1 "$WORK/provision.log")" >&2; exit 1; }
 
+declare -A CORE=([a]=1 [b]="${NODE_B_CORE:-1}")
 for n in a b; do
-    (cd "$WORK/$n" && exec nice -n -10 taskset -c 1 dotnet "$RK_DLL" run --config "$WORK/$n/rookery.json" >"$WORK/$n/rookery.log" 2>&1) &
+    (cd "$WORK/$n" && exec nice -n -10 taskset -c "${CORE[$n]}" dotnet "$RK_DLL" run --config "$WORK/$n/rookery.json" >"$WORK/$n/rookery.log" 2>&1) &
     PID[$n]=$!; STARTED="$STARTED ${PID[$n]}"
 done
 for n in a b; do

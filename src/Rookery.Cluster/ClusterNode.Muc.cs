@@ -122,7 +122,7 @@ public sealed partial class ClusterNode
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(PayloadWriter.Ack(sequence));
+        link.QueueAck(sequence);
     }
 
     /// <summary>

@@ -643,12 +643,13 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     {
         var reader = new PayloadReader(frame.Payload.Span);
         var sequence = reader.Int64();
-        var targetText = reader.String();
+        var targetField = reader.Field();
         var xml = reader.Field();
         if (sequence > peer.LastSequenceIn)
         {
             var element = link.ForwardedStanzas.Parse(frame.Payload[xml]);
-            var delivered = Jid.TryParse(targetText, out var target) && _table.Find(target) is ILocalClientSession local && local.Send(element);
+            var delivered = link.Targets.TryResolve(frame.Payload.Span[targetField], out var target) &&
+                _table.Find(target) is ILocalClientSession local && local.Send(element);
             if (!delivered)
             {
                 await RouteAgainAsync(element, redirected: false).ConfigureAwait(false);
@@ -658,7 +659,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         }
 
         // A sequence number already handled came again on a new link: acknowledge it again, deliver nothing.
-        link.TryEnqueue(PayloadWriter.Ack(sequence));
+        link.QueueAck(sequence);
     }
 
     /// <summary>
@@ -678,7 +679,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(PayloadWriter.Ack(sequence));
+        link.QueueAck(sequence);
     }
 
     /// <summary>
@@ -698,7 +699,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             peer.LastSequenceIn = sequence;
         }
 
-        link.TryEnqueue(PayloadWriter.Ack(sequence));
+        link.QueueAck(sequence);
     }
 
     private ValueTask RerouteAsync(PendingStanza pending)

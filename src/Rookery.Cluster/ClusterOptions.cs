@@ -37,7 +37,10 @@ public sealed class ClusterOptions
     /// <summary>How often the node proves it is alive (heartbeat) and checks its peers.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A peer whose heartbeat is older than this (or whose database session is gone) is declared dead.</summary>
+    /// <summary>
+    /// A peer whose heartbeat has not moved for this long (or whose database session is gone and whose heartbeat row is
+    /// older than this) is declared dead; nothing declares a node dead, or makes it give up its lock, sooner.
+    /// </summary>
     public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a node waits after start before it registers (lets a failure detector finish with its old self).</summary>

@@ -66,4 +66,45 @@ public sealed class FailureDetectorTests
         detector.IsSuspect(2).Should().BeFalse();
         detector.Watched.Should().BeEmpty();
     }
+
+    [Fact]
+    public void IsDead_LockFreeButHeartbeatYoungerThanTheTimeout_NotDead()
+    {
+        // A starved node's lock connection may break and its lock be taken again a moment later: not a death while the
+        // node still heartbeats (issue #4).
+        var detector = new FailureDetector(_clock, Timeout);
+        detector.Observe(7, DateTimeOffset.UnixEpoch);
+
+        detector.IsDead(7, lockFree: true, heartbeatAge: TimeSpan.Zero).Should().BeFalse();
+        detector.IsDead(7, lockFree: true, heartbeatAge: Timeout).Should().BeFalse("exactly the timeout is not yet too old");
+        detector.IsDead(7, lockFree: true, heartbeatAge: Timeout + TimeSpan.FromMilliseconds(1)).Should().BeTrue();
+        detector.IsDead(7, lockFree: false, heartbeatAge: TimeSpan.FromHours(1)).Should().BeFalse(
+            "with the lock held, only the local clock decides (the database clock may be skewed)");
+    }
+
+    [Fact]
+    public void IsDead_HeartbeatStopsWithTheLockHeld_DeadAfterTheTimeout()
+    {
+        var detector = new FailureDetector(_clock, Timeout);
+        detector.Observe(7, DateTimeOffset.UnixEpoch);
+        _clock.Advance(Timeout);
+        detector.IsDead(7, lockFree: false, heartbeatAge: Timeout).Should().BeFalse();
+
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        detector.IsDead(7, lockFree: false, heartbeatAge: Timeout).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(3000, 3)]
+    [InlineData(5000, 5)]
+    [InlineData(2500, 3)]
+    [InlineData(400, 1)]
+    public void LockKeepAliveSeconds_NeverShorterThanTheFailureTimeout(int failureTimeoutMs, int expected)
+    {
+        // Npgsql breaks a connection whose keepalive is not answered within the keepalive interval, which frees the lock:
+        // that must not happen sooner than the failure timeout (it did at the 1 s heartbeat interval).
+        var options = new ClusterOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(100), FailureTimeout = TimeSpan.FromMilliseconds(failureTimeoutMs) };
+
+        ClusterMembership.LockKeepAliveSeconds(options).Should().Be(expected);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Rookery.Cluster.Links;
+using Rookery.Protocol.Xml;
 
 namespace Rookery.Cluster.Tests;
 
@@ -47,6 +48,33 @@ public sealed class FrameCodecTests
         ReadStanza(first).Should().Be((42L, "bob@example.org/phone", "<message>héllo</message>"));
         second.Type.Should().Be(FrameType.Ack);
         new PayloadReader(second.Payload.Span).Int64().Should().Be(9);
+    }
+
+    [Fact]
+    public async Task Stanza_WrittenFromTheTree_SameBytesAsTheStringForm_AndBatchedWriteReadsBack()
+    {
+        // The sender writes the stanza's UTF-8 straight into the payload (the received bytes of a parsed stanza, with its
+        // stamped 'from'): the bytes must be those of the string form the receiver and older peers expect.
+        var parsed = new ForwardedStanzaParser().Parse("<message to='bob@example.org' type='chat' id='x'><body>h\u00e9llo &amp; bye</body></message>"u8.ToArray());
+        parsed.SetAttribute("from", "alice@example.org/laptop");
+        var built = new Element("message", Ns.Client).SetAttribute("to", "bob@example.org/phone").SetAttribute("id", "y");
+        foreach (var element in new[] { parsed, built })
+        {
+            var payload = PayloadWriter.Stanza("bob@example.org/phone"u8, element, out var xml);
+            PayloadWriter.SetSequence(payload, 42);
+            var expected = PayloadWriter.Sequenced("bob@example.org/phone", ElementWriter.ToXmlString(element));
+            PayloadWriter.SetSequence(expected, 42);
+            payload.Should().Equal(expected);
+            System.Text.Encoding.UTF8.GetString(payload.AsSpan()[xml]).Should().Be(ElementWriter.ToXmlString(element));
+        }
+
+        var batch = new System.Buffers.ArrayBufferWriter<byte>();
+        FrameCodec.Write(batch, new Frame(FrameType.Stanza, PayloadWriter.Sequenced("bob@example.org/phone", "<message/>")));
+        FrameCodec.Write(batch, Frame.Empty(FrameType.Ping));
+        using var stream = new MemoryStream(batch.WrittenSpan.ToArray());
+        (await FrameCodec.ReadAsync(stream, default))!.Value.Type.Should().Be(FrameType.Stanza);
+        (await FrameCodec.ReadAsync(stream, default))!.Value.Type.Should().Be(FrameType.Ping);
+        (await FrameCodec.ReadAsync(stream, default)).Should().BeNull();
     }
 
     [Fact]

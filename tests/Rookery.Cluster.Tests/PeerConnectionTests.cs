@@ -38,6 +38,41 @@ public sealed class PeerConnectionTests
         }
 
         peer.Acknowledge(1);
-        peer.Close().Unacked.Select(p => p.Sequence).Should().Equal(2, 3, 4);
+        var unacked = peer.Close().Unacked;
+        unacked.Select(p => p.Sequence).Should().Equal(2, 3, 4);
+        // Kept only inside the frame: what is routed again when the peer dies is the stanza that was forwarded.
+        unacked.Select(p => p.Xml).Should().Equal("<message id='m1'/>", "<message id='m2'/>", "<message id='m3'/>");
+    }
+
+    [Fact]
+    public void SendStanza_ParsedStanza_AllocatesOnlyThePayloadAndItsBookkeeping()
+    {
+        // Issue #4, cross-node CPU per message: a stanza routed unchanged is copied into the frame as its received bytes,
+        // with no XML string, UTF-16 round trip or growing buffer per forwarded stanza.
+        var peer = new PeerConnection(7, maxUnacked: 100);
+        var target = Jid.Parse("bob@example.org/phone");
+        var targetUtf8 = "bob@example.org/phone"u8.ToArray();
+        var stanza = new ForwardedStanzaParser().Parse(
+            "<message to='bob@example.org' type='chat' id='m-1'><body>a body of the sixty-four byte class, for this budget</body></message>"u8.ToArray());
+        stanza.SetAttribute("from", "alice@example.org/laptop");
+        var payloadBytes = 8 + 4 + targetUtf8.Length + 4 + System.Text.Encoding.UTF8.GetByteCount(ElementWriter.ToXmlString(stanza));
+        var sequence = 0L;
+        for (var i = 0; i < 200; i++)
+        {
+            peer.SendStanza(target, targetUtf8, stanza).Should().BeTrue();
+            peer.Acknowledge(++sequence);
+        }
+
+        const int Count = 2000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Count; i++)
+        {
+            peer.SendStanza(target, targetUtf8, stanza);
+            peer.Acknowledge(++sequence);
+        }
+
+        var perStanza = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Count;
+        // The payload array (24 bytes of header and length, rounded up to 8) and the PendingStanza record (72 bytes).
+        perStanza.Should().BeLessThanOrEqualTo(payloadBytes + 32 + 72, "payload {0} bytes", payloadBytes);
     }
 }

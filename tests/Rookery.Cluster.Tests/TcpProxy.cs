@@ -6,7 +6,8 @@ namespace Rookery.Cluster.Tests;
 
 /// <summary>
 /// A loopback TCP forwarder in front of PostgreSQL that a test can cut (every connection through it closes, new ones are
-/// closed at once, as when the database host becomes unreachable) and restore.
+/// closed at once, as when the database host becomes unreachable) and restore, or stall (bytes are held, connections
+/// stay open, as when the database or the path to it stops answering for a while) and release.
 /// </summary>
 internal sealed class TcpProxy : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private volatile bool _cut;
+    private volatile TaskCompletionSource? _stalled;
 
     public TcpProxy(string upstreamHost, int upstreamPort)
     {
@@ -43,6 +45,12 @@ internal sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>Forwards new connections again.</summary>
     public void Restore() => _cut = false;
+
+    /// <summary>Holds every byte in both directions (connections stay open) until <see cref="Release"/>.</summary>
+    public void Stall() => _stalled ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Forwards the held bytes and everything after them.</summary>
+    public void Release() => Interlocked.Exchange(ref _stalled, null)?.TrySetResult();
 
     public async ValueTask DisposeAsync()
     {
@@ -104,7 +112,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to)
     {
         var buffer = new byte[16 * 1024];
         try
@@ -112,6 +120,11 @@ internal sealed class TcpProxy : IAsyncDisposable
             int n;
             while ((n = await from.ReceiveAsync(buffer, SocketFlags.None)) > 0)
             {
+                if (_stalled is { } stalled)
+                {
+                    await stalled.Task;
+                }
+
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None);
             }
         }

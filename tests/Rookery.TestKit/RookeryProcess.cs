@@ -170,6 +170,23 @@ public sealed class RookeryProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the process with SIGSTOP until <see cref="Resume"/>: alive (its sockets and database sessions stay open) but
+    /// running nothing, as a node starved of CPU or paused by its host.
+    /// </summary>
+    public void Pause() => Signal(NativeMethods.SigStop, "SIGSTOP");
+
+    /// <summary>Lets a process stopped by <see cref="Pause"/> run again (SIGCONT).</summary>
+    public void Resume() => Signal(NativeMethods.SigCont, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (NativeMethods.Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {name}) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>Kills the process with SIGKILL (kill -9) and waits until it is gone: no shutdown code runs.</summary>
     public async Task KillAsync()
     {

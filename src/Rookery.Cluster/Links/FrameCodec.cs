@@ -33,6 +33,16 @@ internal static class FrameCodec
         }
     }
 
+    /// <summary>Appends a frame (header and payload) to <paramref name="output"/>: a link's writer gathers a burst in one buffer.</summary>
+    public static void Write(System.Buffers.IBufferWriter<byte> output, Frame frame)
+    {
+        var span = output.GetSpan(HeaderBytes + 1 + frame.Payload.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(span, checked((uint)(frame.Payload.Length + 1)));
+        span[HeaderBytes] = (byte)frame.Type;
+        frame.Payload.Span.CopyTo(span[(HeaderBytes + 1)..]);
+        output.Advance(HeaderBytes + 1 + frame.Payload.Length);
+    }
+
     /// <summary>The frame as bytes (for tests and the handshake proof).</summary>
     public static byte[] Encode(Frame frame)
     {

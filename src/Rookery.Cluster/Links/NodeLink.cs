@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Threading.Channels;
 
@@ -12,6 +14,13 @@ namespace Rookery.Cluster.Links;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The token source only signals the close; cancelling it is the end of the link's life, and nothing waits on its handle.")]
 internal sealed class NodeLink
 {
+    // One write per burst: frames are gathered up to this many bytes; a frame with a bigger payload is written on its own.
+    private const int BatchBytes = 32 * 1024;
+    private const int MaxBatchedPayload = 16 * 1024;
+
+    // Queued by QueueAck in place of an ACK frame per stanza: the writer sends the newest recorded number.
+    private static readonly Frame AckMarker = Frame.Empty(FrameType.Ack);
+
     private readonly Socket _socket;
     private readonly Stream _input;
     private readonly Stream _output;
@@ -19,6 +28,9 @@ internal sealed class NodeLink
     private readonly CancellationTokenSource _closed = new();
     private long _lastReceived;
     private volatile bool _coalesceAcks;
+    // Cumulative ACKs (QueueAck): the newest sequence number handled, and whether a marker for the writer is queued.
+    private long _ackSequence;
+    private int _ackQueued;
 
     public NodeLink(Socket socket, Stream input, Stream output, long peerId, string peerName, int protocol, int capacity, bool dialled)
     {
@@ -68,6 +80,9 @@ internal sealed class NodeLink
         set => _coalesceAcks = value;
     }
 
+    /// <summary>The JIDs the peer's STANZA frames name, parsed once per distinct target; used by the link's reader only.</summary>
+    public ForwardedTargets Targets { get; } = new();
+
     /// <summary>Milliseconds since a frame last arrived.</summary>
     public long IdleMilliseconds => Environment.TickCount64 - Interlocked.Read(ref _lastReceived);
 
@@ -81,6 +96,27 @@ internal sealed class NodeLink
 
         Abort();
         return false;
+    }
+
+    /// <summary>
+    /// Acknowledges the peer's stanza <paramref name="sequence"/> (and, ACKs being cumulative, every earlier one). To a peer
+    /// with <see cref="CoalesceAcks"/> no frame is built per stanza: the number is recorded and at most one marker waits in
+    /// the queue, for which the writer sends one ACK with the newest number recorded by then. Called by the link's
+    /// reader, in sequence order.
+    /// </summary>
+    public void QueueAck(long sequence)
+    {
+        if (!CoalesceAcks)
+        {
+            TryEnqueue(PayloadWriter.Ack(sequence));
+            return;
+        }
+
+        Interlocked.Exchange(ref _ackSequence, sequence);
+        if (Interlocked.Exchange(ref _ackQueued, 1) == 0)
+        {
+            TryEnqueue(AckMarker);
+        }
     }
 
     /// <summary>Runs the writer and the reader until either side closes; never throws.</summary>
@@ -133,32 +169,62 @@ internal sealed class NodeLink
         _socket.Dispose();
     }
 
+    /// <summary>
+    /// The one writer of the socket: every frame of a burst (what the queue holds when the writer wakes) is copied into one
+    /// buffer and written with one call, then flushed once, instead of two writes per frame; ACKs are coalesced into one
+    /// per burst (<see cref="QueueAck"/>). A frame too big for the batch goes out on its own after the batch.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
+        var batch = new ArrayBufferWriter<byte>(BatchBytes);
         var header = new byte[FrameCodec.HeaderBytes + 1];
         try
         {
             while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
             {
-                Frame? lastAck = null;
+                var lastAck = -1L;
                 while (reader.TryRead(out var frame))
                 {
                     if (frame.Type == FrameType.Ack && CoalesceAcks)
                     {
-                        // ACKs are queued in sequence order; the last one of the burst stands for all of them.
-                        lastAck = frame;
+                        // ACKs are queued in sequence order; the last one of the burst stands for all of them. The marker
+                        // of QueueAck is cleared before the number is read, so a number recorded after this read queues a
+                        // new marker.
+                        var sequence = frame.Payload.IsEmpty
+                            ? ReadRecordedAck()
+                            : BinaryPrimitives.ReadInt64BigEndian(frame.Payload.Span);
+                        lastAck = Math.Max(lastAck, sequence);
                         continue;
                     }
 
-                    await FrameCodec.WriteAsync(_output, frame, header, _closed.Token).ConfigureAwait(false);
+                    if (frame.Type == FrameType.Ack && frame.Payload.IsEmpty)
+                    {
+                        // Defensive: markers are queued only while CoalesceAcks is set, which a link never clears; were it
+                        // cleared, the recorded number still goes out, as a plain ACK.
+                        frame = PayloadWriter.Ack(ReadRecordedAck());
+                    }
+
+                    if (frame.Payload.Length > MaxBatchedPayload)
+                    {
+                        await WriteBatchAsync(batch).ConfigureAwait(false);
+                        await FrameCodec.WriteAsync(_output, frame, header, _closed.Token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    FrameCodec.Write(batch, frame);
+                    if (batch.WrittenCount >= BatchBytes)
+                    {
+                        await WriteBatchAsync(batch).ConfigureAwait(false);
+                    }
                 }
 
-                if (lastAck is { } ack)
+                if (lastAck >= 0)
                 {
-                    await FrameCodec.WriteAsync(_output, ack, header, _closed.Token).ConfigureAwait(false);
+                    FrameCodec.Write(batch, PayloadWriter.Ack(lastAck));
                 }
 
+                await WriteBatchAsync(batch).ConfigureAwait(false);
                 await _output.FlushAsync(_closed.Token).ConfigureAwait(false);
             }
         }
@@ -169,5 +235,22 @@ internal sealed class NodeLink
         {
             Abort();
         }
+    }
+
+    private long ReadRecordedAck()
+    {
+        Interlocked.Exchange(ref _ackQueued, 0);
+        return Interlocked.Read(ref _ackSequence);
+    }
+
+    private async ValueTask WriteBatchAsync(ArrayBufferWriter<byte> batch)
+    {
+        if (batch.WrittenCount == 0)
+        {
+            return;
+        }
+
+        await _output.WriteAsync(batch.WrittenMemory, _closed.Token).ConfigureAwait(false);
+        batch.ResetWrittenCount();
     }
 }

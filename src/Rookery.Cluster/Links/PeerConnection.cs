@@ -1,3 +1,4 @@
+using System.Text;
 using Rookery.Cluster.Membership;
 using Rookery.Cluster.RemoteRoutes;
 using Rookery.Protocol.Addressing;
@@ -113,12 +114,18 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// wait for acknowledgement: the caller then treats the session as unable to take it (offline storage or bounce).
     /// Without a link the stanza waits for the next one.
     /// </summary>
-    public bool SendStanza(Jid target, Element stanza)
+    public bool SendStanza(Jid target, Element stanza) => SendStanza(target, Encoding.UTF8.GetBytes(target.ToString()), stanza);
+
+    /// <summary>
+    /// <see cref="SendStanza(Jid, Element)"/> with the target's UTF-8 form ready (<see cref="RemoteSession"/> keeps it):
+    /// the stanza is written as UTF-8 straight into the frame's payload, as the received bytes when it was routed
+    /// unchanged (only its stamped <c>from</c> written from the tree), with no string in between (issue #4).
+    /// </summary>
+    public bool SendStanza(Jid target, ReadOnlySpan<byte> targetUtf8, Element stanza)
     {
-        var xml = ElementWriter.ToXmlString(stanza);
         // Built outside the lock (only the sequence number is written under it): router threads forwarding to one peer
         // contend for the lock, so it is held for the bookkeeping alone.
-        var payload = PayloadWriter.Sequenced(target.ToString(), xml);
+        var payload = PayloadWriter.Stanza(targetUtf8, stanza, out var xml);
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked)
@@ -129,7 +136,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.Stanza, payload);
-            _unacked.Enqueue(new PendingStanza(sequence, target, xml, frame));
+            _unacked.Enqueue(new PendingStanza(sequence, target, frame, xml));
             EnqueueIfReady(frame);
             return true;
         }
@@ -154,7 +161,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.MucStanza, payload);
-            _unacked.Enqueue(new PendingStanza(sequence, to, xml, frame));
+            _unacked.Enqueue(PendingStanza.XmlAtEnd(sequence, to, frame, xml));
             EnqueueIfReady(frame);
             return true;
         }
@@ -182,7 +189,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
 
             var sequence = ++_nextSequence;
             var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.S2sStanza);
-            _unacked.Enqueue(new PendingStanza(sequence, to, xml, frame));
+            _unacked.Enqueue(PendingStanza.XmlAtEnd(sequence, to, frame, xml));
             EnqueueIfReady(frame);
             return true;
         }
@@ -211,7 +218,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.ComponentStanza, payload);
-            _unacked.Enqueue(new PendingStanza(sequence, Jid.Create(null, domain), xml, frame));
+            _unacked.Enqueue(PendingStanza.XmlAtEnd(sequence, Jid.Create(null, domain), frame, xml));
             EnqueueIfReady(frame);
             return ComponentForward.Queued;
         }

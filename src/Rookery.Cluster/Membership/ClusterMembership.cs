@@ -137,8 +137,7 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         {
             // A connection of its own, outside the pool: when it closes, the lock (the proof of life) goes with it.
             Pooling = false,
-            // Keepalive queries notice a dead server while the connection only waits for notifications.
-            KeepAlive = Math.Max(1, (int)_options.HeartbeatInterval.TotalSeconds),
+            KeepAlive = LockKeepAliveSeconds(_options),
         };
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
@@ -289,7 +288,7 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
             {
                 _detector.Observe(peer.NodeId, peer.HeartbeatAt);
                 var lockFree = await _registry.IsLockFreeAsync(peer.NodeId, ct).ConfigureAwait(false);
-                if (lockFree || _detector.IsSuspect(peer.NodeId))
+                if (_detector.IsDead(peer.NodeId, lockFree, peer.HeartbeatAge))
                 {
                     if (await _registry.DeclareDeadAsync(peer.NodeId, NodeId, ct).ConfigureAwait(false))
                     {
@@ -349,7 +348,11 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         }
 
         await CloseLockConnectionAsync().ConfigureAwait(false);
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_registry.ConnectionString) { Pooling = false }.ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_registry.ConnectionString)
+        {
+            Pooling = false,
+            KeepAlive = LockKeepAliveSeconds(_options),
+        }.ConnectionString);
         try
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);
@@ -370,6 +373,17 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         connection.Notification += OnNotification;
         _ = ListenAsync(connection);
     }
+
+    /// <summary>
+    /// The Npgsql keepalive of the lock connection, in whole seconds: the failure timeout, rounded up. Keepalive queries
+    /// notice a dead server while the connection only waits for notifications, but Npgsql waits for a keepalive's answer
+    /// only as long as the keepalive interval and then breaks the connection, which frees the lock. With the interval
+    /// at the heartbeat (1 s) a node starved of CPU for a second lost its lock while alive and was purged (bench run of
+    /// 2026-12-07 01:06); now a late answer breaks the lock connection no sooner than the failure timeout would
+    /// declare the node dead anyway.
+    /// </summary>
+    internal static int LockKeepAliveSeconds(ClusterOptions options) =>
+        Math.Max(1, (int)Math.Ceiling(options.FailureTimeout.TotalSeconds));
 
     private static bool IsDatabaseFailure(Exception e) =>
         e is NpgsqlException or SocketException or TimeoutException or IOException or InvalidOperationException;

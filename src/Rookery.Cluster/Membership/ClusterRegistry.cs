@@ -14,7 +14,7 @@ public sealed class ClusterRegistry : IAsyncDisposable
 
     private const string Columns = """
         node_id, name, host, cluster_port, client_port, version, protocol_version, started_at, heartbeat_at, state,
-        sessions, links, declared_by
+        sessions, links, declared_by, extract(epoch FROM now() - heartbeat_at)::float8
         """;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -201,6 +201,7 @@ public sealed class ClusterRegistry : IAsyncDisposable
                 Sessions = reader.GetInt32(10),
                 Links = reader.GetString(11),
                 DeclaredBy = reader.IsDBNull(12) ? null : reader.GetInt64(12),
+                HeartbeatAge = TimeSpan.FromSeconds(Math.Max(0, reader.GetDouble(13))),
             });
         }
 

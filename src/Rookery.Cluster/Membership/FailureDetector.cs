@@ -1,9 +1,11 @@
 namespace Rookery.Cluster.Membership;
 
 /// <summary>
-/// Decides when a peer is suspect: its heartbeat value has not changed for longer than the failure timeout, measured
-/// on this node's own clock (a <see cref="TimeProvider"/>), so clock skew between nodes and the database never makes a
-/// live node look dead. The advisory-lock probe in <see cref="ClusterMembership"/> catches a vanished peer sooner.
+/// Decides when a peer is dead: its heartbeat value has not changed for longer than the failure timeout, measured on
+/// this node's own clock (a <see cref="TimeProvider"/>), so clock skew between nodes and the database never makes a live
+/// node look dead; or its advisory lock is free and its heartbeat row is older than the failure timeout. A free lock
+/// alone is not enough: a starved node's lock connection may break and be taken again a moment later while the node
+/// is alive and heartbeating (issue #4: a node starved of CPU was purged while alive).
 /// </summary>
 internal sealed class FailureDetector(TimeProvider time, TimeSpan timeout)
 {
@@ -21,6 +23,14 @@ internal sealed class FailureDetector(TimeProvider time, TimeSpan timeout)
     /// <summary>True when the peer's heartbeat has not moved for longer than the timeout (false for an unknown peer).</summary>
     public bool IsSuspect(long nodeId) =>
         _peers.TryGetValue(nodeId, out var known) && time.GetElapsedTime(known.SeenAt) > timeout;
+
+    /// <summary>
+    /// True when the peer must be declared dead: <see cref="IsSuspect"/>, or its lock is free (<paramref name="lockFree"/>)
+    /// and its heartbeat row is at least the failure timeout old (<paramref name="heartbeatAge"/>, on the database clock,
+    /// the clock that wrote it). Never while the row is younger than the timeout, whatever the lock says.
+    /// </summary>
+    public bool IsDead(long nodeId, bool lockFree, TimeSpan heartbeatAge) =>
+        IsSuspect(nodeId) || (lockFree && heartbeatAge > timeout);
 
     /// <summary>Forgets a peer that is gone.</summary>
     public void Forget(long nodeId) => _peers.Remove(nodeId);

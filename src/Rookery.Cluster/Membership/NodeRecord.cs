@@ -30,6 +30,9 @@ public sealed record NodeRecord
     /// <summary>The node's last heartbeat (database time).</summary>
     public DateTimeOffset HeartbeatAt { get; init; }
 
+    /// <summary>How old <see cref="HeartbeatAt"/> was when the registry was read, on the database clock (zero when unknown).</summary>
+    public TimeSpan HeartbeatAge { get; init; }
+
     /// <summary>One of <see cref="NodeStates"/>.</summary>
     public string State { get; init; } = NodeStates.Joining;
 

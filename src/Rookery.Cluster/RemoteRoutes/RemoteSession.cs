@@ -14,6 +14,8 @@ namespace Rookery.Cluster.RemoteRoutes;
 public sealed class RemoteSession : IClientSession
 {
     private readonly PeerConnection _peer;
+    // The target field of every STANZA frame to this session, encoded once instead of per forwarded stanza.
+    private readonly byte[] _jidUtf8;
     private volatile Element? _presence;
     private volatile int _priority;
     private volatile bool _interested;
@@ -24,6 +26,7 @@ public sealed class RemoteSession : IClientSession
         Jid = jid;
         Stamp = stamp;
         _peer = peer;
+        _jidUtf8 = System.Text.Encoding.UTF8.GetBytes(jid.ToString());
     }
 
     /// <inheritdoc />
@@ -57,7 +60,7 @@ public sealed class RemoteSession : IClientSession
     public bool Send(Element stanza)
     {
         ArgumentNullException.ThrowIfNull(stanza);
-        return _peer.SendStanza(Jid, stanza);
+        return _peer.SendStanza(Jid, _jidUtf8, stanza);
     }
 
     /// <inheritdoc />
