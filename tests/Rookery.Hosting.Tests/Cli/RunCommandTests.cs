@@ -193,7 +193,7 @@ public sealed class RunCommandTests : IDisposable
     private RookeryProcess StartNode(params string[] args) => StartNode(null, args);
 
     private RookeryProcess StartNode(IDictionary<string, string>? environment, params string[] args) =>
-        RookeryProcess.Start(_folder.Path, ["run", "--S2S:Enabled=false", "--data", Data, .. args], environment);
+        RookeryProcess.Start(_folder.Path, ["run", "--S2S:Enabled=false", "--Listeners:Http:Enabled=false", "--data", Data, .. args], environment);
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
