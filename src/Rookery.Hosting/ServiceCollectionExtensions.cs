@@ -72,6 +72,7 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<HostRegistry>(), dataDirectory, sp.GetRequiredService<ILogger<CertificateStore>>()));
         services.AddSingleton<C2sServices>();
         services.AddSingleton<Rookery.Server.Web.WebSocketEndpoint>();
+        services.AddSingleton<Rookery.Server.Web.BoshEndpoint>();
         services.AddSingleton<C2sConnectionHandler>();
         services.AddSingleton(Options.Create(options.ToComponentsOptions()));
         services.AddSingleton<ComponentRegistry>();

@@ -10,7 +10,7 @@ using Rookery.Server.Web;
 
 namespace Rookery.Hosting;
 
-/// <summary>Maps the web client endpoints (RFC 7395 WebSocket, XEP-0156 host-meta) on the node's HTTP listeners.</summary>
+/// <summary>Maps the web client endpoints (RFC 7395 WebSocket, XEP-0124/0206 BOSH, XEP-0156 host-meta) on the node's HTTP listeners.</summary>
 internal static class WebEndpoints
 {
     /// <summary>Adds the WebSocket middleware and the routes.</summary>
@@ -20,6 +20,9 @@ internal static class WebEndpoints
         var endpoint = app.Services.GetRequiredService<WebSocketEndpoint>();
         app.Map(WebSocketEndpoint.Path, endpoint.HandleAsync);
         app.Map("/ws", endpoint.HandleAsync); // ejabberd's path
+        var bosh = app.Services.GetRequiredService<BoshEndpoint>();
+        app.Map(BoshEndpoint.Path, bosh.HandleAsync);
+        app.Map("/bosh", bosh.HandleAsync); // ejabberd's path
         app.MapGet("/.well-known/host-meta", HostMetaEndpoint.XrdAsync);
         app.MapGet("/.well-known/host-meta.json", HostMetaEndpoint.JsonAsync);
     }

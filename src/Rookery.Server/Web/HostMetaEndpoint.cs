@@ -6,12 +6,15 @@ namespace Rookery.Server.Web;
 
 /// <summary>
 /// XEP-0156 discovery over HTTP: <c>/.well-known/host-meta</c> (XRD, RFC 6415) and <c>/.well-known/host-meta.json</c>
-/// name the WebSocket endpoint under the host and scheme the client used to ask.
+/// name the WebSocket and BOSH endpoints under the host and scheme the client used to ask.
 /// </summary>
 public static class HostMetaEndpoint
 {
     /// <summary>The link relation of an XMPP over WebSocket endpoint (XEP-0156 §3).</summary>
     public const string WebSocketRel = "urn:xmpp:alt-connections:websocket";
+
+    /// <summary>The link relation of a BOSH endpoint (XEP-0156 §3).</summary>
+    public const string BoshRel = "urn:xmpp:alt-connections:xbosh";
 
     /// <summary>Answers <c>/.well-known/host-meta</c> with an XRD document.</summary>
     public static Task XrdAsync(HttpContext http)
@@ -55,6 +58,7 @@ public static class HostMetaEndpoint
     {
         var request = http.Request;
         yield return (WebSocketRel, $"{(request.IsHttps ? "wss" : "ws")}://{request.Host}{request.PathBase}{WebSocketEndpoint.Path}");
+        yield return (BoshRel, $"{request.Scheme}://{request.Host}{request.PathBase}{BoshEndpoint.Path}");
     }
 
     private static Task WriteAsync(HttpContext http, string contentType, string body)

@@ -63,25 +63,31 @@ internal sealed class WebSocketFraming : StreamFraming
     /// <inheritdoc />
     public override void WriteElement(Element element)
     {
+        WriteStandalone(element, _output, _scratch);
+        _output.EndMessage();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="element"/> as a document of its own (RFC 7395 §3.3.3, XEP-0206 §5): stanzas declare
+    /// <c>jabber:client</c>, and <c>&lt;stream:features/&gt;</c> or <c>&lt;stream:error/&gt;</c> declare the stream: prefix.
+    /// </summary>
+    internal static void WriteStandalone(Element element, IBufferWriter<byte> output, ArrayBufferWriter<byte> scratch)
+    {
         if (element.Namespace == Ns.Streams)
         {
-            // RFC 7395 §3.3.3: every message is a document on its own, so <stream:features/> and <stream:error/> declare
-            // the stream: prefix themselves.
-            _scratch.Clear();
-            ElementWriter.Write(element, _scratch, string.Empty);
-            var written = _scratch.WrittenSpan;
+            scratch.Clear();
+            ElementWriter.Write(element, scratch, string.Empty);
+            var written = scratch.WrittenSpan;
             var nameEnd = 1 + "stream:".Length + System.Text.Encoding.UTF8.GetByteCount(element.Name);
-            _output.Write(written[..nameEnd]);
-            _output.Write(StreamPrefixDeclaration);
-            _output.Write(written[nameEnd..]);
+            output.Write(written[..nameEnd]);
+            output.Write(StreamPrefixDeclaration);
+            output.Write(written[nameEnd..]);
         }
         else
         {
             // With no namespace in scope, the writer declares each element's own (jabber:client on stanzas).
-            ElementWriter.Write(element, _output, string.Empty);
+            ElementWriter.Write(element, output, string.Empty);
         }
-
-        _output.EndMessage();
     }
 
     /// <inheritdoc />
