@@ -5,7 +5,7 @@ namespace Rookery.Web.Tests;
 
 /// <summary>
 /// A real third-party web client: Debian's Strophe.js (libjs-strophe 1.2.14) in headless Chromium driven by Playwright,
-/// logging in over XMPP over WebSocket (RFC 7395) and exchanging messages with a TCP client.
+/// logging in over XMPP over WebSocket (RFC 7395) and over BOSH (XEP-0124/0206) and exchanging messages with a TCP client.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class StropheBrowserTests
@@ -34,8 +34,10 @@ public sealed class StropheBrowserTests
         window.sendChat = (to, text) => window.conn.send($msg({ to: to, type: 'chat', id: 'strophe-1' }).c('body').t(text));
         """;
 
-    [Fact]
-    public async Task Strophe_OverWebSocket_LogsInAndExchangesMessagesWithTcpClient()
+    [Theory]
+    [InlineData("ws://127.0.0.1:{0}/xmpp-websocket")]
+    [InlineData("http://127.0.0.1:{0}/http-bind")]
+    public async Task Strophe_LogsInAndExchangesMessagesWithTcpClient(string urlFormat)
     {
         Assert.True(File.Exists(StrophePath), "libjs-strophe is not installed (apt-get install libjs-strophe)");
         Assert.True(File.Exists(ChromiumPath), "chromium is not installed (apt-get install chromium)");
@@ -58,7 +60,7 @@ public sealed class StropheBrowserTests
         await page.AddScriptTagAsync(new PageAddScriptTagOptions { Content = PageScript });
         (await page.EvaluateAsync<string>("Strophe.VERSION")).Should().Be("1.2.14");
 
-        var url = $"ws://127.0.0.1:{server.HttpPort}/xmpp-websocket";
+        var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, urlFormat, server.HttpPort);
         await page.EvaluateAsync("([u, j, p]) => window.startXmpp(u, j, p)", new object[] { url, $"alice@{server.Domain}/browser", "secret" });
 
         // Strophe.Status.CONNECTED is 5: SASL (SCRAM-SHA-1), the stream restart and bind all went through.
