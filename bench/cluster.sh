@@ -81,7 +81,7 @@ path, name, cport, lport, pg, schema, secret, data = sys.argv[1:]
 json.dump({
     "DataDirectory": data,
     "Hosts": {"localhost": {}},
-    "Listeners": {"Client": {"Address": "127.0.0.1", "Port": int(cport)}, "DirectTls": {"Enabled": False}},
+    "Listeners": {"Client": {"Address": "127.0.0.1", "Port": int(cport)}, "DirectTls": {"Enabled": False}, "Http": {"Enabled": False}},
     "Storage": {"Provider": "postgres", "Postgres": {"ConnectionString": pg, "Schema": schema}},
     "Cluster": {"Enabled": True, "Secret": secret, "Port": int(lport), "Address": "127.0.0.1", "AdvertisedAddress": "127.0.0.1", "NodeName": name},
     "S2S": {"Enabled": False},

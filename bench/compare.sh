@@ -146,7 +146,7 @@ config_rookery() {
 start_rookery() {
     local d="$WORK/rookery" port; port=$(free_port); PORT[rookery]=$port
     # MAM off: the peers run without an archive too (Prosody without mod_mam, ejabberd with mam: false on MUC).
-    (cd "$d" && exec nice -n -10 taskset -c 1 dotnet "$RK_DLL" run --S2S:Enabled=false --data "$d/data" --domain "$DOMAIN" --port "$port" --no-direct-tls \
+    (cd "$d" && exec nice -n -10 taskset -c 1 dotnet "$RK_DLL" run --S2S:Enabled=false --Listeners:Http:Enabled=false --data "$d/data" --domain "$DOMAIN" --port "$port" --no-direct-tls \
         --Auth:ScramIterations=4096 "--Hosts:$DOMAIN:AllowUnencryptedPlain=true" --Modules:Muc:MaxUsers=100000 --Modules:Muc:HistoryMessages=0 \
         --Limits:MaxOutboundQueue=100000 --DisabledModules:0=mam --Logging:LogLevel:Default=Warning >"$d/rookery.log" 2>&1) &
     PID[rookery]=$!; STARTED_PIDS="$STARTED_PIDS ${PID[rookery]}"

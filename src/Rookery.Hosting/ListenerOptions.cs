@@ -20,6 +20,18 @@ public sealed class ListenerOptions
     /// <c>S2S:Enabled</c> is true.
     /// </summary>
     public EndpointOptions Server { get; init; } = new() { Port = 5269 };
+
+    /// <summary>
+    /// HTTP for web clients: XMPP over WebSocket (RFC 7395) at <c>/xmpp-websocket</c> (alias <c>/ws</c>) and XEP-0156
+    /// discovery at <c>/.well-known/host-meta</c>. Default port 5280, as Prosody.
+    /// </summary>
+    public EndpointOptions Http { get; init; } = new() { Port = 5280 };
+
+    /// <summary>
+    /// The same endpoints over HTTPS (wss://), with the certificate of the host the client names (SNI), as the XMPP
+    /// listeners use. Default port 5281; off unless enabled.
+    /// </summary>
+    public EndpointOptions Https { get; init; } = new() { Port = 5281, Enabled = false };
 }
 
 /// <summary>One listening socket.</summary>

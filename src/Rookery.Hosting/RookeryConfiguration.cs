@@ -136,6 +136,8 @@ public static class RookeryConfiguration
         ValidateEndpoint(o.Listeners.DirectTls, "Listeners:DirectTls");
         ValidateEndpoint(o.Listeners.Component, "Listeners:Component");
         ValidateEndpoint(o.Listeners.Server, "Listeners:Server");
+        ValidateEndpoint(o.Listeners.Http, "Listeners:Http");
+        ValidateEndpoint(o.Listeners.Https, "Listeners:Https");
         if (o.S2S.Describe() is { } s2sProblem)
         {
             throw new ConfigurationException("Configuration key " + s2sProblem);

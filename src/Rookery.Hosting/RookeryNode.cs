@@ -29,9 +29,13 @@ public sealed class RookeryNode : IAsyncDisposable
     private readonly ListenOptions? _directTls;
     private readonly Func<ListenOptions?> _component;
     private readonly Func<ListenOptions?> _server;
+    private readonly Func<ListenOptions?> _http;
+    private readonly Func<ListenOptions?> _https;
 
-    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server)
+    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server, Func<ListenOptions?> http, Func<ListenOptions?> https)
     {
+        _http = http;
+        _https = https;
         _app = app;
         _client = client;
         _directTls = directTls;
@@ -54,6 +58,12 @@ public sealed class RookeryNode : IAsyncDisposable
     /// <summary>The bound server-to-server endpoint, once started; null when federation (<c>S2S:Enabled</c>) is off.</summary>
     public IPEndPoint? ServerEndPoint => _server()?.IPEndPoint;
 
+    /// <summary>The bound HTTP endpoint for web clients (RFC 7395 WebSocket, XEP-0156), once started; null when off.</summary>
+    public IPEndPoint? HttpEndPoint => _http()?.IPEndPoint;
+
+    /// <summary>The bound HTTPS endpoint for web clients, once started; null when off.</summary>
+    public IPEndPoint? HttpsEndPoint => _https()?.IPEndPoint;
+
     /// <summary>Builds a node from validated options; <paramref name="configureLogging"/> lets tests capture logs.</summary>
     public static RookeryNode Create(RookeryOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
@@ -69,7 +79,7 @@ public sealed class RookeryNode : IAsyncDisposable
             builder.Services.AddHostedService<ClusterShutdownService>();
         }
 
-        ListenOptions? client = null, directTls = null, component = null, server = null;
+        ListenOptions? client = null, directTls = null, component = null, server = null, http = null, https = null;
         builder.WebHost.UseSockets(sockets =>
         {
             // UnsafePreferInlineScheduling stays off: it would run the read loops on the transport's few I/O threads,
@@ -123,10 +133,35 @@ public sealed class RookeryNode : IAsyncDisposable
                     lo.UseConnectionHandler<S2sConnectionHandler>();
                 });
             }
+
+            // Web clients: XMPP over WebSocket (RFC 7395) and XEP-0156 discovery, on plain HTTP and optionally HTTPS.
+            if (listeners.Http.Enabled)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.Http.Address)!, listeners.Http.Port, lo =>
+                {
+                    http = lo;
+                    lo.Protocols = HttpProtocols.Http1;
+                });
+            }
+
+            if (listeners.Https.Enabled)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.Https.Address)!, listeners.Https.Port, lo =>
+                {
+                    https = lo;
+                    lo.Protocols = HttpProtocols.Http1;
+                    WebEndpoints.UseHostCertificates(lo);
+                });
+            }
         });
 
         var app = builder.Build();
-        return new RookeryNode(app, client, directTls, () => component, () => server);
+        if (http is not null || https is not null)
+        {
+            WebEndpoints.Map(app);
+        }
+
+        return new RookeryNode(app, client, directTls, () => component, () => server, () => http, () => https);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)

@@ -72,6 +72,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new CertificateStore(
             sp.GetRequiredService<HostRegistry>(), dataDirectory, sp.GetRequiredService<ILogger<CertificateStore>>()));
         services.AddSingleton<C2sServices>();
+        services.AddSingleton<Rookery.Server.Web.WebSocketEndpoint>();
+        services.AddSingleton<Rookery.Server.Web.BoshEndpoint>();
         services.AddSingleton<C2sConnectionHandler>();
         services.AddSingleton(Options.Create(options.ToComponentsOptions()));
         services.AddSingleton<ComponentRegistry>();

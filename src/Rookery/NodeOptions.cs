@@ -18,6 +18,7 @@ internal sealed class NodeOptions
     public Option<int?> Port { get; } = new("--port", "-p") { Description = "Client (STARTTLS) port. Overrides Listeners:Client:Port.", CustomParser = ParsePort };
     public Option<int?> TlsPort { get; } = new("--tls-port") { Description = "Direct-TLS port (XEP-0368). Overrides Listeners:DirectTls:Port.", CustomParser = ParsePort };
     public Option<int?> S2sPort { get; } = new("--s2s-port") { Description = "Federate (S2S:Enabled) and listen for other servers on this port. Overrides Listeners:Server:Port.", CustomParser = ParsePort };
+    public Option<int?> HttpPort { get; } = new("--http-port") { Description = "HTTP port for web clients (XMPP over WebSocket, host-meta). Overrides Listeners:Http:Port.", CustomParser = ParsePort };
     public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
     public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
     public Option<bool> TlsRequired { get; } = new("--tls-required") { Description = "Require TLS before authentication on the served domains." };
@@ -54,6 +55,7 @@ internal sealed class NodeOptions
         command.Add(Port);
         command.Add(TlsPort);
         command.Add(S2sPort);
+        command.Add(HttpPort);
         command.Add(NoDirectTls);
         command.Add(AllowRegistration);
         command.Add(TlsRequired);
@@ -93,6 +95,12 @@ internal sealed class NodeOptions
         {
             overrides["Listeners:Server:Port"] = s2sPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             overrides["S2S:Enabled"] = "true";
+        }
+
+        if (parse.GetResult(HttpPort) is not null && parse.GetValue(HttpPort) is { } httpPort)
+        {
+            overrides["Listeners:Http:Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["Listeners:Http:Enabled"] = "true";
         }
 
         if (parse.GetResult(NoDirectTls) is not null && parse.GetValue(NoDirectTls))

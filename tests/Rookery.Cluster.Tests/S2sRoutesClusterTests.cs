@@ -89,6 +89,7 @@ public sealed class S2sRoutesClusterTests
                 DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Server = new EndpointOptions { Address = "127.0.0.1", Port = s2sPort },
+                Http = new EndpointOptions { Enabled = false },
             };
             o.S2S = new S2sOptions
             {

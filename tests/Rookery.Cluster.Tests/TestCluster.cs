@@ -221,6 +221,7 @@ internal sealed class TestCluster : IAsyncDisposable
             {
                 Client = new { Address = "127.0.0.1", Port = clientPort },
                 DirectTls = new { Enabled = false },
+                Http = new { Enabled = false },
             },
             Storage = new
             {

@@ -22,6 +22,7 @@ public sealed class RookeryNodeTests : IDisposable
             {
                 Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 DirectTls = new EndpointOptions { Enabled = false },
+                Http = new EndpointOptions { Enabled = false },
             },
             S2S = new S2sOptions { Enabled = false },
         };

@@ -40,6 +40,12 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The server-to-server port (RFC 6120); only open when <c>S2S:Enabled</c> is set.</summary>
     public int S2sPort => _node.ServerEndPoint?.Port ?? throw new InvalidOperationException("Federation (S2S:Enabled) is off, so the server-to-server listener is closed");
 
+    /// <summary>The HTTP port of the web client endpoints (RFC 7395 WebSocket, XEP-0156 host-meta).</summary>
+    public int HttpPort => _node.HttpEndPoint?.Port ?? throw new InvalidOperationException("The HTTP listener (Listeners:Http) is off");
+
+    /// <summary>The HTTPS port of the web client endpoints; only open when <c>Listeners:Https</c> is enabled.</summary>
+    public int HttpsPort => _node.HttpsEndPoint?.Port ?? throw new InvalidOperationException("The HTTPS listener (Listeners:Https) is off");
+
     /// <summary>The node's services.</summary>
     public IServiceProvider Services => _node.Services;
 
@@ -67,6 +73,8 @@ public sealed class TestServer : IAsyncDisposable
                 DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Server = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                // Web clients' HTTP listener on a free port: many servers run at once on one machine.
+                Http = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
             },
             // Federation off unless a test asks for it: tests address foreign domains and expect remote-server-not-found
             // at once, not a DNS lookup of a name that does not exist.

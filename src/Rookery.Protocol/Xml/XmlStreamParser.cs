@@ -83,6 +83,12 @@ public sealed partial class XmlStreamParser
     public string? ContentNamespace { get; private set; }
 
     /// <summary>
+    /// True while a top-level element has been started but not completed: the bytes read so far end inside it (message
+    /// framings such as RFC 7395 use it to refuse a message that does not hold whole elements).
+    /// </summary>
+    public bool IsInsideElement => _frameCount > 0;
+
+    /// <summary>
     /// Consumes complete XML tokens from the front of <paramref name="buffer"/> (slicing it past them) and returns true as
     /// soon as one event is ready. Returns false when more bytes are needed: the caller then calls
     /// <c>AdvanceTo(buffer.Start, buffer.End)</c> on its pipe reader and reads more.

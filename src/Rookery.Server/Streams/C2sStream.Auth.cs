@@ -23,7 +23,7 @@ public sealed partial class C2sStream
         if (_authenticated is null)
         {
             var tlsRequired = _host!.TlsRequired;
-            if (!IsSecure)
+            if (!IsSecure && _framing is null)
             {
                 var starttls = features.AddChild("starttls", Ns.Tls);
                 if (tlsRequired)

@@ -15,7 +15,8 @@ public sealed partial class C2sStream
     private SslStream? _tls;
     private ChannelBinding[] _channelBindings = [];
 
-    private bool IsSecure => _tls is not null;
+    // A framed transport (RFC 7395 over wss://) is encrypted below the stream, where STARTTLS cannot reach.
+    private bool IsSecure => _tls is not null || _framing is { IsSecure: true };
 
     /// <summary>Answers <c>&lt;starttls/&gt;</c>; returns true when the read loop must now upgrade the transport.</summary>
     private bool OnStartTls()
@@ -23,6 +24,12 @@ public sealed partial class C2sStream
         if (IsSecure)
         {
             throw new StreamErrorException(StreamErrorCondition.PolicyViolation, "TLS is already in place");
+        }
+
+        if (_framing is not null)
+        {
+            // RFC 7395 §3.7: over WebSocket TLS is the HTTP connection's (wss://); the stream cannot start it.
+            throw new StreamErrorException(StreamErrorCondition.PolicyViolation, "STARTTLS is not available over this transport; use wss://");
         }
 
         SendElement(new Element("proceed", Ns.Tls));

@@ -24,6 +24,8 @@ public sealed partial class C2sStream : IStanzaConnection
     private readonly ConnectionContext _connection;
     private readonly C2sServices _services;
     private readonly bool _directTls;
+    private readonly StreamFraming? _framing; // null over TCP; set by a message-framed transport (RFC 7395 WebSocket)
+    private string? _seeOtherUri; // where a framed transport's closing element sends the client (RFC 7395 §3.6.1)
     private readonly XmlStreamParser _parser;
     // Bounded only in name (the limit is MaxOutboundQueue, counted in Write): unlike the unbounded channel, whose queue
     // keeps a 32-slot segment for good, this one's queue starts empty, so an idle connection holds no slots (issue #6).
@@ -50,6 +52,7 @@ public sealed partial class C2sStream : IStanzaConnection
         _connection = connection;
         _services = services;
         _directTls = directTls;
+        _framing = connection.Features.Get<StreamFraming>();
         _input = connection.Transport.Input;
         _lastReadTimestamp = services.Time.GetTimestamp();
         _output = connection.Transport.Output;
@@ -111,7 +114,16 @@ public sealed partial class C2sStream : IStanzaConnection
 
         Log.ClosingWithError(Logger, _connection.ConnectionId, condition, text);
         EnsureHeaderSent();
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text, seeOtherHost)));
+        if (seeOtherHost is not null && _framing?.SeeOtherUri(seeOtherHost) is { } uri)
+        {
+            // RFC 7395 §3.6.1: over WebSocket the redirect is the <close/> element's see-other-uri, not a stream error.
+            _seeOtherUri = uri;
+        }
+        else
+        {
+            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text, seeOtherHost)));
+        }
+
         _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
         _outbox.Writer.TryComplete();
         try
@@ -363,7 +375,15 @@ public sealed partial class C2sStream : IStanzaConnection
                     switch (item.Kind)
                     {
                         case OutboundKind.Element:
-                            ElementWriter.Write(item.Element!, _output, Ns.Client);
+                            if (_framing is null)
+                            {
+                                ElementWriter.Write(item.Element!, _output, Ns.Client);
+                            }
+                            else
+                            {
+                                _framing.WriteElement(item.Element!);
+                            }
+
                             if (item.Counted)
                             {
                                 Interlocked.Decrement(ref _queued);
@@ -371,7 +391,15 @@ public sealed partial class C2sStream : IStanzaConnection
 
                             break;
                         case OutboundKind.Header:
-                            ElementWriter.WriteStreamHeader(_output, Ns.Client, _domain ?? _services.Hosts.Domains[0], null, _streamId);
+                            if (_framing is null)
+                            {
+                                ElementWriter.WriteStreamHeader(_output, Ns.Client, _domain ?? _services.Hosts.Domains[0], null, _streamId);
+                            }
+                            else
+                            {
+                                _framing.WriteHeader(_domain ?? _services.Hosts.Domains[0], _streamId);
+                            }
+
                             break;
                         case OutboundKind.Barrier:
                             await _output.FlushAsync().ConfigureAwait(false);
@@ -379,7 +407,15 @@ public sealed partial class C2sStream : IStanzaConnection
                             await item.Barrier.Resume.Task.ConfigureAwait(false);
                             break;
                         case OutboundKind.Close:
-                            ElementWriter.WriteStreamFooter(_output);
+                            if (_framing is null)
+                            {
+                                ElementWriter.WriteStreamFooter(_output);
+                            }
+                            else
+                            {
+                                _framing.WriteClose(_seeOtherUri);
+                            }
+
                             await _output.FlushAsync().ConfigureAwait(false);
                             return;
                     }
@@ -388,7 +424,14 @@ public sealed partial class C2sStream : IStanzaConnection
                 // XEP-0198 §4: ask for an acknowledgement once per burst while stanzas are unacknowledged.
                 if (_session is { } session && session.TakeAckRequest())
                 {
-                    _output.Write(AckRequest);
+                    if (_framing is null)
+                    {
+                        _output.Write(AckRequest);
+                    }
+                    else
+                    {
+                        _framing.WriteAckRequest();
+                    }
                 }
 
                 var flush = await _output.FlushAsync().ConfigureAwait(false);

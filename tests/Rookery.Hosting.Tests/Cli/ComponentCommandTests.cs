@@ -120,7 +120,7 @@ public sealed class ComponentCommandTests : IDisposable
         var componentPort = RookeryProcess.FreePort();
         var process = RookeryProcess.Start(_folder.Path,
         [
-            "run", "--S2S:Enabled=false", "--data", data, "--port", Port(clientPort), "--no-direct-tls",
+            "run", "--S2S:Enabled=false", "--Listeners:Http:Enabled=false", "--data", data, "--port", Port(clientPort), "--no-direct-tls",
             "--Listeners:Component:Address=127.0.0.1", $"--Listeners:Component:Port={Port(componentPort)}",
             $"--Components:{componentDomain}:Secret={Secret}",
         ]);

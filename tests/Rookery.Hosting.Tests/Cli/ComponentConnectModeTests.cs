@@ -77,7 +77,7 @@ public sealed class ComponentConnectModeTests : IDisposable
         var clientPort = RookeryProcess.FreePort();
         var process = RookeryProcess.Start(_folder.Path,
         [
-            "run", "--S2S:Enabled=false", "--data", data, "--port", Port(clientPort), "--no-direct-tls",
+            "run", "--S2S:Enabled=false", "--Listeners:Http:Enabled=false", "--data", data, "--port", Port(clientPort), "--no-direct-tls",
             "--Listeners:Component:Address=127.0.0.1", $"--Listeners:Component:Port={Port(RookeryProcess.FreePort())}",
             $"--Components:{Domain}:Secret={secret}", $"--Components:{Domain}:Connect:0=127.0.0.1:{Port(componentPort)}",
         ]);

@@ -190,10 +190,26 @@ public sealed class RunCommandTests : IDisposable
         features.Child("mechanisms", "urn:ietf:params:xml:ns:xmpp-sasl")!.Elements().Select(e => e.Text).Should().Contain("PLAIN");
     }
 
+    [Fact]
+    public async Task Run_HttpPortSwitch_ServesWebSocketAndHostMeta()
+    {
+        var port = RookeryProcess.FreePort();
+        var httpPort = RookeryProcess.FreePort();
+        await using var node = StartNode("--port", Port(port), "--no-direct-tls", "--Listeners:Http:Address=127.0.0.1", "--http-port", Port(httpPort));
+        await node.WaitForPortAsync(httpPort, StartTimeout);
+
+        using var http = new HttpClient();
+        var hostMeta = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port(httpPort)}/.well-known/host-meta.json"));
+        hostMeta.Should().Contain($"ws://127.0.0.1:{Port(httpPort)}/xmpp-websocket");
+        await using var web = await WebSocketXmppClient.ConnectAsync(new Uri($"ws://127.0.0.1:{Port(httpPort)}/xmpp-websocket"));
+        var features = await web.OpenAsync("localhost");
+        features.Name.LocalName.Should().Be("features");
+    }
+
     private RookeryProcess StartNode(params string[] args) => StartNode(null, args);
 
     private RookeryProcess StartNode(IDictionary<string, string>? environment, params string[] args) =>
-        RookeryProcess.Start(_folder.Path, ["run", "--S2S:Enabled=false", "--data", Data, .. args], environment);
+        RookeryProcess.Start(_folder.Path, ["run", "--S2S:Enabled=false", "--Listeners:Http:Enabled=false", "--data", Data, .. args], environment);
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
