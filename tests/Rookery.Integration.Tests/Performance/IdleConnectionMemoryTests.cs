@@ -23,7 +23,7 @@ namespace Rookery.Integration.Tests.Performance;
 public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
 {
     // Managed bytes held per idle authenticated connection, client socket included: ≈ 10,100 in a Debug build on the
-    // perf-idle branch with Kestrel's socket transport (socket, two pipes, receiver, its async loops ≈ 4 KiB), ≈ 8,500
+    // perf-idle branch with Kestrel's socket transport (socket, two pipes, receiver, its async loops ≈ 4 KiB), ≈ 8,100
     // on the perf-idle2 branch with the lean socket transport (no pipes, a zero-byte receive while idle). Measured
     // figures and how they were measured are in docs/benchmarks.md ("Idle memory (perf-idle2 branch)").
     private const int BudgetBytesPerConnection = 9 * 1024;
