@@ -14,6 +14,7 @@ using Rookery.Server.Hosts;
 using Rookery.Server.Modules;
 using Rookery.Server.Routing;
 using Rookery.Server.Transport;
+using Rookery.Server.Transport.Sockets;
 using Rookery.Storage;
 
 namespace Rookery.Hosting;
@@ -80,14 +81,13 @@ public sealed class RookeryNode : IAsyncDisposable
         }
 
         ListenOptions? client = null, directTls = null, component = null, server = null, http = null, https = null;
-        builder.WebHost.UseSockets(sockets =>
-        {
-            // UnsafePreferInlineScheduling stays off: it would run the read loops on the transport's few I/O threads,
-            // and Microsoft.Data.Sqlite completes its "async" calls synchronously (an fsync for every archived or offline
-            // message), so one stream's storage write would stall every connection sharing that thread.
-            // Idle connections hold no receive buffer (most c2s connections are idle).
-            sockets.WaitForDataBeforeAllocatingBuffer = true;
-        });
+        // Rookery's own transport behind Kestrel's IConnectionListenerFactory (Kestrel binds with the factory registered
+        // last): a stream reads and writes its socket directly, with a zero-byte receive while idle, instead of Kestrel's
+        // socket transport with two pipes and a receive and a send loop per connection (issue #6, docs/benchmarks.md
+        // "Idle memory (perf-idle2 branch)"). As with Kestrel's transport without UnsafePreferInlineScheduling, socket
+        // completions continue on the thread pool, not on the few I/O threads: Microsoft.Data.Sqlite completes its
+        // "async" calls synchronously, so one stream's storage write must not stall every connection of an I/O thread.
+        builder.Services.AddSingleton<IConnectionListenerFactory, LeanSocketTransportFactory>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var listeners = options.Listeners;
