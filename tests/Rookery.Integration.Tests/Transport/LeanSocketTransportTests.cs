@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Rookery.TestKit;
 
@@ -5,7 +6,8 @@ namespace Rookery.Integration.Tests.Transport;
 
 /// <summary>
 /// The lean socket transport (Rookery.Server.Transport.Sockets) under what a pipe used to absorb: stanzas larger than
-/// its 4 KiB receive buffer, stanzas split across many small writes, and bursts larger than one send buffer.
+/// its 4 KiB receive buffer, stanzas split across many small writes, and bursts larger than one send buffer; and what
+/// Kestrel's HTTP code asks of a transport (the web client listeners run on it too).
 /// </summary>
 public sealed class LeanSocketTransportTests
 {
@@ -56,5 +58,33 @@ public sealed class LeanSocketTransportTests
             message.GetAttribute("id").Should().Be(id);
             message.ChildText("body", "jabber:client").Should().Be(text);
         }
+    }
+
+    [Fact]
+    public async Task HttpKeepAliveConnection_ServerStops_ClosedWithoutErrors()
+    {
+        // Kestrel ends an idle keep-alive HTTP connection on shutdown with CancelPendingRead on its transport input.
+        var server = await TestServer.StartAsync();
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", server.HttpPort);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /.well-known/host-meta HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        var response = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!response.ToString().Contains("</XRD>", StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            read.Should().BeGreaterThan(0, "the response comes before the connection ends");
+            response.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        response.ToString().Should().StartWith("HTTP/1.1 200");
+
+        // The connection is idle, kept alive; stopping the server must end it cleanly and soon.
+        var stopping = server.DisposeAsync().AsTask();
+        var end = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        end.Should().Be(0, "the server closes the idle keep-alive connection when it stops");
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        server.Logs.Errors.Should().BeEmpty();
     }
 }

@@ -22,6 +22,12 @@ internal sealed class SocketInput(Socket socket, LeanSocketConnection connection
     private bool _eof;
     private bool _completed;
 
+    // CancelPendingRead (Kestrel's HTTP code uses it, for instance to end an idle keep-alive connection on shutdown; a
+    // stream reads with its own token instead): the next or the pending read returns a canceled result. A read without
+    // a cancellable token of its own waits on this source, created only when such a read happens.
+    private volatile bool _cancelRequested;
+    private CancellationTokenSource? _cancelSource;
+
     /// <inheritdoc />
     public override bool TryRead(out ReadResult result)
     {
@@ -40,9 +46,24 @@ internal sealed class SocketInput(Socket socket, LeanSocketConnection connection
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
+        if (_cancelRequested)
+        {
+            return new ValueTask<ReadResult>(Canceled());
+        }
+
         if (_end > _examined || _eof)
         {
             return new ValueTask<ReadResult>(Current());
+        }
+
+        if (!cancellationToken.CanBeCanceled)
+        {
+            cancellationToken = (_cancelSource ??= new CancellationTokenSource()).Token;
+            if (_cancelRequested)
+            {
+                // Asked between the check above and the source's creation: Cancel found no source to cancel.
+                return new ValueTask<ReadResult>(Canceled());
+            }
         }
 
         return ReceiveAsync(cancellationToken);
@@ -68,6 +89,10 @@ internal sealed class SocketInput(Socket socket, LeanSocketConnection connection
             {
                 _end += received;
             }
+        }
+        catch (OperationCanceledException) when (_cancelRequested)
+        {
+            return Canceled();
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset)
         {
@@ -118,6 +143,21 @@ internal sealed class SocketInput(Socket socket, LeanSocketConnection connection
         return _buffer.AsMemory(_end);
     }
 
+    /// <summary>The result of a read that <see cref="CancelPendingRead"/> ended; the request is used up.</summary>
+    private ReadResult Canceled()
+    {
+        _cancelRequested = false;
+        if (_cancelSource is { } source && !source.TryReset())
+        {
+            // A canceled source cannot be reset: the next read that needs one makes a new one.
+            source.Dispose();
+            _cancelSource = null;
+        }
+
+        var current = Current();
+        return new ReadResult(current.Buffer, isCanceled: true, isCompleted: current.IsCompleted);
+    }
+
     private ReadResult Current() => new(
         _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start),
         isCanceled: false,
@@ -155,9 +195,22 @@ internal sealed class SocketInput(Socket socket, LeanSocketConnection connection
         }
     }
 
-    /// <summary>Not supported: nothing in Rookery cancels a pending read; a stream ends its reads through its token.</summary>
-    public override void CancelPendingRead() =>
-        throw new NotSupportedException("CancelPendingRead is not supported by the lean socket transport: pass a cancellation token to ReadAsync");
+    /// <summary>
+    /// Makes the pending read (or, when none is pending, the next one) return a canceled result. A pending read that
+    /// waits with its caller's own token is not interrupted: Rookery's streams end their reads through that token.
+    /// </summary>
+    public override void CancelPendingRead()
+    {
+        _cancelRequested = true;
+        try
+        {
+            _cancelSource?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The read that owned it finished meanwhile; the flag alone cancels the next one.
+        }
+    }
 
     /// <inheritdoc />
     public override void Complete(Exception? exception = null)
@@ -168,6 +221,7 @@ internal sealed class SocketInput(Socket socket, LeanSocketConnection connection
         }
 
         _completed = true;
+        _cancelSource?.Dispose();
         ReturnBuffer();
     }
 
