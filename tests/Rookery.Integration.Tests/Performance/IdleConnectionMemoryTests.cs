@@ -20,6 +20,7 @@ namespace Rookery.Integration.Tests.Performance;
 /// included in the figure) and the thread pool is left to the server.
 /// </summary>
 [Trait("Category", "Slow")]
+[Collection(MeasurementCollection.Name)]
 public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
 {
     // Managed bytes held per idle authenticated connection, client socket included: ≈ 10,100 in a Debug build on the
