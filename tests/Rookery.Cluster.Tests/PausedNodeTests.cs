@@ -30,15 +30,10 @@ public sealed class PausedNodeTests(ITestOutputHelper output)
     public async Task NodePausedShorterThanFailureTimeout_IsNotDeclaredDead_AndKeepsSessions()
     {
         await using var cluster = new TestCluster();
-        await cluster.CreateUsersAsync("alice", "bob");
-        var a = await cluster.StartNodeAsync("node-a", cluster: Settings);
-        var b = await cluster.StartNodeAsync("node-b", cluster: Settings);
+        var (a, b) = await StartPairAsync(cluster);
         await cluster.RunAsync(async () =>
         {
-            await cluster.WaitForLinksAsync("node-a", "node-b");
-            var before = await NodeIdAsync(cluster, "node-a");
-            var alice = await cluster.LoginAsync(a, "alice", "laptop");
-            var bob = await cluster.LoginAsync(b, "bob", "phone");
+            var (before, alice, bob) = await LoginPairAsync(cluster, a, b);
             await ExchangeAsync(alice, bob, "warm");
 
             a.Process.Pause();
@@ -64,18 +59,13 @@ public sealed class PausedNodeTests(ITestOutputHelper output)
         // answer in time) must not drop its lock sooner than the failure timeout: before the fix Npgsql broke the lock
         // connection after one keepalive interval (the 1 s heartbeat), the lock went free, and the peer purged the node.
         await using var cluster = new TestCluster();
-        await cluster.CreateUsersAsync("alice", "bob");
         var upstream = new NpgsqlConnectionStringBuilder(cluster.ConnectionString);
         await using var proxy = new TcpProxy(upstream.Host!, upstream.Port);
         var viaProxy = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
-        var a = await cluster.StartNodeAsync("node-a", cluster: Settings, connectionString: viaProxy);
-        var b = await cluster.StartNodeAsync("node-b", cluster: Settings);
+        var (a, b) = await StartPairAsync(cluster, viaProxy);
         await cluster.RunAsync(async () =>
         {
-            await cluster.WaitForLinksAsync("node-a", "node-b");
-            var before = await NodeIdAsync(cluster, "node-a");
-            var alice = await cluster.LoginAsync(a, "alice", "laptop");
-            var bob = await cluster.LoginAsync(b, "bob", "phone");
+            var (before, alice, bob) = await LoginPairAsync(cluster, a, b);
 
             proxy.Stall();
             try
@@ -97,15 +87,10 @@ public sealed class PausedNodeTests(ITestOutputHelper output)
     public async Task NodePausedLongerThanFailureTimeout_IsDeclaredDead_ItsSessionsPurged_ThenRegistersAgain()
     {
         await using var cluster = new TestCluster();
-        await cluster.CreateUsersAsync("alice", "bob");
-        var a = await cluster.StartNodeAsync("node-a", cluster: Settings);
-        var b = await cluster.StartNodeAsync("node-b", cluster: Settings);
+        var (a, b) = await StartPairAsync(cluster);
         await cluster.RunAsync(async () =>
         {
-            await cluster.WaitForLinksAsync("node-a", "node-b");
-            var before = await NodeIdAsync(cluster, "node-a");
-            var alice = await cluster.LoginAsync(a, "alice", "laptop");
-            var bob = await cluster.LoginAsync(b, "bob", "phone");
+            var (before, alice, bob) = await LoginPairAsync(cluster, a, b);
             await ExchangeAsync(alice, bob, "warm");
 
             var clock = Stopwatch.StartNew();
@@ -138,6 +123,25 @@ public sealed class PausedNodeTests(ITestOutputHelper output)
             var carol = await cluster.LoginAsync(a, "alice", "desk");
             await ExchangeAsync(carol, bob, "rejoined");
         });
+    }
+
+    /// <summary>alice and bob, and node-a (optionally on its own database connection string) and node-b with the short failure timeout.</summary>
+    private static async Task<(TestNode A, TestNode B)> StartPairAsync(TestCluster cluster, string? connectionStringOfA = null)
+    {
+        await cluster.CreateUsersAsync("alice", "bob");
+        var a = await cluster.StartNodeAsync("node-a", cluster: Settings, connectionString: connectionStringOfA);
+        var b = await cluster.StartNodeAsync("node-b", cluster: Settings);
+        return (a, b);
+    }
+
+    /// <summary>Once the nodes are linked: node-a's id before anything happens, alice on node-a and bob on node-b.</summary>
+    private static async Task<(long NodeIdOfA, RawXmppClient Alice, RawXmppClient Bob)> LoginPairAsync(TestCluster cluster, TestNode a, TestNode b)
+    {
+        await cluster.WaitForLinksAsync("node-a", "node-b");
+        var before = await NodeIdAsync(cluster, "node-a");
+        var alice = await cluster.LoginAsync(a, "alice", "laptop");
+        var bob = await cluster.LoginAsync(b, "bob", "phone");
+        return (before, alice, bob);
     }
 
     /// <summary>
