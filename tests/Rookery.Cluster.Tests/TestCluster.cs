@@ -29,6 +29,9 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>How long stanzas may take to cross nodes on a loaded machine.</summary>
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
+    /// <summary>Every test node's heartbeat interval.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("rookery-cluster-");
     private readonly List<TestNode> _nodes = [];
     private readonly List<RawXmppClient> _clients = [];
@@ -243,7 +246,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 ["Address"] = "127.0.0.1",
                 ["AdvertisedAddress"] = "127.0.0.1",
                 ["NodeName"] = name,
-                ["HeartbeatInterval"] = "00:00:00.250",
+                ["HeartbeatInterval"] = HeartbeatInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["FailureTimeout"] = FailureTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["MaxTaskTime"] = "00:00:10",
             };
