@@ -150,7 +150,7 @@ public sealed partial class ClusterNode
 
                     foreach (var p in pending)
                     {
-                        if (ReadMucStanza(p.Frame) is { } stanza)
+                        if (SequencedStanzaFrame.Read(p.Frame) is { } stanza)
                         {
                             await _router.RouteAsync(stanza).ConfigureAwait(false);
                         }
@@ -165,17 +165,6 @@ public sealed partial class ClusterNode
                 }
             },
             CancellationToken.None);
-    }
-
-    /// <summary>The stanza a <see cref="FrameType.MucStanza"/> frame of ours carries, or null when its addresses do not parse.</summary>
-    private static Stanza? ReadMucStanza(Frame frame)
-    {
-        var reader = new PayloadReader(frame.Payload.Span);
-        reader.Int64();
-        var fromText = reader.String();
-        var toText = reader.String();
-        var xml = reader.String();
-        return Jid.TryParse(fromText, out var from) && Jid.TryParse(toText, out var to) ? new Stanza(StoredStanza.Parse(xml), from, to) : null;
     }
 
     private static partial class MucLog

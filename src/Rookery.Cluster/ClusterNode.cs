@@ -621,7 +621,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
             {
                 foreach (var pending in refused)
                 {
-                    if (pending.Frame.Type == FrameType.MucStanza && ReadMucStanza(pending.Frame) is { } stanza)
+                    if (pending.Frame.Type == FrameType.MucStanza && SequencedStanzaFrame.Read(pending.Frame) is { } stanza)
                     {
                         await _router.RouteAsync(stanza).ConfigureAwait(false);
                     }
@@ -717,7 +717,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         if (pending.Frame.Type == FrameType.S2sStanza)
         {
             // The node owning the stream died: its route is purged, so this opens a stream here (or uses another node's).
-            return S2sRouteReplicator.Read(pending.Frame) is { } s2sStanza ? _router.RouteAsync(s2sStanza) : ValueTask.CompletedTask;
+            return SequencedStanzaFrame.Read(pending.Frame) is { } s2sStanza ? _router.RouteAsync(s2sStanza) : ValueTask.CompletedTask;
         }
 
         if (pending.Frame.Type == FrameType.ComponentStanza)

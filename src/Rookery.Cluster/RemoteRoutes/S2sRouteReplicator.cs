@@ -148,17 +148,6 @@ internal sealed partial class S2sRouteReplicator : IS2sRouteDirectory
         return _manager.RouteHereAsync(new Stanza(StoredStanza.Parse(xml), from, to));
     }
 
-    /// <summary>The stanza an S2S_STANZA frame of ours carries, or null when its addresses do not parse.</summary>
-    public static Stanza? Read(Frame frame)
-    {
-        var reader = new PayloadReader(frame.Payload.Span);
-        reader.Int64();
-        var fromText = reader.String();
-        var toText = reader.String();
-        var xml = reader.String();
-        return Jid.TryParse(fromText, out var from) && Jid.TryParse(toText, out var to) ? new Stanza(StoredStanza.Parse(xml), from, to) : null;
-    }
-
     private void Broadcast(Frame frame)
     {
         foreach (var peer in _peers())
