@@ -29,7 +29,7 @@ public sealed class LinkCapabilityTests
             await ComponentCluster.WaitForInstancesAsync(a, domain, 1);
             await using var old = await OldNodePeer.StartAsync(env.Cluster, "old-node");
             var link = await old.Linked.WaitAsync(TestCluster.StartTimeout);
-            await WaitUntilAsync(() => old.Count(FrameType.SyncEnd) > 0, "node-a's sync did not end");
+            await Eventually.TrueAsync(() => old.Count(FrameType.SyncEnd) > 0, "node-a's sync ends", TestCluster.Wait);
             await env.StartComponentAsync(domain, "inst2", a);
             await ComponentCluster.WaitForInstancesAsync(a, domain, 2);
 
@@ -43,7 +43,7 @@ public sealed class LinkCapabilityTests
 
             // The link lives on: node-a keeps pinging over it (every heartbeat round) and reports it up.
             var pings = old.Count(FrameType.Ping);
-            await WaitUntilAsync(() => old.Count(FrameType.Ping) >= pings + 3, "node-a stopped pinging the old peer");
+            await Eventually.TrueAsync(() => old.Count(FrameType.Ping) >= pings + 3, "node-a keeps pinging the old peer", TestCluster.Wait);
             link.IsClosed.Should().BeFalse();
             var nodeA = (await env.Cluster.Registry.ListAsync(TimeSpan.Zero)).Single(n => n.Name == "node-a");
             nodeA.Links.Should().Contain("old-node=up");
@@ -52,17 +52,4 @@ public sealed class LinkCapabilityTests
         });
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string because)
-    {
-        var deadline = DateTime.UtcNow + TestCluster.Wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(because);
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }

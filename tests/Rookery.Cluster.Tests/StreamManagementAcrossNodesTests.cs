@@ -124,7 +124,7 @@ public sealed class StreamManagementAcrossNodesTests
             await bob.SendAsync($"<message to='{Alice}' type='chat' id='before-purge'><body>1</body></message>");
             await bob.WaitForAsync(e => IsUnavailableFromAlice(e), TestCluster.FailureTimeout + TestCluster.Wait);
             await bob.SendAsync($"<message to='{Alice}' type='chat' id='after-purge'><body>2</body></message>");
-            await WaitUntilAsync(async () => await cluster.OfflineCountAsync("alice") == 2);
+            await Eventually.TrueAsync(async () => await cluster.OfflineCountAsync("alice") == 2, "alice has two offline messages", TestCluster.Wait);
 
             var again = await cluster.AuthenticateAsync(b, "alice");
             await again.SendAsync($"<resume xmlns='{Sm}' previd='{id}' h='0'/>");
@@ -209,17 +209,4 @@ public sealed class StreamManagementAcrossNodesTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TestCluster.Wait;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met in time");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }

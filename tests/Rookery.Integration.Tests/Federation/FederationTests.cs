@@ -213,25 +213,12 @@ public sealed class FederationTests
 
         await alice.SendAsync($"<message to='bob@{DomainB}/test' id='i1'><body>one</body></message>");
         await bob.WaitForAsync(e => e.GetAttribute("id") == "i1");
-        await WaitUntilAsync(() => s2s.OutgoingRoutes.Count == 0, TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(() => s2s.OutgoingRoutes.Count == 0, "the idle outgoing route is closed", TimeSpan.FromSeconds(20));
 
         await alice.SendAsync($"<message to='bob@{DomainB}/test' id='i2'><body>two</body></message>");
         await bob.WaitForAsync(e => e.GetAttribute("id") == "i2");
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The condition did not hold in time");
-            }
-
-            await Task.Delay(50);
-        }
-    }
 
     private static string ServerHeader(string from, string to) =>
         $"<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' xmlns:stream='http://etherx.jabber.org/streams' from='{from}' to='{to}' version='1.0'>";

@@ -48,7 +48,7 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         // Warm-up: JIT, pools, caches and the storage connection pool see a login storm first, then those clients leave.
         var warm = await LoginAllAsync(server.Port, 0, 200);
         Close(warm);
-        await WaitUntilAsync(() => open.Count == 0, "the warm-up connections to end");
+        await Eventually.TrueAsync(() => open.Count == 0, "the warm-up connections end", TimeSpan.FromSeconds(30));
         var heapBefore = SettledHeap();
         var rssBefore = Environment.WorkingSet;
 
@@ -82,19 +82,6 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
-        while (!condition())
-        {
-            if (Stopwatch.GetTimestamp() > deadline)
-            {
-                throw new TimeoutException("Timed out waiting for " + what);
-            }
-
-            await Task.Delay(10);
-        }
-    }
 
     private static void Close(Socket[] sockets)
     {

@@ -174,7 +174,7 @@ public sealed class StreamManagementTests
         alice.Abort();
 
         // After the timeout the session ends and the unacknowledged message is stored offline.
-        await WaitUntilAsync(async () => await server.Storage.Offline.CountAsync("alice@localhost") == 1);
+        await Eventually.TrueAsync(async () => await server.Storage.Offline.CountAsync("alice@localhost") == 1, "alice has one offline message");
         await using var fresh = await server.LoginAsync("alice", resource: "fresh");
         var m = await fresh.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "lost");
         m.Child("delay", Ns.Delay).Should().NotBeNull();
@@ -194,7 +194,7 @@ public sealed class StreamManagementTests
         await alice.WaitForAsync(e => e.Name == "message");
         await alice.DisposeAsync();
 
-        await WaitUntilAsync(async () => await server.Storage.Offline.CountAsync("alice@localhost") == 1);
+        await Eventually.TrueAsync(async () => await server.Storage.Offline.CountAsync("alice@localhost") == 1, "alice has one offline message");
     }
 
     [Fact]
@@ -219,23 +219,8 @@ public sealed class StreamManagementTests
     }
 
     private static Task WaitDetachedAsync(TestServer server, Rookery.Protocol.Addressing.Jid jid) =>
-        WaitUntilAsync(() =>
-        {
-            var table = (Rookery.Server.Sessions.SessionTable)server.Services.GetService(typeof(Rookery.Server.Sessions.SessionTable))!;
-            return Task.FromResult(table.Find(jid) is Rookery.Server.Sessions.ClientSession { IsDetached: true });
-        });
+        Eventually.TrueAsync(
+            () => ((Rookery.Server.Sessions.SessionTable)server.Services.GetService(typeof(Rookery.Server.Sessions.SessionTable))!).Find(jid) is Rookery.Server.Sessions.ClientSession { IsDetached: true },
+            $"{jid}'s session is detached");
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met in time");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }

@@ -69,7 +69,7 @@ public sealed class SaslAnonymousTests
             await alice.WaitForAsync(e => e.Name == "iq" && e.GetAttribute("id") == "v1");
         }
 
-        await WaitUntilAsync(async () => !await server.Storage.Accounts.ExistsAsync("localhost", local));
+        await Eventually.TrueAsync(async () => !await server.Storage.Accounts.ExistsAsync("localhost", local), "the temporary account is gone once its session ended", RawXmppClient.DefaultTimeout);
         (await server.Storage.Rosters.GetAsync($"{local}@localhost")).Version.Should().Be(0);
         RowsMentioning(server, local).Should().BeEmpty();
 
@@ -91,7 +91,7 @@ public sealed class SaslAnonymousTests
             (await server.Storage.Accounts.CountAsync("localhost")).Should().Be(1);
         }
 
-        await WaitUntilAsync(async () => await server.Storage.Accounts.CountAsync("localhost") == 0);
+        await Eventually.TrueAsync(async () => await server.Storage.Accounts.CountAsync("localhost") == 0, "the temporary accounts are gone once their sessions ended", RawXmppClient.DefaultTimeout);
     }
 
     [Fact]
@@ -137,15 +137,6 @@ public sealed class SaslAnonymousTests
         features.Child("mechanisms", Ns.Sasl)!.Elements().Select(m => m.Text);
 
     /// <summary>The session ends after the socket closes, on the server's own time: wait for it, with a deadline.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + RawXmppClient.DefaultTimeout;
-        while (!await condition())
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the temporary account should be gone once the session ended");
-            await Task.Delay(25);
-        }
-    }
 
     /// <summary>Every row of every table of the node's SQLite database in which the name appears ("table: row").</summary>
     private static List<string> RowsMentioning(TestServer server, string text)
