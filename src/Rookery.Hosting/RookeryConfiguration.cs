@@ -187,6 +187,8 @@ public static class RookeryConfiguration
 
         Require(o.Watchdog.IdleSeconds >= 0, "Watchdog:IdleSeconds", "must not be negative (0 turns the watchdog off)");
         Require(o.Watchdog.TimeoutSeconds >= 1, "Watchdog:TimeoutSeconds", "must be at least 1");
+        Require(o.Bosh.MaxWaitSeconds is >= 1 and <= 3600, "Bosh:MaxWaitSeconds", "must be between 1 and 3600");
+        Require(o.Bosh.MaxInactivitySeconds is >= 1 and <= 86400, "Bosh:MaxInactivitySeconds", "must be between 1 and 86400");
         Require(o.StreamManagement.MaxUnacked >= 10, "StreamManagement:MaxUnacked", "must be at least 10");
         Require(o.Offline.MaxMessagesPerUser >= 0, "Offline:MaxMessagesPerUser", "must not be negative");
         o.Modules.Validate();

@@ -45,6 +45,9 @@ public sealed class RookeryOptions
     /// <summary>The idle-client watchdog (XEP-0199).</summary>
     public WatchdogOptions Watchdog { get; set; } = new();
 
+    /// <summary>Web clients over BOSH (XEP-0124/XEP-0206): request hold and session inactivity limits.</summary>
+    public BoshOptions Bosh { get; set; } = new();
+
     /// <summary>Modules turned off on every host, by name; a host adds its own with <c>Hosts:&lt;domain&gt;:DisabledModules</c>.</summary>
     public List<string> DisabledModules { get; set; } = [];
 
@@ -73,6 +76,7 @@ public sealed class RookeryOptions
         Offline = Offline,
         StreamManagement = StreamManagement,
         Watchdog = Watchdog,
+        Bosh = Bosh,
         Registration = Registration,
         DisabledModules = DisabledModules,
     };

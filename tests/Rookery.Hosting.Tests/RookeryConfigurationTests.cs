@@ -180,6 +180,26 @@ public sealed class RookeryConfigurationTests : IDisposable
             .Which.Message.Should().Contain($"'{named}'");
     }
 
+    [Theory]
+    [InlineData("Bosh:MaxWaitSeconds", "0")]
+    [InlineData("Bosh:MaxWaitSeconds", "3601")]
+    [InlineData("Bosh:MaxInactivitySeconds", "0")]
+    public void Bind_BoshLimitOutOfRange_ThrowsNamingTheKey(string key, string value)
+    {
+        var act = () => Load(null, (key, value));
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain($"'{key}'");
+    }
+
+    [Fact]
+    public void Bind_BoshLimits_ReachTheServerOptions()
+    {
+        var options = Load(null, ("Bosh:MaxWaitSeconds", "30"), ("Bosh:MaxInactivitySeconds", "90"));
+
+        options.ToServerOptions().Bosh.MaxWaitSeconds.Should().Be(30);
+        options.ToServerOptions().Bosh.MaxInactivitySeconds.Should().Be(90);
+    }
+
     [Fact]
     public void Bind_ComponentDomainThatIsAlsoAHost_Throws()
     {

@@ -27,6 +27,9 @@ public sealed class ServerOptions
     /// <summary>The idle-client watchdog (XEP-0199 pings).</summary>
     public WatchdogOptions Watchdog { get; init; } = new();
 
+    /// <summary>Web clients over BOSH (XEP-0124/XEP-0206): how long requests are held and sessions kept.</summary>
+    public BoshOptions Bosh { get; init; } = new();
+
     /// <summary>Modules turned off on every host, by name (for example <c>version</c>).</summary>
     public List<string> DisabledModules { get; init; } = [];
 }
@@ -134,6 +137,19 @@ public sealed class WatchdogOptions
 
     /// <summary>Seconds a pinged client has to show any sign of life before its stream is closed. Default 60.</summary>
     public int TimeoutSeconds { get; init; } = 60;
+}
+
+/// <summary>BOSH (XEP-0124) session limits, the server's side of the 'wait' and 'inactivity' attributes.</summary>
+public sealed class BoshOptions
+{
+    /// <summary>The longest a request is held waiting for data (the client asks for its 'wait', capped here). Default 60.</summary>
+    public int MaxWaitSeconds { get; init; } = 60;
+
+    /// <summary>
+    /// Seconds a session may go without a request held before it is ended as a dropped connection (XEP-0124 §7
+    /// 'inactivity'). Default 60.
+    /// </summary>
+    public int MaxInactivitySeconds { get; init; } = 60;
 }
 
 /// <summary>Stream management (XEP-0198) settings.</summary>

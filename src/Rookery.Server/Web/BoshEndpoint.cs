@@ -24,8 +24,6 @@ public sealed class BoshEndpoint(C2sServices services, ILogger<BoshEndpoint> log
 
     private const string HttpBindNs = "http://jabber.org/protocol/httpbind";
     private const string XboshNs = "urn:xmpp:xbosh";
-    private const int MaxWait = 60;
-    private const int DefaultInactivity = 60;
     private const int Polling = 2;
 
     private readonly ConcurrentDictionary<string, BoshSession> _sessions = new(StringComparer.Ordinal);
@@ -89,10 +87,11 @@ public sealed class BoshEndpoint(C2sServices services, ILogger<BoshEndpoint> log
             return;
         }
 
-        var wait = Math.Clamp(IntAttribute(body, "wait") ?? MaxWait, 1, MaxWait);
+        var limits = services.Options.Bosh;
+        var wait = Math.Clamp(IntAttribute(body, "wait") ?? limits.MaxWaitSeconds, 1, limits.MaxWaitSeconds);
         var hold = Math.Clamp(IntAttribute(body, "hold") ?? 1, 0, 1);
         var sid = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var session = new BoshSession(sid, rid, wait, hold, DefaultInactivity, http.Request.IsHttps, services.Time);
+        var session = new BoshSession(sid, rid, wait, hold, limits.MaxInactivitySeconds, http.Request.IsHttps, services.Time);
         _sessions[sid] = session;
         var connection = new WebConnection(
             "bosh-" + sid[..8],

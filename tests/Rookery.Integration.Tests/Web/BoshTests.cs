@@ -1,7 +1,11 @@
 using System.Net;
 using System.Text;
 using System.Xml.Linq;
+using Microsoft.Extensions.DependencyInjection;
+using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Sasl;
+using Rookery.Server.Hosts;
+using Rookery.Server.Sessions;
 using Rookery.TestKit;
 
 namespace Rookery.Integration.Tests.Web;
@@ -80,6 +84,31 @@ public sealed class BoshTests
         ahead.Body.Attribute("condition")!.Value.Should().Be("item-not-found");
         var again = await bosh.PostRawAsync($"<body xmlns='{HttpBind}' rid='{bosh.NextRid()}' sid='{bosh.Sid}'/>");
         again.Body.Attribute("type")!.Value.Should().Be("terminate", "the session is over");
+    }
+
+    [Fact]
+    public async Task SessionWithoutRequests_EndsAfterItsInactivityLimit_AndMessagesGoOffline()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Bosh = new BoshOptions { MaxWaitSeconds = 1, MaxInactivitySeconds = 2 });
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var bob = await server.LoginAsync("bob");
+        using var bosh = new Bosh(server);
+
+        var created = await bosh.CreateAsync(server.Domain);
+        created.Attribute("wait")!.Value.Should().Be("1", "the client asked for 20 s, the server holds requests at most Bosh:MaxWaitSeconds");
+        created.Attribute("inactivity")!.Value.Should().Be("2");
+        var jid = Jid.Parse(await bosh.LoginAsync(server.Domain, "alice"));
+        var sessions = server.Services.GetRequiredService<SessionTable>();
+        sessions.Find(jid).Should().NotBeNull();
+
+        // The client stops polling: no request is held, so after the inactivity limit the session is over, as when a
+        // TCP client drops, and a message sent to alice afterwards is stored for her.
+        await Eventually.TrueAsync(() => sessions.Find(jid) is null, "the inactive BOSH session ends", TimeSpan.FromSeconds(20));
+        await bob.SendAsync($"<message to='alice@{server.Domain}' id='off1' type='chat'><body>later</body></message>");
+        await Eventually.TrueAsync(async () => await server.Storage.Offline.CountAsync($"alice@{server.Domain}") == 1, "the message waits offline");
+        var after = await bosh.PostRawAsync($"<body xmlns='{HttpBind}' rid='{bosh.NextRid()}' sid='{bosh.Sid}'/>");
+        after.Status.Should().Be(HttpStatusCode.NotFound, "the sid is gone with the session");
     }
 
     [Fact]
