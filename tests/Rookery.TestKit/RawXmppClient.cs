@@ -96,10 +96,19 @@ public sealed class RawXmppClient : IAsyncDisposable
     /// <summary>Elements that <see cref="WaitForAsync"/> passed over.</summary>
     public IReadOnlyList<Element> Skipped => _skipped;
 
-    /// <summary>Connects a TCP socket; nothing is sent yet.</summary>
-    public static async Task<RawXmppClient> ConnectAsync(string host, int port, string domain)
+    /// <summary>
+    /// Connects a TCP socket; nothing is sent yet. <paramref name="receiveBufferBytes"/> fixes the socket's receive buffer
+    /// (no kernel autotuning), so that a client that stops reading (<see cref="PauseReading"/>) soon makes the server's
+    /// writes back up instead of megabytes disappearing into kernel buffers.
+    /// </summary>
+    public static async Task<RawXmppClient> ConnectAsync(string host, int port, string domain, int? receiveBufferBytes = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferBytes is { } size)
+        {
+            tcp.ReceiveBufferSize = size;
+        }
+
         await tcp.ConnectAsync(host, port).ConfigureAwait(false);
         var client = new RawXmppClient(tcp, domain);
         client.StartReading();
@@ -361,6 +370,10 @@ public sealed class RawXmppClient : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+        catch (NotSupportedException)
+        {
+            // A write of the test's is still pending (a flood the server is not reading): no polite close then.
+        }
 
         await _readCancel.CancelAsync().ConfigureAwait(false);
         _tcp.Dispose();
@@ -417,6 +430,18 @@ public sealed class RawXmppClient : IAsyncDisposable
     }
 
     private volatile bool _stopRequested;
+    private volatile TaskCompletionSource? _paused;
+
+    /// <summary>Stops reading the socket (a client that falls behind) until <see cref="ResumeReading"/>; one read in progress still completes.</summary>
+    public void PauseReading() => _paused ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Reads the socket again after <see cref="PauseReading"/>.</summary>
+    public void ResumeReading()
+    {
+        var paused = _paused;
+        _paused = null;
+        paused?.TrySetResult();
+    }
 
     private async Task ReadLoopAsync(PipeReader reader, CancellationToken ct)
     {
@@ -424,6 +449,11 @@ public sealed class RawXmppClient : IAsyncDisposable
         {
             while (true)
             {
+                if (_paused is { } paused)
+                {
+                    await paused.Task.WaitAsync(ct).ConfigureAwait(false);
+                }
+
                 var result = await reader.ReadAsync(ct).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 try

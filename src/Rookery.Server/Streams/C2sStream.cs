@@ -89,13 +89,15 @@ public sealed partial class C2sStream : IStanzaConnection
             return false;
         }
 
-        if (Interlocked.Increment(ref _queued) > _services.Options.Limits.MaxOutboundQueue)
+        var queued = Interlocked.Increment(ref _queued);
+        if (queued > _services.Options.Limits.MaxOutboundQueue)
         {
             // A client that does not read its socket must not make the server buffer without bound.
             CloseStream(StreamErrorCondition.ResourceConstraint, "Too many stanzas waiting to be written");
             return false;
         }
 
+        NoteQueueLength(queued);
         return _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true));
     }
 
@@ -229,11 +231,14 @@ public sealed partial class C2sStream : IStanzaConnection
             {
                 while (_parser.TryRead(ref buffer, out var ev))
                 {
+                    TakeCongestedRecipient(); // a note left on this thread by routing that was not ours
                     upgrade = await HandleEventAsync(ev).ConfigureAwait(false);
                     if (upgrade || _state == StreamState.Closed)
                     {
                         break;
                     }
+
+                    await PauseWhileRecipientCongestedAsync().ConfigureAwait(false);
                 }
             }
             finally
@@ -439,6 +444,8 @@ public sealed partial class C2sStream : IStanzaConnection
                 {
                     return;
                 }
+
+                ReleaseDrainWaiters(onlyIfDrained: true);
             }
         }
         catch (Exception e) when (IsConnectionTeardown(e))
@@ -447,9 +454,10 @@ public sealed partial class C2sStream : IStanzaConnection
         }
         finally
         {
-            // Nothing can be written any more: stop accepting stanzas and wake the reader.
+            // Nothing can be written any more: stop accepting stanzas and wake the reader and any sender waiting on us.
             Interlocked.Exchange(ref _closeRequested, 1);
             _outbox.Writer.TryComplete();
+            ReleaseDrainWaiters(onlyIfDrained: false);
             try
             {
                 _closing.Cancel();
@@ -471,13 +479,14 @@ public sealed partial class C2sStream : IStanzaConnection
         }
 
         _outbox.Writer.TryComplete();
-        try
+        var writerEnded = await WaitForWriterAsync(writer).ConfigureAwait(false);
+        if (!writerEnded)
         {
-            await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException || IsConnectionTeardown(e))
-        {
-            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
+            // The writer is stuck in a write the client does not read (its socket takes nothing more). Completing the
+            // output under that write would fail (SslStream allows one write at a time): abort the connection so that
+            // the pending write fails and the writer ends.
+            _connection.Abort(new ConnectionAbortedException("The client does not read what is written to it"));
+            writerEnded = await WaitForWriterAsync(writer).ConfigureAwait(false);
         }
 
         if (_session is not null)
@@ -491,10 +500,34 @@ public sealed partial class C2sStream : IStanzaConnection
         }
 
         _services.Connections.Remove(this);
-        await _output.CompleteAsync().ConfigureAwait(false);
+        if (writerEnded)
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+
         await _input.CompleteAsync().ConfigureAwait(false);
         _closing.Dispose();
         DisposeTls();
+    }
+
+    /// <summary>Waits a bounded time for the writer loop to end; false when it is still running.</summary>
+    private async Task<bool> WaitForWriterAsync(Task writer)
+    {
+        try
+        {
+            await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException e)
+        {
+            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
+            return false;
+        }
+        catch (Exception e) when (IsConnectionTeardown(e))
+        {
+            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
+            return true;
+        }
     }
 
     /// <summary>

@@ -75,8 +75,8 @@ public sealed partial class HotPathAllocationTests(ITestOutputHelper output)
 
     private static async Task RunAsync(MiniClient sender, MiniClient receiver, byte[] batch, int count)
     {
-        // In windows of 1,000 messages: what is measured is the routed message, not a flood. An unpaced sender can queue
-        // more than Limits:MaxOutboundQueue for one recipient, which ends the recipient's stream (resource-constraint).
+        // In windows of 1,000 messages: what is measured is the routed message, not a flood (an unpaced sender gets
+        // paused by the server while its recipient's queue is congested, and those pauses are not the hot path).
         const int window = 1_000;
         for (var done = 0; done < count; done += window)
         {

@@ -1,0 +1,99 @@
+using System.Text;
+using Rookery.Server.Hosts;
+using Rookery.TestKit;
+
+namespace Rookery.Integration.Tests.Streams;
+
+/// <summary>
+/// A sender faster than its recipient: the recipient's outgoing queue is bounded (<c>Limits:MaxOutboundQueue</c>), and
+/// the sender is slowed down (the server stops reading its socket) while that queue is congested, so that a recipient
+/// that merely falls behind gets every message instead of having its stream cut off; a recipient that stops reading
+/// altogether still loses its stream at the limit, after one bounded pause of the sender.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class SlowRecipientTests
+{
+    // Small enough that the floods below overfill it many times over; congestion starts at a tenth of it. The floods'
+    // messages are large (4 KB bodies, 10 MB in all) because the kernel buffers up to 4 MiB (tcp_wmem) of what the
+    // server writes to a client before the server's writes back up.
+    private static readonly StreamLimitOptions SmallQueue = new() { MaxOutboundQueue = 100 };
+
+    private const int FloodPausedEvent = 510;
+    private const int FloodPauseExpiredEvent = 511;
+    private const int ClosingWithErrorEvent = 502;
+
+    [Fact]
+    public async Task RecipientFallingBehind_SlowsTheSender_AndGetsEveryMessageInOrder()
+    {
+        const int count = 2_500;
+        await using var server = await TestServer.StartAsync(limits: SmallQueue);
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var bob = await LoginWithSmallReceiveBufferAsync(server, "bob");
+        await using var alice = await server.LoginAsync("alice");
+
+        bob.PauseReading();
+        var flood = SendFloodAsync(alice, bob.Jid!.ToString(), count);
+        await Eventually.TrueAsync(() => server.Logs.Entries.Any(e => e.EventId.Id == FloodPausedEvent), "the server pauses alice for bob's congested queue");
+        bob.ResumeReading();
+
+        for (var i = 0; i < count; i++)
+        {
+            var message = await bob.WaitForAsync(e => e.Name == "message" || e.Name == "error", TimeSpan.FromSeconds(30));
+            message.Name.Should().Be("message", "bob's stream must not be cut off while he is reading");
+            message.GetAttribute("id").Should().Be("f" + i);
+        }
+
+        await flood;
+        server.Logs.Entries.Should().NotContain(e => e.EventId.Id == ClosingWithErrorEvent, "no stream was closed");
+    }
+
+    [Fact]
+    public async Task RecipientThatStopsReading_LosesItsStreamAtTheQueueLimit_AfterOnePauseOfTheSender()
+    {
+        const int count = 2_500;
+        await using var server = await TestServer.StartAsync(limits: SmallQueue);
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var bob = await LoginWithSmallReceiveBufferAsync(server, "bob");
+        await using var alice = await server.LoginAsync("alice");
+
+        bob.PauseReading();
+        await SendFloodAsync(alice, bob.Jid!.ToString(), count).WaitAsync(TimeSpan.FromSeconds(60));
+
+        await Eventually.TrueAsync(
+            () => server.Logs.Entries.Any(e => e.EventId.Id == ClosingWithErrorEvent && e.Message.Contains("ResourceConstraint", StringComparison.Ordinal)),
+            "bob's stream is closed with resource-constraint");
+        server.Logs.Entries.Count(e => e.EventId.Id == FloodPauseExpiredEvent).Should().Be(1, "once a pause ran out, alice is not paused for bob again");
+        var pong = await alice.IqAsync("<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>", "p1");
+        pong.GetAttribute("type").Should().Be("result", "alice's own stream is unaffected");
+    }
+
+    private static async Task<RawXmppClient> LoginWithSmallReceiveBufferAsync(TestServer server, string user)
+    {
+        var client = await RawXmppClient.ConnectAsync("127.0.0.1", server.Port, server.Domain, receiveBufferBytes: 4096);
+        await client.LoginAsync(user, "secret", "slow");
+        return client;
+    }
+
+    /// <summary>Sends the messages in writes of 10; completes when all are written.</summary>
+    private static async Task SendFloodAsync(RawXmppClient sender, string to, int count)
+    {
+        var body = new string('x', 4000);
+        var batch = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            batch.Append($"<message to='{to}' id='f{i}' type='chat'><body>{i}: {body}</body></message>");
+            if ((i + 1) % 10 == 0)
+            {
+                await sender.SendAsync(batch.ToString());
+                batch.Clear();
+            }
+        }
+
+        if (batch.Length > 0)
+        {
+            await sender.SendAsync(batch.ToString());
+        }
+    }
+}
