@@ -6,21 +6,19 @@ namespace Rookery.Protocol.Xml;
 /// <content>Start tags, end tags, the stream header, the XML declaration and namespace scoping.</content>
 public sealed partial class XmlStreamParser
 {
-    private Frame[] _frames = new Frame[8];
     private int _frameCount;
     private string? _lastTo; // the last stanza 'to', reused while the client writes to the same address (DecodeStanzaTo)
 
-    // Qualified names of the open elements as written (stream header first), to match end tags by bytes.
-    private byte[] _qnames = new byte[256];
+    // Length of the open elements' qualified names in Work.QNames, to match end tags by bytes.
     private int _qnamesLength;
-    private int _streamQNameLength;
 
-    // In-scope namespace declarations, innermost last; the empty prefix is the default namespace.
-    private NameEntry[] _nsPrefixes = new NameEntry[8];
-    private string[] _nsUris = new string[8];
+    // The stream header's qualified name as written, kept for the stream's closing tag.
+    private byte[] _streamQName = [];
+
+    // Namespace declarations in scope inside the current stanza (Work.NsPrefixes and Work.NsUris), innermost last; the
+    // empty prefix is the default namespace. The stream header's own declarations are kept apart, in _streamNamespaces.
     private int _nsCount;
-
-    private AttributeSlot[] _attributes = new AttributeSlot[8];
+    private NamespaceBinding[] _streamNamespaces = [];
 
     private enum AttributeKind : byte
     {
@@ -68,7 +66,7 @@ public sealed partial class XmlStreamParser
         AddAttributes(element, t, attributeCount);
         if (_frameCount > 0)
         {
-            _frames[_frameCount - 1].Element.AppendParsed(element);
+            Work.Frames[_frameCount - 1].Element.AppendParsed(element);
         }
 
         if (KeepWireForms)
@@ -119,9 +117,7 @@ public sealed partial class XmlStreamParser
         var header = new Element("stream", Ns.Streams);
         AddAttributes(header, t, attributeCount);
         ContentNamespace = contentNamespace;
-        _qnamesLength = 0;
-        AppendQName(t[1..nameEnd]);
-        _streamQNameLength = _qnamesLength;
+        KeepStreamScope(t[1..nameEnd]);
         _state = StreamState.Content;
         _pendingClose = selfClosing;
         ev = new XmlStreamEvent(XmlStreamEventKind.StreamOpen, header);
@@ -146,7 +142,7 @@ public sealed partial class XmlStreamParser
         var name = t[2..nameEnd];
         if (_frameCount == 0)
         {
-            if (!name.SequenceEqual(_qnames.AsSpan(0, _streamQNameLength)))
+            if (!name.SequenceEqual(_streamQName))
             {
                 XmlThrow.NotWellFormed("end tag does not match any open element");
             }
@@ -156,8 +152,9 @@ public sealed partial class XmlStreamParser
             return Step.Event;
         }
 
-        ref var frame = ref _frames[_frameCount - 1];
-        if (!name.SequenceEqual(_qnames.AsSpan(frame.QNameStart, _qnamesLength - frame.QNameStart)))
+        var work = Work;
+        ref var frame = ref work.Frames[_frameCount - 1];
+        if (!name.SequenceEqual(work.QNames.AsSpan(frame.QNameStart, _qnamesLength - frame.QNameStart)))
         {
             XmlThrow.NotWellFormed("end tag does not match the start tag");
         }
@@ -285,7 +282,7 @@ public sealed partial class XmlStreamParser
     }
 
     /// <summary>
-    /// Splits a start tag into its name and attributes (recorded in <see cref="_attributes"/>), rejecting malformed syntax,
+    /// Splits a start tag into its name and attributes (recorded in the workspace's attribute slots), rejecting malformed syntax,
     /// duplicate attributes and more than <see cref="XmlLimits.MaxAttributes"/> attributes.
     /// </summary>
     private void ParseTag(ReadOnlySpan<byte> t, out int nameEnd, out int colon, out int attributeCount, out bool selfClosing)
@@ -293,6 +290,7 @@ public sealed partial class XmlStreamParser
         // STag ::= '<' Name (S Attribute)* S? '>'   EmptyElemTag ::= '<' Name (S Attribute)* S? '/>'
         // The scanner guarantees t ends with the only '>' outside quotes, so every loop below stops in bounds.
         nameEnd = XmlChars.ScanQName(t, 1, out colon);
+        var work = Work;
         var pos = nameEnd;
         attributeCount = 0;
         while (true)
@@ -371,7 +369,7 @@ public sealed partial class XmlStreamParser
 
             for (var j = 0; j < attributeCount; j++)
             {
-                ref var other = ref _attributes[j];
+                ref var other = ref work.Attributes[j];
                 if (name.SequenceEqual(t[other.NameStart..other.NameEnd]))
                 {
                     XmlThrow.NotWellFormed("duplicate attribute");
@@ -384,12 +382,12 @@ public sealed partial class XmlStreamParser
                 kind = attributeColon < 0 ? AttributeKind.DefaultNamespace : AttributeKind.PrefixNamespace;
             }
 
-            if (attributeCount == _attributes.Length)
+            if (attributeCount == work.Attributes.Length)
             {
-                Array.Resize(ref _attributes, attributeCount * 2);
+                Array.Resize(ref work.Attributes, attributeCount * 2);
             }
 
-            _attributes[attributeCount++] = new AttributeSlot(nameStart, nameStart + name.Length, attributeColon, valueStart, valueLength, kind);
+            work.Attributes[attributeCount++] = new AttributeSlot(nameStart, nameStart + name.Length, attributeColon, valueStart, valueLength, kind);
         }
     }
 
@@ -397,9 +395,10 @@ public sealed partial class XmlStreamParser
     private string? DeclareNamespaces(ReadOnlySpan<byte> t, int attributeCount)
     {
         string? defaultNamespace = null;
+        var attributes = Work.Attributes;
         for (var i = 0; i < attributeCount; i++)
         {
-            ref var a = ref _attributes[i];
+            ref var a = ref attributes[i];
             if (a.Kind == AttributeKind.Plain)
             {
                 continue;
@@ -443,9 +442,10 @@ public sealed partial class XmlStreamParser
 
     private void AddAttributes(Element element, ReadOnlySpan<byte> t, int attributeCount)
     {
+        var attributes = Work.Attributes;
         for (var i = 0; i < attributeCount; i++)
         {
-            ref var a = ref _attributes[i];
+            ref var a = ref attributes[i];
             if (a.Kind != AttributeKind.Plain)
             {
                 continue;
@@ -503,11 +503,23 @@ public sealed partial class XmlStreamParser
     /// <summary>The namespace bound to <paramref name="prefix"/> (empty: the default namespace, "" when none), or null when undeclared.</summary>
     private string? LookupNamespace(ReadOnlySpan<byte> prefix)
     {
-        for (var i = _nsCount - 1; i >= 0; i--)
+        if (_work is { } work)
         {
-            if (prefix.SequenceEqual(_nsPrefixes[i].Utf8))
+            for (var i = _nsCount - 1; i >= 0; i--)
             {
-                return _nsUris[i];
+                if (prefix.SequenceEqual(work.NsPrefixes[i].Utf8))
+                {
+                    return work.NsUris[i];
+                }
+            }
+        }
+
+        var stream = _streamNamespaces;
+        for (var i = stream.Length - 1; i >= 0; i--)
+        {
+            if (prefix.SequenceEqual(stream[i].Prefix.Utf8))
+            {
+                return stream[i].Uri;
             }
         }
 
@@ -521,49 +533,53 @@ public sealed partial class XmlStreamParser
 
     private void PushNamespace(NameEntry prefix, string uri)
     {
-        if (_nsCount == _nsPrefixes.Length)
+        var work = Work;
+        if (_nsCount == work.NsPrefixes.Length)
         {
-            Array.Resize(ref _nsPrefixes, _nsCount * 2);
-            Array.Resize(ref _nsUris, _nsCount * 2);
+            Array.Resize(ref work.NsPrefixes, _nsCount * 2);
+            Array.Resize(ref work.NsUris, _nsCount * 2);
         }
 
-        _nsPrefixes[_nsCount] = prefix;
-        _nsUris[_nsCount] = uri;
+        work.NsPrefixes[_nsCount] = prefix;
+        work.NsUris[_nsCount] = uri;
         _nsCount++;
     }
 
     private void PushFrame(Element element, int nsMark, ReadOnlySpan<byte> qname)
     {
-        if (_frameCount == _frames.Length)
+        var work = Work;
+        if (_frameCount == work.Frames.Length)
         {
-            Array.Resize(ref _frames, _frameCount * 2);
+            Array.Resize(ref work.Frames, _frameCount * 2);
         }
 
-        _frames[_frameCount++] = new Frame(element, nsMark, _qnamesLength);
+        work.Frames[_frameCount++] = new Frame(element, nsMark, _qnamesLength);
         AppendQName(qname);
     }
 
     private void AppendQName(ReadOnlySpan<byte> qname)
     {
-        if (_qnames.Length - _qnamesLength < qname.Length)
+        var work = Work;
+        if (work.QNames.Length - _qnamesLength < qname.Length)
         {
-            Array.Resize(ref _qnames, Math.Max(_qnames.Length * 2, _qnamesLength + qname.Length));
+            Array.Resize(ref work.QNames, Math.Max(work.QNames.Length * 2, _qnamesLength + qname.Length));
         }
 
-        qname.CopyTo(_qnames.AsSpan(_qnamesLength));
+        qname.CopyTo(work.QNames.AsSpan(_qnamesLength));
         _qnamesLength += qname.Length;
     }
 
     private void FlushText()
     {
-        if (_text.Length > 0)
+        var work = Work;
+        if (work.Text.Length > 0)
         {
-            _frames[_frameCount - 1].Element.AppendParsedText(_text.ToString());
-            _text.Clear();
+            work.Frames[_frameCount - 1].Element.AppendParsedText(work.Text.ToString());
+            work.Text.Clear();
         }
     }
 
-    /// <summary>An open element of the current stanza; its qualified name is <c>_qnames[QNameStart..]</c> up to the next frame's.</summary>
+    /// <summary>An open element of the current stanza; its qualified name is <c>Work.QNames[QNameStart..]</c> up to the next frame's.</summary>
     private struct Frame(Element element, int nsMark, int qnameStart)
     {
         public Element Element = element;

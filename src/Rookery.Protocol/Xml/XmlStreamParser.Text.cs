@@ -38,10 +38,11 @@ public sealed partial class XmlStreamParser
             return intern ? _names.Get(raw) : NameTable.GetWellKnown(raw) ?? Encoding.UTF8.GetString(raw);
         }
 
-        _scratch.Clear();
-        AppendDecoded(_scratch, raw, DecodeMode.Attribute);
-        var value = _scratch.ToString();
-        _scratch.Clear();
+        var scratch = Work.Scratch;
+        scratch.Clear();
+        AppendDecoded(scratch, raw, DecodeMode.Attribute);
+        var value = scratch.ToString();
+        scratch.Clear();
         return value;
     }
 

@@ -60,9 +60,10 @@ public sealed partial class XmlStreamParser
             _wire = new WireForm(element);
             var fromStart = -1;
             var fromEnd = -1;
+            var attributes = Work.Attributes;
             for (var i = 0; i < attributeCount; i++)
             {
-                ref var a = ref _attributes[i];
+                ref var a = ref attributes[i];
                 if (a.Kind == AttributeKind.Plain && a.Colon < 0 && t[a.NameStart..a.NameEnd].SequenceEqual("from"u8))
                 {
                     fromStart = a.NameStart;

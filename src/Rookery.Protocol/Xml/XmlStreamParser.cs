@@ -26,8 +26,6 @@ public sealed partial class XmlStreamParser
 
     private readonly XmlLimits _limits;
     private readonly NameTable _names = new();
-    private readonly CharBuffer _text = new();
-    private readonly CharBuffer _scratch = new();
 
     private StreamState _state;
     private bool _sawDeclaration;
@@ -176,15 +174,9 @@ public sealed partial class XmlStreamParser
         _pendingClose = false;
         _stanzaBytes = 0;
         ResetScan();
-        Array.Clear(_frames, 0, _frameCount);
-        _frameCount = 0;
-        _qnamesLength = 0;
-        _streamQNameLength = 0;
-        Array.Clear(_nsPrefixes, 0, _nsCount);
-        Array.Clear(_nsUris, 0, _nsCount);
-        _nsCount = 0;
-        _text.Release();
-        _scratch.Release();
+        ReleaseWork();
+        _streamQName = [];
+        _streamNamespaces = [];
         ReleaseWire();
     }
 
@@ -310,7 +302,7 @@ public sealed partial class XmlStreamParser
             }
 
             // RFC 6120 §11.1 does not forbid CDATA; its content is plain character data.
-            AppendDecoded(_text, token[open.Length..^3], DecodeMode.CData);
+            AppendDecoded(Work.Text, token[open.Length..^3], DecodeMode.CData);
         }
         finally
         {
@@ -383,6 +375,12 @@ public sealed partial class XmlStreamParser
 
         buffer = buffer.Slice(length);
         _consumedAny = true;
+        if (_frameCount == 0)
+        {
+            // Between stanzas the parser holds no working arrays (issue #6: idle connections).
+            ReleaseWork();
+        }
+
         return step;
     }
 
@@ -404,7 +402,7 @@ public sealed partial class XmlStreamParser
             AppendWire(head[..chunk]);
         }
 
-        AppendDecoded(_text, head[..chunk], DecodeMode.Text);
+        AppendDecoded(Work.Text, head[..chunk], DecodeMode.Text);
         buffer = buffer.Slice(chunk);
         return Step.Continue;
     }

@@ -43,7 +43,7 @@ public sealed partial class C2sStream
     private async Task StartTlsAsync()
     {
         var barrier = new WriterBarrier();
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Barrier, barrier: barrier));
+        _outbox.TryWrite(new Outbound(OutboundKind.Barrier, barrier: barrier));
         await barrier.Reached.Task.ConfigureAwait(false);
         try
         {

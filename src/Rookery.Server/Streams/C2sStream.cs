@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Addressing;
@@ -27,9 +26,8 @@ public sealed partial class C2sStream : IStanzaConnection
     private readonly StreamFraming? _framing; // null over TCP; set by a message-framed transport (RFC 7395 WebSocket)
     private string? _seeOtherUri; // where a framed transport's closing element sends the client (RFC 7395 §3.6.1)
     private readonly XmlStreamParser _parser;
-    // Bounded only in name (the limit is MaxOutboundQueue, counted in Write): unlike the unbounded channel, whose queue
-    // keeps a 32-slot segment for good, this one's queue starts empty, so an idle connection holds no slots (issue #6).
-    private readonly Channel<Outbound> _outbox = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(int.MaxValue) { SingleReader = true });
+    // Unbounded; the limit is MaxOutboundQueue, counted in Write. Holds no slots while drained (issue #6).
+    private readonly OutboundQueue _outbox = new();
     private readonly CancellationTokenSource _closing = new();
     private CancellationTokenSource? _authTimeout; // the negotiation deadline (Limits:AuthTimeoutSeconds), null once bound
     private CancellationTokenSource? _negotiation; // _authTimeout or _closing, null once bound
@@ -45,7 +43,7 @@ public sealed partial class C2sStream : IStanzaConnection
     private bool _resumableDrop;
     private long _lastReadTimestamp; // TimeProvider timestamp of the last bytes from the client (idle watchdog)
     private long _pingSentTimestamp; // when the watchdog pinged, 0 when no ping is outstanding
-    private int _queued; // stanzas from Send() not yet written: the single-reader channel keeps no count itself
+    private int _queued; // stanzas from Send() not yet written: the outgoing queue keeps no count of them itself
 
     internal C2sStream(ConnectionContext connection, C2sServices services, bool directTls)
     {
@@ -98,7 +96,7 @@ public sealed partial class C2sStream : IStanzaConnection
         }
 
         NoteQueueLength(queued);
-        return _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true));
+        return _outbox.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true));
     }
 
     /// <inheritdoc />
@@ -123,11 +121,11 @@ public sealed partial class C2sStream : IStanzaConnection
         }
         else
         {
-            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text, seeOtherHost)));
+            _outbox.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text, seeOtherHost)));
         }
 
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-        _outbox.Writer.TryComplete();
+        _outbox.TryWrite(new Outbound(OutboundKind.Close));
+        _outbox.TryComplete();
         try
         {
             _closing.Cancel();
@@ -277,8 +275,8 @@ public sealed partial class C2sStream : IStanzaConnection
                 // RFC 6120 §4.4: answer the closing tag with ours, then end.
                 if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
                 {
-                    _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-                    _outbox.Writer.TryComplete();
+                    _outbox.TryWrite(new Outbound(OutboundKind.Close));
+                    _outbox.TryComplete();
                 }
 
                 _state = StreamState.Closed;
@@ -351,7 +349,7 @@ public sealed partial class C2sStream : IStanzaConnection
     {
         if (Interlocked.Exchange(ref _headerSent, 1) == 0)
         {
-            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Header));
+            _outbox.TryWrite(new Outbound(OutboundKind.Header));
         }
     }
 
@@ -366,11 +364,11 @@ public sealed partial class C2sStream : IStanzaConnection
         SendHeader();
     }
 
-    private void SendElement(Element element) => _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, element));
+    private void SendElement(Element element) => _outbox.TryWrite(new Outbound(OutboundKind.Element, element));
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbox.Reader;
+        var reader = _outbox;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -456,7 +454,7 @@ public sealed partial class C2sStream : IStanzaConnection
         {
             // Nothing can be written any more: stop accepting stanzas and wake the reader and any sender waiting on us.
             Interlocked.Exchange(ref _closeRequested, 1);
-            _outbox.Writer.TryComplete();
+            _outbox.TryComplete();
             ReleaseDrainWaiters(onlyIfDrained: false);
             try
             {
@@ -475,10 +473,10 @@ public sealed partial class C2sStream : IStanzaConnection
         EndNegotiationDeadline();
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
-            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+            _outbox.TryWrite(new Outbound(OutboundKind.Close));
         }
 
-        _outbox.Writer.TryComplete();
+        _outbox.TryComplete();
         var writerEnded = await WaitForWriterAsync(writer).ConfigureAwait(false);
         if (!writerEnded)
         {

@@ -831,6 +831,136 @@ public sealed class XmlStreamParserTests
         }
     }
 
+    [Fact]
+    public void TryRead_BetweenStanzas_HoldsNoWorkingArrays()
+    {
+        // Issue #6: an idle connection's parser keeps its working arrays only while a stanza is open.
+        var parser = new XmlStreamParser();
+        parser.HoldsWorkingArrays.Should().BeFalse();
+        var events = new List<XmlStreamEvent>();
+        Whole(parser, Utf8(Header), events);
+        parser.HoldsWorkingArrays.Should().BeFalse("the header's scope is kept apart from the pooled arrays");
+
+        Whole(parser, Utf8("<message to='a@b'><body>half"), events);
+        parser.HoldsWorkingArrays.Should().BeTrue("a stanza is open");
+        Whole(parser, Utf8(" done</body></message><presence/>"), events);
+        parser.HoldsWorkingArrays.Should().BeFalse();
+
+        Dumps(events).Should().Equal(
+            "open {http://etherx.jabber.org/streams}stream[to=\"example.com\";version=\"1.0\";]()",
+            "{jabber:client}message[to=\"a@b\";]({jabber:client}body[](text:\"half done\",),)",
+            "{jabber:client}presence[]()");
+    }
+
+    [Fact]
+    public void TryRead_ManyParsersInterleavedByteByByte_EachGetsItsOwnEvents()
+    {
+        // The working arrays are pooled: parsers that are all inside a stanza at once, and that finish in another order
+        // than they started, must never see each other's frames, names, declarations or text.
+        var expected = Dumps(Whole(new XmlStreamParser(), Utf8(ClientStream)));
+        var inputs = Enumerable.Range(0, 40).Select(i => Utf8(ClientStream)).ToArray();
+        var parsers = inputs.Select(_ => new XmlStreamParser()).ToArray();
+        var pending = inputs.Select(_ => new List<byte[]>()).ToArray();
+        var offsets = new int[inputs.Length];
+        var events = inputs.Select(_ => new List<XmlStreamEvent>()).ToArray();
+        var random = new Random(6);
+        while (offsets.Where((o, i) => o < inputs[i].Length).Any())
+        {
+            var i = random.Next(inputs.Length);
+            if (offsets[i] == inputs[i].Length)
+            {
+                continue;
+            }
+
+            var size = Math.Min(random.Next(1, 8), inputs[i].Length - offsets[i]);
+            pending[i].Add(inputs[i].AsSpan(offsets[i], size).ToArray());
+            offsets[i] += size;
+            var buffer = Build(pending[i]);
+            while (parsers[i].TryRead(ref buffer, out var ev))
+            {
+                events[i].Add(ev);
+            }
+
+            var rest = buffer.ToArray();
+            pending[i].Clear();
+            if (rest.Length > 0)
+            {
+                pending[i].Add(rest);
+            }
+        }
+
+        foreach (var e in events)
+        {
+            Dumps(e).Should().Equal(expected);
+        }
+    }
+
+    [Fact]
+    public async Task TryRead_ParsersOnManyThreads_EachGetsItsOwnEvents()
+    {
+        var expected = Dumps(Whole(new XmlStreamParser(), Utf8(ClientStream)));
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(seed => Task.Run(async () =>
+        {
+            var outcome = new List<List<string>>();
+            for (var round = 0; round < 20; round++)
+            {
+                // Arrivals of random sizes with a yield between them: a stanza often ends on another thread than it began.
+                var parser = new XmlStreamParser();
+                var input = Utf8(ClientStream);
+                var random = new Random(seed * 100 + round);
+                var pending = new List<byte[]>();
+                var events = new List<XmlStreamEvent>();
+                for (var offset = 0; offset < input.Length;)
+                {
+                    var size = Math.Min(random.Next(1, 40), input.Length - offset);
+                    pending.Add(input.AsSpan(offset, size).ToArray());
+                    offset += size;
+                    var buffer = Build(pending);
+                    while (parser.TryRead(ref buffer, out var ev))
+                    {
+                        events.Add(ev);
+                    }
+
+                    var rest = buffer.ToArray();
+                    pending.Clear();
+                    if (rest.Length > 0)
+                    {
+                        pending.Add(rest);
+                    }
+
+                    await Task.Yield();
+                }
+
+                outcome.Add(Dumps(events));
+            }
+
+            return outcome;
+        })));
+
+        foreach (var events in results.SelectMany(r => r))
+        {
+            events.Should().Equal(expected);
+        }
+    }
+
+    [Fact]
+    public void Reset_InsideAStanza_GivesBackCleanArrays()
+    {
+        var parser = new XmlStreamParser();
+        Whole(parser, Utf8(Header + "<message to='x@y'><x:x xmlns:x='jabber:x:data'><body>stale"));
+        parser.HoldsWorkingArrays.Should().BeTrue();
+        parser.Reset();
+        parser.HoldsWorkingArrays.Should().BeFalse();
+
+        // The next parser on this thread takes the arrays just given back: nothing of the cut stanza may show.
+        var other = new XmlStreamParser();
+        Dumps(Whole(other, Utf8(Header + "<iq type='get' id='1'><query xmlns='jabber:iq:roster'/></iq>"))).Should().Equal(
+            "open {http://etherx.jabber.org/streams}stream[to=\"example.com\";version=\"1.0\";]()",
+            "{jabber:client}iq[type=\"get\";id=\"1\";]({jabber:iq:roster}query[](),)");
+        var undeclared = () => Whole(other, Utf8("<x:x/>"));
+        undeclared.Should().Throw<StreamErrorException>().Which.Condition.Should().Be(StreamErrorCondition.BadNamespacePrefix);
+    }
+
     private static byte[] Mutate(byte[] original, Random random)
     {
         var bytes = new List<byte>(original);
