@@ -56,6 +56,18 @@ public sealed class PacerTests
     }
 
     [Fact]
+    public void Owed_LowRateLateWakeUp_CatchesUpWithoutSkipping()
+    {
+        // 80 msg/s (the smoke runs): 5 ms is less than one message, so the cap is MinDebt messages, and a wake-up 200 ms
+        // late on a loaded machine sends the 15 messages it owes instead of skipping all but one.
+        var pacer = new Pacer(80, start: 0, Frequency, MaxDebt);
+        pacer.MaxDebt.Should().Be(Pacer.MinDebt);
+        pacer.OnSent(pacer.Owed(1));
+        pacer.Owed(200_000 * Micro).Should().Be(15);
+        pacer.Skipped.Should().Be(0);
+    }
+
+    [Fact]
     public void NextDue_AtALowRate_IsTheNextMessagesSlot()
     {
         // 500 msg/s: one message every 2 ms, so the pacer sleeps until the next slot rather than waking every tick.

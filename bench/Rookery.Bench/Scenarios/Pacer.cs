@@ -15,6 +15,13 @@ namespace Rookery.Bench.Scenarios;
 /// </summary>
 internal sealed class Pacer
 {
+    /// <summary>
+    /// The debt cap never goes below this many messages: a burst this small costs a server well under a millisecond, and
+    /// at low rates (80/s in the smoke runs) a cap of 5 ms would be a single message, skipped whenever a loaded machine
+    /// wakes the pacer a little late.
+    /// </summary>
+    public const long MinDebt = 64;
+
     private readonly long _start;
     private readonly long _frequency;
     private readonly double _ticksPerMessage;
@@ -23,7 +30,7 @@ internal sealed class Pacer
     /// <param name="rate">Messages per second, at least 1.</param>
     /// <param name="start">Stopwatch ticks at which message 0 is due.</param>
     /// <param name="frequency">Stopwatch ticks per second.</param>
-    /// <param name="maxDebt">The longest stretch of traffic written in one burst; older debt is skipped.</param>
+    /// <param name="maxDebt">The longest stretch of traffic written in one burst (at least <see cref="MinDebt"/> messages); older debt is skipped.</param>
     public Pacer(int rate, long start, long frequency, TimeSpan maxDebt)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rate, 1);
@@ -32,7 +39,7 @@ internal sealed class Pacer
         _start = start;
         _frequency = frequency;
         _ticksPerMessage = (double)frequency / rate;
-        MaxDebt = Math.Max(1, (long)Math.Ceiling(rate * maxDebt.TotalSeconds));
+        MaxDebt = Math.Max(MinDebt, (long)Math.Ceiling(rate * maxDebt.TotalSeconds));
     }
 
     /// <summary>The offered rate, messages per second.</summary>
