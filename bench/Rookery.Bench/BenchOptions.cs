@@ -105,6 +105,15 @@ internal sealed class BenchOptions
     /// <summary>Messages each sender writes at once; null picks rate / 20,000 (1..16).</summary>
     public int? Batch { get; set; }
 
+    /// <summary>
+    /// The pacer's shortest sleep between bursts: each burst carries at most about this much of the offered rate's
+    /// traffic (plus the system's timer slack). Where sub-millisecond sleeps are not available it is 1 ms.
+    /// </summary>
+    public TimeSpan Tick { get; set; } = TimeSpan.FromMicroseconds(200);
+
+    /// <summary>The longest stretch of traffic the pacer writes in one burst after falling behind; older debt is skipped.</summary>
+    public TimeSpan MaxPacerDebt { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>A step whose p99 latency exceeds this is not sustained.</summary>
     public TimeSpan P99Threshold { get; set; } = TimeSpan.FromMilliseconds(100);
 
@@ -233,6 +242,11 @@ internal sealed class BenchOptions
         if (RateStart < 1 || RateStep < 0 || RateMax < RateStart || RateGrowthPercent is < 0 or > 1000)
         {
             throw new BenchUsageException("Rates must satisfy 1 <= --rate-start <= --rate-max, --rate-step >= 0 and 0 <= --rate-growth <= 1000");
+        }
+
+        if (Tick <= TimeSpan.Zero || Tick > TimeSpan.FromMilliseconds(100))
+        {
+            throw new BenchUsageException("--tick must be more than 0 and at most 100ms");
         }
 
         if (Concurrency < 1 || SourceAddresses < 1 || ProvisionParallelism < 1 || Batch is < 1 or > 256)

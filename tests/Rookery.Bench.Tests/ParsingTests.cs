@@ -14,6 +14,10 @@ public sealed class ParsingTests
     public void DurationParser_Parse_AcceptsUnits(string text, int milliseconds) =>
         DurationParser.Parse(text, "--duration").Should().Be(TimeSpan.FromMilliseconds(milliseconds));
 
+    [Fact]
+    public void DurationParser_Parse_AcceptsMicroseconds() =>
+        DurationParser.Parse("200us", "--tick").Should().Be(TimeSpan.FromMicroseconds(200));
+
     [Theory]
     [InlineData("soon")]
     [InlineData("-1s")]

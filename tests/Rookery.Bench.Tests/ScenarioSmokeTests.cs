@@ -243,6 +243,7 @@ public sealed class ScenarioSmokeTests
         m.Receivers.Should().Be(receivers);
         m.Steps.Should().NotBeEmpty();
         m.Steps.Should().OnlyContain(s => s.Sustained);
+        m.Steps.Should().OnlyContain(s => s.Bursts > 0 && s.LargestBurst >= 1 && s.PacerLag != null && s.PacerLag.Count == s.Bursts);
         m.Sent.Should().BeGreaterThan(0);
         m.Delivered.Should().Be(m.Sent * fanout);
         m.Errors.Should().Be(0);

@@ -146,6 +146,7 @@ internal static class BenchCli
         private readonly Option<int> _rateMax = new("--rate-max") { Description = "Highest offered rate, msg/s. Default 1000000." };
         private readonly Option<int?> _batch = new("--batch") { Description = "Messages each sender writes at once. Default: offered rate / 20,000, between 1 and 16." };
         private readonly Option<string> _p99 = new("--p99-max") { Description = "A step whose p99 latency is above this is not sustained. Default 100ms." };
+        private readonly Option<string> _tick = new("--tick") { Description = "Shortest pause of the messaging pacer between bursts (e.g. 200us, 1ms). Default 200us." };
         private readonly Option<string> _drain = new("--drain") { Description = "Longest wait for in-flight messages after the last step. Default 5s." };
         private readonly Option<string> _settle = new("--settle") { Description = "idle: wait after all-online before reading memory. Default 2s." };
         private readonly Option<int> _concurrency = new("--concurrency") { Description = "Logins in flight at once. Default 200." };
@@ -162,7 +163,7 @@ internal static class BenchCli
             foreach (var option in new Option[]
             {
                 _host, _port, _receiverHost, _domain, _users, _userPattern, _password, _provision, _provisionOnce, _provisionParallel, _register,
-                _rooms, _roomPattern, _mucService, _tls, _mechanism, _duration, _stepDuration, _rateStart, _rateStep, _rateGrowth, _rateMax, _batch, _p99, _drain, _settle, _concurrency,
+                _rooms, _roomPattern, _mucService, _tls, _mechanism, _duration, _stepDuration, _rateStart, _rateStep, _rateGrowth, _rateMax, _batch, _p99, _tick, _drain, _settle, _concurrency,
                 _sources, _loginTimeout, _serverPid, _json, _smoke, _scramCache, _seed,
             })
             {
@@ -212,6 +213,7 @@ internal static class BenchCli
             Set(p, _rateMax, v => o.RateMax = v);
             o.Batch = p.GetValue(_batch);
             Set(p, _p99, v => o.P99Threshold = DurationParser.Parse(v, "--p99-max"));
+            Set(p, _tick, v => o.Tick = DurationParser.Parse(v, "--tick"));
             Set(p, _drain, v => o.Drain = DurationParser.Parse(v, "--drain"));
             Set(p, _settle, v => o.Settle = DurationParser.Parse(v, "--settle"));
             Set(p, _concurrency, v => o.Concurrency = v);

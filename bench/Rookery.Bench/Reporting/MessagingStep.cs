@@ -40,4 +40,16 @@ internal sealed class MessagingStep
 
     /// <summary><c>ok</c>, or why the step was not sustained.</summary>
     public required string Verdict { get; init; }
+
+    /// <summary>Messages the pacer skipped because it had fallen more than its longest burst behind (not sent, not owed).</summary>
+    public long Skipped { get; init; }
+
+    /// <summary>Pacer wake-ups that wrote at least one message.</summary>
+    public long Bursts { get; init; }
+
+    /// <summary>The most messages the pacer owed at one wake-up (the largest burst the server saw from it).</summary>
+    public long LargestBurst { get; init; }
+
+    /// <summary>How late the pacer was, per burst, for the oldest message it owed (not counted in <see cref="Latency"/>).</summary>
+    public LatencySummary? PacerLag { get; init; }
 }

@@ -11,8 +11,9 @@ namespace Rookery.Bench.Scenarios;
 /// <summary>
 /// Messaging and cross-node: online users send chat messages to random online peers at a fixed aggregate rate, stepped
 /// up until delivery falls behind. A pacer thread writes pre-serialised messages (only the recipient prefix and the
-/// Stopwatch timestamp in the body change), a few per sender per write; each connection's read loop parses the
-/// timestamp back out and records the end-to-end latency in a shared histogram. Every sent message is accounted
+/// Stopwatch timestamp in the body change), a few per sender per write, in bursts of at most a tick's worth
+/// (<see cref="Pacer"/>); each connection's read loop parses the timestamp back out and records the end-to-end latency
+/// (to the moment the read that brought it returned) in a shared histogram. Every sent message is accounted
 /// for: delivered, bounced (error), or lost after the drain. In the <c>muc</c> mode the users first enter their rooms
 /// (<see cref="MucRooms"/>) and send groupchat messages instead: each one is owed to every occupant of its room, the
 /// sender included (XEP-0045 §7.4 reflects it), so the accounting is in deliveries rather than messages.
@@ -98,7 +99,7 @@ internal sealed class MessagingScenario : IStanzaHandler
             return;
         }
 
-        Volatile.Read(ref _current).Record((long)((Stopwatch.GetTimestamp() - sentAt) * _ticksToMicros));
+        Volatile.Read(ref _current).Record((long)((connection.LastReadAt - sentAt) * _ticksToMicros));
         connection.CountDelivered();
     }
 
@@ -293,9 +294,8 @@ internal sealed class MessagingScenario : IStanzaHandler
             // A few messages per sender per write once the rate is high: that is what batching clients do, and it keeps
             // the generator's system calls per message low. At low rates every message is its own write.
             var burst = o.Batch ?? Math.Clamp(rate / 20_000, 1, 16);
-            // Never owe more than 50 ms of traffic: a generator that fell behind skips ahead instead of bursting.
-            var cap = Math.Max(burst, rate / 20);
-            long stepSent = 0, skipped = 0;
+            var pacer = new Pacer(rate, t0, freq, o.MaxPacerDebt);
+            var tickTicks = (long)(o.Tick.TotalSeconds * freq);
             while (true)
             {
                 var now = Stopwatch.GetTimestamp();
@@ -304,17 +304,12 @@ internal sealed class MessagingScenario : IStanzaHandler
                     break;
                 }
 
-                // Rounded up: the first message of a step goes out at once, and a step of T seconds sends rate × T.
-                var owed = (long)Math.Ceiling((double)rate * (now - t0) / freq) - stepSent - skipped;
-                if (owed > cap)
-                {
-                    skipped += owed - cap;
-                    owed = cap;
-                }
-
+                var owed = pacer.Owed(now);
                 if (owed <= 0)
                 {
-                    Thread.Sleep(1);
+                    // Until the next message is due, but at least one tick: each burst is then at most a tick's worth
+                    // of messages (issue #6: a millisecond's worth at once queued in the server and showed as latency).
+                    SleepTicks(Math.Min(Math.Max(tickTicks, pacer.NextDue - now), Math.Min(stepEnd - now, freq / 20)), freq);
                     continue;
                 }
 
@@ -342,17 +337,18 @@ internal sealed class MessagingScenario : IStanzaHandler
                     Volatile.Write(ref _expected, _expected + (_muc is null ? k : (long)k * _muc.Occupants(_muc.RoomOf(sender.Index))));
                     sender.Enqueue(scratch.AsSpan(0, length));
                     sender.Flush();
-                    stepSent += k;
+                    pacer.OnSent(k);
                     owed -= k;
                     Volatile.Write(ref _sent, _sent + k);
                 }
 
                 if (blocked >= _senders.Length)
                 {
-                    Thread.Sleep(1);
+                    SleepTicks(tickTicks, freq);
                 }
             }
 
+            var stepSent = pacer.Sent;
             var seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             // A pause before judging: the step's last messages are still in flight, and counting them against the step
             // would fail slow-but-keeping-up servers at low rates. It lasts as long as the latency the run accepts (a
@@ -404,6 +400,10 @@ internal sealed class MessagingScenario : IStanzaHandler
                 ServerCpuPercent = stepCpu.ServerPercent,
                 Sustained = verdict == "ok",
                 Verdict = verdict,
+                Skipped = pacer.Skipped,
+                Bursts = pacer.Bursts,
+                LargestBurst = pacer.LargestBurst,
+                PacerLag = LatencySummary.FromMicroseconds(pacer.Lag),
             });
 
             if (verdict != "ok")
@@ -421,6 +421,8 @@ internal sealed class MessagingScenario : IStanzaHandler
             rate = o.NextRate(rate);
         }
     }
+
+    private static void SleepTicks(long ticks, long frequency) => PacerSleep.Sleep(TimeSpan.FromSeconds((double)ticks / frequency));
 
     /// <summary>Writes <paramref name="count"/> groupchat messages from <paramref name="sender"/> to its room.</summary>
     private int ComposeGroupchat(BenchConnection sender, int count, byte[] scratch)
