@@ -292,39 +292,58 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
 
     /// <summary>
     /// Connects to the server of <paramref name="remote"/> (RFC 6120 §3.2): a static route (<c>S2S:Routes</c>) first;
-    /// else the <c>_xmpp-server._tcp</c> SRV records in RFC 2782 order, each target's addresses in turn; else, when the
-    /// domain has no such records (or no name server answered), the domain's own A/AAAA addresses on port 5269
-    /// (§3.2.2). A single SRV record with target "." means the domain offers no s2s service: no fallback (§3.2.1).
+    /// else the <c>_xmpps-server._tcp</c> (XEP-0368 direct TLS, when <c>S2S:UseTls</c>) and <c>_xmpp-server._tcp</c> SRV
+    /// records, by priority (direct TLS first at equal priority) and RFC 2782 weight, each target's addresses in turn;
+    /// else, when the domain has no such records (or no name server answered), the domain's own A/AAAA addresses on
+    /// port 5269 (§3.2.2). A single <c>_xmpp-server</c> record with target "." and no direct TLS record means the domain
+    /// offers no s2s service: no fallback (§3.2.1). Returns whether TLS must start at once (direct TLS).
     /// </summary>
-    internal async Task<ConnectionContext> ConnectAsync(string remote, CancellationToken ct)
+    internal async Task<(ConnectionContext Connection, bool DirectTls)> ConnectAsync(string remote, CancellationToken ct)
     {
         if (Options.Routes.TryGetValue(remote, out var route) && S2sOptions.TryParseTarget(route, out var routeHost, out var routePort))
         {
             var addresses = await Resolver.LookupAddressesAsync(routeHost, ct).ConfigureAwait(false);
-            return await ConnectAnyAsync(remote, routeHost, addresses, routePort, "static route", ct).ConfigureAwait(false);
+            return (await ConnectAnyAsync(remote, routeHost, addresses, routePort, "static route", ct).ConfigureAwait(false), false);
         }
 
-        var records = await Resolver.LookupSrvAsync("xmpp-server", remote, ct).ConfigureAwait(false);
-        if (records.Count == 1 && records[0].IsServiceUnavailable)
+        var secureLookup = Options.UseTls ? Resolver.LookupSrvAsync("xmpps-server", remote, ct) : Task.FromResult<IReadOnlyList<SrvRecord>>([]);
+        var plain = await Resolver.LookupSrvAsync("xmpp-server", remote, ct).ConfigureAwait(false);
+        var secure = await secureLookup.ConfigureAwait(false);
+        var candidates = new List<SrvRecord>();
+        foreach (var record in secure)
+        {
+            if (!record.IsServiceUnavailable)
+            {
+                candidates.Add(record with { DirectTls = true });
+            }
+        }
+
+        if (plain.Count == 1 && plain[0].IsServiceUnavailable && candidates.Count == 0)
         {
             Log.NoService(Logger, remote);
             throw new SocketException((int)SocketError.HostNotFound, $"{remote} offers no server-to-server service (SRV target '.')");
         }
 
-        SocketException? last = null;
-        if (records.Count > 0)
+        foreach (var record in plain)
         {
-            foreach (var record in DnsResolver.Order(records, Random.Shared))
+            if (!record.IsServiceUnavailable)
             {
-                if (record.IsServiceUnavailable)
-                {
-                    continue;
-                }
+                candidates.Add(record);
+            }
+        }
 
+        SocketException? last = null;
+        if (candidates.Count > 0)
+        {
+            // RFC 2782 order, then (stable) direct TLS before STARTTLS within a priority (XEP-0368 §3).
+            var ordered = DnsResolver.Order(candidates, Random.Shared).OrderBy(r => r.Priority).ThenBy(r => r.DirectTls ? 0 : 1);
+            foreach (var record in ordered)
+            {
                 try
                 {
                     var addresses = await Resolver.LookupAddressesAsync(record.Target, ct).ConfigureAwait(false);
-                    return await ConnectAnyAsync(remote, record.Target, addresses, record.Port, "SRV", ct).ConfigureAwait(false);
+                    var connection = await ConnectAnyAsync(remote, record.Target, addresses, record.Port, record.DirectTls ? "SRV xmpps-server" : "SRV xmpp-server", ct).ConfigureAwait(false);
+                    return (connection, record.DirectTls);
                 }
                 catch (SocketException e)
                 {
@@ -333,13 +352,13 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
             }
 
             // RFC 6120 §3.2.1 step 9: every SRV target failed; the fallback process may still be tried.
-            Log.SrvTargetsFailed(Logger, remote, records.Count);
+            Log.SrvTargetsFailed(Logger, remote, candidates.Count);
         }
 
         try
         {
             var fallback = await Resolver.LookupAddressesAsync(remote, ct).ConfigureAwait(false);
-            return await ConnectAnyAsync(remote, remote, fallback, S2sOptions.DefaultPort, "A/AAAA", ct).ConfigureAwait(false);
+            return (await ConnectAnyAsync(remote, remote, fallback, S2sOptions.DefaultPort, "A/AAAA", ct).ConfigureAwait(false), false);
         }
         catch (SocketException) when (last is not null)
         {

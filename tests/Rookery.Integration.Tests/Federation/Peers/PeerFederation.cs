@@ -39,6 +39,14 @@ public abstract class PeerFederation : IAsyncLifetime
     /// <summary>Creates the (not yet started) peer.</summary>
     protected abstract PeerServer CreatePeer();
 
+    /// <summary>Adds the peer's own extra DNS records and accounts (before it starts).</summary>
+    protected virtual void Publish(TestDnsServer dns, PeerServer peer)
+    {
+    }
+
+    /// <summary>Creates the peer's extra accounts (after it started).</summary>
+    protected virtual Task CreateExtraUsersAsync(PeerServer peer) => Task.CompletedTask;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -74,11 +82,14 @@ public abstract class PeerFederation : IAsyncLifetime
             await _rookery.CreateUserAsync(user, Password);
         }
 
+        Publish(_dns, _peer);
         await _peer.StartAsync(_dns);
         foreach (var user in new[] { "carol", "erin", "frank" })
         {
             await _peer.CreateUserAsync(user, Password);
         }
+
+        await CreateExtraUsersAsync(_peer);
     }
 
     /// <inheritdoc />

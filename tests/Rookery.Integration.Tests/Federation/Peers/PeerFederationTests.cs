@@ -112,7 +112,14 @@ public abstract class PeerFederationTests
         logs.Should().Contain(
             e => e.Message.Contains($"{PeerDomain} verified by dialback for {PeerFederation.RookeryDomain} (TLS: True)", StringComparison.Ordinal),
             "the peer's outgoing stream used STARTTLS and passed dialback here (Rookery asked the peer's authoritative server)");
+
+        // Nothing the peer sent was refused or ignored, and no stream failed (S2S event ids 4600-4699, 5240-5269).
+        var problems = logs.Where(e => IsS2sEvent(e.EventId.Id) && (e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning || e.EventId.Id == 4624))
+            .Select(e => $"{e.Level} {e.EventId.Id}: {e.Message}").ToList();
+        problems.Should().BeEmpty("the peer's streams were understood: {0}", string.Join('\n', problems));
     }
+
+    private static bool IsS2sEvent(int id) => id is (>= 4600 and < 4700) or (>= 5240 and < 5270);
 
     private async Task<Element> WaitAsync(TestKit.RawXmppClient client, Func<Element, bool> match)
     {

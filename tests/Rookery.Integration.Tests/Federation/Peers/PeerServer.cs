@@ -92,9 +92,9 @@ public abstract class PeerServer : IAsyncDisposable
     }
 
     /// <summary>Logs in a client of the peer (no TLS, SASL PLAIN, as the private configuration allows) fetches its roster and sends initial presence.</summary>
-    public async Task<RawXmppClient> LoginAsync(string user, string password, string resource = "peer")
+    public async Task<RawXmppClient> LoginAsync(string user, string password, string resource = "peer", string? host = null)
     {
-        var client = await RawXmppClient.ConnectAsync("127.0.0.1", C2sPort, Domain);
+        var client = await RawXmppClient.ConnectAsync("127.0.0.1", C2sPort, host ?? Domain);
         await client.OpenStreamAsync();
         await client.AuthenticatePlainAsync(user, password);
         await client.BindAsync(resource);

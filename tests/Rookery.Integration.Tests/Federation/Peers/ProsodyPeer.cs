@@ -23,6 +23,12 @@ public sealed class ProsodyPeer : PeerServer
     {
     }
 
+    /// <summary>A second virtual host, published in DNS with an <c>_xmpps-server</c> record only (XEP-0368 direct TLS).</summary>
+    public string DirectTlsDomain => "tls." + Domain;
+
+    /// <summary>The direct TLS server-to-server port (<c>s2s_direct_tls_ports</c>) on 127.0.0.1.</summary>
+    public int S2sDirectTlsPort { get; } = RookeryProcess.FreePort();
+
     /// <summary>Why Prosody cannot run here, or null when it can.</summary>
     public static string? Missing => File.Exists(Binary) && File.Exists(Ctl) ? null : $"{Binary} is not installed (apt-get install -y prosody)";
 
@@ -51,7 +57,7 @@ public sealed class ProsodyPeer : PeerServer
             c2s_ports = { {{C2sPort}} }
             s2s_ports = { {{S2sPort}} }
             c2s_direct_tls_ports = {}
-            s2s_direct_tls_ports = {}
+            s2s_direct_tls_ports = { {{S2sDirectTlsPort}} }
             component_ports = {}
             http_ports = {}
             https_ports = {}
@@ -73,6 +79,8 @@ public sealed class ProsodyPeer : PeerServer
             }
             VirtualHost "{{Domain}}"
                 ssl = { certificate = "{{certificate}}", key = "{{key}}" }
+            VirtualHost "{{DirectTlsDomain}}"
+                ssl = { certificate = "{{certificate}}", key = "{{key}}" }
             """;
         File.WriteAllText(ConfigPath, config);
         return Task.CompletedTask;
@@ -82,8 +90,11 @@ public sealed class ProsodyPeer : PeerServer
     protected override ProcessStartInfo StartInfo() => new(Binary, ["--config", ConfigPath, "-F"]);
 
     /// <inheritdoc />
-    public override Task CreateUserAsync(string user, string password) =>
-        RunToEndAsync(new ProcessStartInfo(Ctl, ["--config", ConfigPath, "register", user, Domain, password]));
+    public override Task CreateUserAsync(string user, string password) => CreateUserAsync(user, Domain, password);
+
+    /// <summary>Creates an account on one of the virtual hosts with prosodyctl.</summary>
+    public Task CreateUserAsync(string user, string host, string password) =>
+        RunToEndAsync(new ProcessStartInfo(Ctl, ["--config", ConfigPath, "register", user, host, password]));
 
     /// <inheritdoc />
     public override string LogTail() => Tail(Path.Combine(Folder, "prosody.log"));
