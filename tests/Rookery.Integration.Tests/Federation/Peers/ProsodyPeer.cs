@@ -42,7 +42,15 @@ public sealed class ProsodyPeer : PeerServer
     {
         var (certificate, key) = WriteSelfSignedCertificate();
         Directory.CreateDirectory(Path.Combine(Folder, "data"));
-        Directory.CreateDirectory(Path.Combine(Folder, "certs"));
+        // The direct TLS listener picks its certificate by SNI from the certificates folder (<host>.crt, <host>.key);
+        // one self-signed pair serves both hosts (Rookery does not require it valid).
+        var certificates = Directory.CreateDirectory(Path.Combine(Folder, "certs")).FullName;
+        foreach (var host in new[] { Domain, DirectTlsDomain })
+        {
+            File.Copy(certificate, Path.Combine(certificates, host + ".crt"));
+            File.Copy(key, Path.Combine(certificates, host + ".key"));
+        }
+
         var config = $$"""
             -- Written by the Rookery federation tests: a private Prosody on loopback.
             run_as_root = true
