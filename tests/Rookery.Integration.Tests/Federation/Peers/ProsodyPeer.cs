@@ -29,8 +29,15 @@ public sealed class ProsodyPeer : PeerServer
     /// <summary>The direct TLS server-to-server port (<c>s2s_direct_tls_ports</c>) on 127.0.0.1.</summary>
     public int S2sDirectTlsPort { get; } = RookeryProcess.FreePort();
 
+    private static readonly string[] LuaUnbound =
+        ["/usr/lib/x86_64-linux-gnu/lua/5.4/lunbound.so", "/usr/lib/aarch64-linux-gnu/lua/5.4/lunbound.so", "/usr/lib/lua/5.4/lunbound.so"];
+
     /// <summary>Why Prosody cannot run here, or null when it can.</summary>
-    public static string? Missing => File.Exists(Binary) && File.Exists(Ctl) ? null : $"{Binary} is not installed (apt-get install -y prosody)";
+    public static string? Missing =>
+        !File.Exists(Binary) || !File.Exists(Ctl) ? $"{Binary} is not installed (apt-get install -y prosody lua-unbound)"
+        // Without libunbound Prosody's legacy resolver asks only /etc/resolv.conf's servers on port 53, never the test's.
+        : !LuaUnbound.Any(File.Exists) ? "lua-unbound is not installed (apt-get install -y lua-unbound)"
+        : null;
 
     /// <inheritdoc />
     public override string Name => "Prosody";
