@@ -26,6 +26,13 @@ public sealed class S2sOptions
     public Dictionary<string, string> Routes { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// Name servers for the DNS SRV lookups of peer domains (<c>_xmpp-server._tcp</c>, RFC 6120 §3.2.1), as <c>ip</c>,
+    /// <c>ip:port</c> or <c>[ipv6]:port</c>; their answers then give the targets' A/AAAA addresses too. Empty (the
+    /// default): the name servers of /etc/resolv.conf for SRV, the operating system's resolver for addresses.
+    /// </summary>
+    public List<string> DnsServers { get; init; } = [];
+
+    /// <summary>
     /// The secret dialback keys are derived from (XEP-0185). Empty: derived from <c>Cluster:Secret</c> on a cluster (so
     /// every node can answer <c>db:verify</c> for a key another node generated), else random at each start.
     /// </summary>
@@ -65,6 +72,14 @@ public sealed class S2sOptions
         if (MaxQueuedStanzas < 1)
         {
             return "'S2S:MaxQueuedStanzas' must be at least 1";
+        }
+
+        foreach (var server in DnsServers)
+        {
+            if (!Dns.DnsResolver.TryParseServer(server, out _))
+            {
+                return $"'S2S:DnsServers' must list IP addresses (ip, ip:port or [ipv6]:port), not '{server}'";
+            }
         }
 
         foreach (var (domain, target) in Routes)

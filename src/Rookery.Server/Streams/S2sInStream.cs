@@ -206,7 +206,7 @@ internal sealed partial class S2sInStream : S2sStream
                 }
 
                 answer.SetAttribute("type", "valid");
-                Log.DialbackValid(Logger, ConnectionId, remote, local);
+                Log.DialbackValid(Logger, ConnectionId, remote, local, IsSecure);
                 break;
             case DialbackOutcome.Invalid:
                 answer.SetAttribute("type", "invalid");
@@ -333,8 +333,8 @@ internal sealed partial class S2sInStream : S2sStream
         [LoggerMessage(EventId = 4611, Level = LogLevel.Debug, Message = "S2S connection {ConnectionId}: {Remote} asks to send to {Local} (dialback)")]
         public static partial void DialbackRequested(ILogger logger, string connectionId, string remote, string local);
 
-        [LoggerMessage(EventId = 4612, Level = LogLevel.Information, Message = "S2S connection {ConnectionId}: {Remote} verified by dialback for {Local}")]
-        public static partial void DialbackValid(ILogger logger, string connectionId, string remote, string local);
+        [LoggerMessage(EventId = 4612, Level = LogLevel.Information, Message = "S2S connection {ConnectionId}: {Remote} verified by dialback for {Local} (TLS: {Secure})")]
+        public static partial void DialbackValid(ILogger logger, string connectionId, string remote, string local, bool secure);
 
         [LoggerMessage(EventId = 4613, Level = LogLevel.Warning, Message = "S2S connection {ConnectionId} from {Address}: the dialback key for {Remote} -> {Local} is invalid")]
         public static partial void DialbackInvalid(ILogger logger, string connectionId, string remote, string local, string? address);

@@ -29,6 +29,7 @@ internal sealed partial class S2sOutStream : S2sStream
     private Phase _phase = Phase.Connecting;
     private bool _failed;
     private bool _negotiated;
+    private bool _directTls;
 
     /// <summary>
     /// Creates the stream for a pair; <see cref="StartAsync"/> connects it. A <paramref name="verifyOnly"/> stream only
@@ -43,6 +44,8 @@ internal sealed partial class S2sOutStream : S2sStream
         VerifyOnly = verifyOnly;
         _setup = new CancellationTokenSource(TimeSpan.FromSeconds(manager.Options.ConnectTimeoutSeconds), manager.Time);
     }
+
+    private static readonly SslApplicationProtocol XmppServerAlpn = new("xmpp-server");
 
     private enum Phase
     {
@@ -154,7 +157,7 @@ internal sealed partial class S2sOutStream : S2sStream
         Microsoft.AspNetCore.Connections.ConnectionContext connection;
         try
         {
-            connection = await Manager.ConnectAsync(Remote, _setup.Token).ConfigureAwait(false);
+            (connection, _directTls) = await Manager.ConnectAsync(Remote, _setup.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
@@ -175,7 +178,7 @@ internal sealed partial class S2sOutStream : S2sStream
             }
 
             Manager.AddConnection(this);
-            await RunAsync(connection).ConfigureAwait(false);
+            await RunAsync(connection, _directTls).ConfigureAwait(false);
         }
         finally
         {
@@ -234,6 +237,8 @@ internal sealed partial class S2sOutStream : S2sStream
             {
                 TargetHost = Remote,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                // XEP-0368 §4: a direct TLS connection names the protocol by ALPN; STARTTLS needs none.
+                ApplicationProtocols = _directTls ? [XmppServerAlpn] : null,
                 RemoteCertificateValidationCallback = (_, _, _, errors) =>
                 {
                     // RFC 7590 §3.2 / RFC 6125: a valid certificate for the remote domain. Without one the peer is still

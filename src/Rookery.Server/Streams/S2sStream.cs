@@ -154,8 +154,11 @@ internal abstract partial class S2sStream
     {
     }
 
-    /// <summary>Runs the connection until either side closes it; never throws.</summary>
-    public async Task RunAsync(ConnectionContext connection)
+    /// <summary>
+    /// Runs the connection until either side closes it; never throws. With <paramref name="directTls"/> the TLS handshake
+    /// comes first, before any XML (XEP-0368 direct TLS).
+    /// </summary>
+    public async Task RunAsync(ConnectionContext connection, bool directTls = false)
     {
         _connection = connection;
         _input = connection.Transport.Input;
@@ -164,6 +167,11 @@ internal abstract partial class S2sStream
         var writer = Task.CompletedTask;
         try
         {
+            if (directTls)
+            {
+                await StartTlsAsync().ConfigureAwait(false);
+            }
+
             writer = WriteLoopAsync();
             OnStarted();
             await ReadLoopAsync().ConfigureAwait(false);
@@ -260,23 +268,7 @@ internal abstract partial class S2sStream
         await barrier.Reached.Task.ConfigureAwait(false);
         try
         {
-            var stream = new DuplexPipeStream(_connection!.Transport);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            SslStream tls;
-            try
-            {
-                tls = await AuthenticateTlsAsync(stream, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-                // After a failed handshake no XML can be exchanged any more: the connection just ends.
-                throw new ConnectionTeardownException("TLS handshake failed: " + e.Message, e);
-            }
-
-            _tls = tls;
-            _input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
-            _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
+            await StartTlsAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -285,6 +277,28 @@ internal abstract partial class S2sStream
 
         Parser.Reset();
         OnTlsEstablished();
+    }
+
+    /// <summary>Runs this side's TLS handshake on the raw transport and moves reading and writing over it.</summary>
+    private async Task StartTlsAsync()
+    {
+        var stream = new DuplexPipeStream(_connection!.Transport);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        SslStream tls;
+        try
+        {
+            tls = await AuthenticateTlsAsync(stream, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            // After a failed handshake no XML can be exchanged any more: the connection just ends.
+            throw new ConnectionTeardownException("TLS handshake failed: " + e.Message, e);
+        }
+
+        _tls = tls;
+        _input = PipeReader.Create(tls, new StreamPipeReaderOptions(leaveOpen: true));
+        _output = PipeWriter.Create(tls, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
     /// <summary>Called after the TLS handshake, before the restarted stream's first byte is read.</summary>

@@ -1,0 +1,50 @@
+using Rookery.Protocol.Xml;
+
+namespace Rookery.Integration.Tests.Federation.Peers;
+
+/// <summary>Rookery and Debian's Prosody federating on loopback (one Prosody for the class).</summary>
+[Trait("Category", "Slow")]
+public sealed class ProsodyFederationTests(ProsodyFederation fixture) : PeerFederationTests(fixture), IClassFixture<ProsodyFederation>
+{
+    [PeerFact("prosody")]
+    public Task Message_RookeryAndProsody_DeliveredBothWays() => MessageBothWaysAsync();
+
+    [PeerFact("prosody")]
+    public Task PresenceSubscription_RookeryAndProsody_MutualAndSeen() => PresenceSubscriptionBothWaysAsync();
+
+    [PeerFact("prosody")]
+    public Task Iq_PingAndVersion_AnsweredBothWays() => IqBothWaysAsync();
+
+    [PeerFact("prosody")]
+    public Task Streams_BothDirections_DialbackOverStartTls() => StreamsAuthenticatedByDialbackOverTlsAsync();
+
+    [PeerFact("prosody")]
+    public async Task Message_DomainWithOnlyXmppsServerSrv_DeliveredOverDirectTls()
+    {
+        var prosody = (ProsodyPeer)fixture.Peer;
+        await using var alice = await fixture.Rookery.LoginAsync("alice", PeerFederation.Password, resource: "direct");
+        await using var grace = await prosody.LoginAsync("grace", PeerFederation.Password, host: prosody.DirectTlsDomain);
+
+        // XEP-0368: the only published service is direct TLS; Rookery's outgoing stream starts with the TLS handshake.
+        await alice.SendAsync($"<message to='grace@{prosody.DirectTlsDomain}/peer' type='chat' id='dtls1'><body>over direct tls</body></message>");
+        Element delivered;
+        try
+        {
+            delivered = await grace.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "dtls1", TimeSpan.FromSeconds(45));
+        }
+        catch (TimeoutException e)
+        {
+            var s2s = fixture.Rookery.Logs.Entries.Where(l => l.Category.Contains("S2S", StringComparison.OrdinalIgnoreCase) || l.Category.Contains("Dns", StringComparison.OrdinalIgnoreCase))
+                .Select(l => $"{l.Level} {l.EventId.Id} {l.Message} {l.Exception?.Message}");
+            throw new TimeoutException($"{e.Message}\n{string.Join('\n', s2s)}\n{prosody.LogTail()}", e);
+        }
+
+        delivered.GetAttribute("from").Should().Be($"alice@{PeerFederation.RookeryDomain}/direct");
+        await grace.SendAsync($"<message to='alice@{PeerFederation.RookeryDomain}/direct' type='chat' id='dtls2'><body>back over starttls</body></message>");
+        await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "dtls2", TimeSpan.FromSeconds(45));
+
+        var logs = fixture.Rookery.Logs.Entries;
+        logs.Should().Contain(e => e.Message.Contains($"connected to {prosody.DirectTlsDomain} at localhost (127.0.0.1:{prosody.S2sDirectTlsPort}, from SRV xmpps-server)", StringComparison.Ordinal));
+        logs.Should().Contain(e => e.Message.Contains($"S2S {PeerFederation.RookeryDomain} -> {prosody.DirectTlsDomain}: verified by dialback (TLS: True)", StringComparison.Ordinal));
+    }
+}
