@@ -53,6 +53,30 @@ public sealed class NodeLinkTests
     }
 
     [Fact]
+    public async Task Writer_PoolBusy_WriteQueuedBehindItsWork_NotOnTheCallingThread_InOrder()
+    {
+        // While the node has work waiting, the write goes behind it, so that the stanzas that work routes join the burst.
+        var (link, peer, output) = await ConnectAsync(poolBusy: true);
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        var frames = Enumerable.Range(1, 50).Select(i => Stanza(i)).ToList();
+
+        foreach (var frame in frames)
+        {
+            link.TryEnqueue(frame).Should().BeTrue();
+        }
+
+        foreach (var expected in frames)
+        {
+            var frame = await ReadAsync(peerStream);
+            frame.Payload.ToArray().Should().Equal(expected.Payload.ToArray());
+        }
+
+        output.Writes.Should().NotBeEmpty().And.OnlyContain(w => w.Thread != Environment.CurrentManagedThreadId, "a pool thread wrote");
+        link.Abort();
+    }
+
+    [Fact]
     public async Task Writer_KernelTakesNoMore_CallerNotBlocked_RestFollowsInOrder()
     {
         var (link, peer, _) = await ConnectAsync(capacity: 1000, smallBuffers: true);
@@ -313,14 +337,16 @@ public sealed class NodeLinkTests
 
     /// <summary>A link over one end of a loopback connection (its writes recorded), and the other end's socket.</summary>
     internal static async Task<(NodeLink Link, Socket Peer, RecordingStream Output)> ConnectAsync(
-        int capacity = 1000, TimeSpan? ackDelay = null, bool smallBuffers = false)
+        int capacity = 1000, TimeSpan? ackDelay = null, bool smallBuffers = false, bool poolBusy = false)
     {
         var (ours, peer) = await SocketPairAsync(smallBuffers);
         var stream = new NetworkStream(ours, ownsSocket: false);
         var output = new RecordingStream(stream);
+        // Tests run in parallel, so the pool is often busy: each test fixes which path it sees.
         var link = new NodeLink(ours, new BufferedStream(stream), output, 2, "peer", 1, capacity, dialled: true)
         {
             AckDelay = ackDelay ?? NodeLink.DefaultAckDelay,
+            PoolBusy = () => poolBusy,
         };
         return (link, peer, output);
     }
@@ -330,8 +356,8 @@ public sealed class NodeLinkTests
         var (left, right) = await SocketPairAsync(smallBuffers: false);
         var l = new NetworkStream(left, ownsSocket: false);
         var r = new NetworkStream(right, ownsSocket: false);
-        var a = new NodeLink(left, new BufferedStream(l), l, 2, "b", 1, 1000, dialled: true) { AckDelay = ackDelay ?? NodeLink.DefaultAckDelay };
-        var b = new NodeLink(right, new BufferedStream(r), r, 1, "a", 1, 1000, dialled: false) { AckDelay = ackDelay ?? NodeLink.DefaultAckDelay };
+        var a = new NodeLink(left, new BufferedStream(l), l, 2, "b", 1, 1000, dialled: true) { AckDelay = ackDelay ?? NodeLink.DefaultAckDelay, PoolBusy = () => false };
+        var b = new NodeLink(right, new BufferedStream(r), r, 1, "a", 1, 1000, dialled: false) { AckDelay = ackDelay ?? NodeLink.DefaultAckDelay, PoolBusy = () => false };
         return (a, b);
     }
 

@@ -8,8 +8,10 @@ namespace Rookery.Cluster.Links;
 /// One authenticated connection to a peer node. Frames to send go into a bounded queue; whoever queues a frame while no
 /// one is writing writes the queue out at once, on its own thread, with one non-blocking write per burst, so that a
 /// forwarded stanza costs no wake-up of another thread (issue #4: on one core every thread hop is a futex wake and a
-/// context switch in each process). Only a write the kernel does not take at once continues on the thread pool, and
-/// frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and hands
+/// context switch in each process). While the thread pool has work waiting (the node is busy: more stanzas are about to
+/// be routed), the write is queued behind that work instead, so that what it routes goes out in the same burst, as
+/// the writer loop used to batch, with no wake-up (a busy pool has its workers running). Only a write the kernel does
+/// not take at once continues on the thread pool, and frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and hands
 /// each, in order, to the handler; ACKs go out once per receive, or, to a peer that allows it
 /// (<see cref="LinkCapabilities.DelayedAck"/>), with the next frame written to it, after <see cref="AckDelay"/>, or once
 /// <see cref="UseDelayedAcks"/>'s count of stanzas waits, whichever comes first. A full queue means the peer cannot keep
@@ -39,6 +41,7 @@ internal sealed class NodeLink
     private readonly CancellationTokenSource _closed = new();
     private readonly Lock _queueGate = new();
     private readonly Timer _ackTimer;
+    private readonly DeferredWrite _deferredWrite;
     private Queue<Frame> _queue = new();
     private Queue<Frame> _draining = new(); // the burst being written, owned by the writer
     private ArrayBufferWriter<byte> _batch = new(BatchBytes); // owned by the writer
@@ -73,6 +76,7 @@ internal sealed class NodeLink
         _capacity = capacity;
         _lastReceived = Environment.TickCount64;
         _ackTimer = new Timer(static state => ((NodeLink)state!).OnAckTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        _deferredWrite = new DeferredWrite(this);
     }
 
     private enum AckMode
@@ -105,6 +109,12 @@ internal sealed class NodeLink
 
     /// <summary>How long a delayed ACK waits for a frame to travel with before it goes alone; set before the link runs.</summary>
     public TimeSpan AckDelay { get; init; } = DefaultAckDelay;
+
+    /// <summary>
+    /// Whether a write should wait behind the thread pool's queued work rather than happen on the caller's thread: by
+    /// default, while any work item waits (tests fix it to see either path).
+    /// </summary>
+    public Func<bool> PoolBusy { get; init; } = static () => ThreadPool.PendingWorkItemCount > 0;
 
     /// <summary>
     /// When set (the peer announced <see cref="LinkCapabilities.CumulativeAck"/>), only the newest of the ACKs recorded
@@ -144,7 +154,10 @@ internal sealed class NodeLink
         _ackMode = AckMode.Delayed;
     }
 
-    /// <summary>Queues a frame and sees it written (at once on this thread when no write is under way); false (and the link aborted) when the queue is full or the link closed.</summary>
+    /// <summary>
+    /// Queues a frame and sees it written: at once on this thread when no write is under way and the pool is not busy
+    /// (<see cref="PoolBusy"/>); false (and the link aborted) when the queue is full or the link closed.
+    /// </summary>
     public bool TryEnqueue(Frame frame)
     {
         if (!Enqueue(frame, hold: false, out var write))
@@ -154,7 +167,7 @@ internal sealed class NodeLink
 
         if (write)
         {
-            WriteQueued();
+            StartWriting();
         }
 
         return true;
@@ -166,7 +179,10 @@ internal sealed class NodeLink
     /// </summary>
     public bool TryEnqueueHeld(Frame frame) => Enqueue(frame, hold: true, out _);
 
-    /// <summary>Writes what <see cref="TryEnqueueHeld"/> queued, at once on this thread unless a write is under way (which then takes it).</summary>
+    /// <summary>
+    /// Writes what <see cref="TryEnqueueHeld"/> queued: at once on this thread, unless a write is under way (which then
+    /// takes it) or the pool is busy (<see cref="PoolBusy"/>).
+    /// </summary>
     public void Flush()
     {
         lock (_queueGate)
@@ -179,7 +195,7 @@ internal sealed class NodeLink
             _writing = true;
         }
 
-        WriteQueued();
+        StartWriting();
     }
 
     /// <summary>
@@ -391,6 +407,20 @@ internal sealed class NodeLink
         }
     }
 
+    /// <summary>The caller took the writer role: it writes now, or, while the pool is busy, a work item behind the pool's queue does.</summary>
+    private void StartWriting()
+    {
+        if (PoolBusy())
+        {
+            // Global queue, behind the work already waiting: the stanzas that work routes join this burst.
+            ThreadPool.UnsafeQueueUserWorkItem(_deferredWrite, preferLocal: false);
+        }
+        else
+        {
+            WriteQueued();
+        }
+    }
+
     /// <summary>
     /// The writer, on the thread that took the writer role: writes the queue out burst by burst while the writes complete
     /// at once (the kernel took every byte); the first that does not is finished on the thread pool, which then goes on.
@@ -508,5 +538,11 @@ internal sealed class NodeLink
         {
             _batch.ResetWrittenCount();
         }
+    }
+
+    /// <summary>A link's write queued behind the thread pool's waiting work (one per link, reused).</summary>
+    private sealed class DeferredWrite(NodeLink link) : IThreadPoolWorkItem
+    {
+        public void Execute() => link.WriteQueued();
     }
 }
