@@ -8,8 +8,11 @@ namespace Rookery.Cluster.Tests;
 /// </summary>
 internal sealed class RecordingStream(Stream inner) : Stream
 {
-    /// <summary>Every write so far: the managed thread id of the caller and the byte count.</summary>
-    public ConcurrentQueue<(int Thread, int Bytes)> Writes { get; } = new();
+    /// <summary>Every write so far: the managed thread id of the caller, the byte count, and what <see cref="Marker"/> said then.</summary>
+    public ConcurrentQueue<(int Thread, int Bytes, bool Marked)> Writes { get; } = new();
+
+    /// <summary>Asked at each write, on the writing thread (e.g. "is this inside the test's own call?").</summary>
+    public Func<bool>? Marker { get; set; }
 
     public override bool CanRead => inner.CanRead;
 
@@ -39,13 +42,13 @@ internal sealed class RecordingStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        Writes.Enqueue((Environment.CurrentManagedThreadId, count));
+        Writes.Enqueue((Environment.CurrentManagedThreadId, count, Marker?.Invoke() ?? false));
         inner.Write(buffer, offset, count);
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Writes.Enqueue((Environment.CurrentManagedThreadId, buffer.Length));
+        Writes.Enqueue((Environment.CurrentManagedThreadId, buffer.Length, Marker?.Invoke() ?? false));
         return inner.WriteAsync(buffer, cancellationToken);
     }
 
