@@ -12,7 +12,10 @@
 # Environment: CLUSTER_PG (Npgsql connection string; default the local test database), USERS, RATE_START, RATE_STEP,
 #   RATE_GROWTH (percent per step, as in compare.sh, so the maximum is found before MAX_DURATION), STEP_DURATION,
 #   MAX_DURATION, HALF_DURATION, COMPARE_ROOKERY_DLL, COMPARE_BENCH_DLL, CLUSTER_WORK, NODE_B_CORE (the core node b is
-#   pinned to; default 1, the same as node a: set it to 0 to see what the two nodes sharing one core costs)
+#   pinned to; default 1, the same as node a: set it to 0 to see what the two nodes sharing one core costs),
+#   CLUSTER_HOOK (a command started in the background as each phase's bench starts, with the phase name, node a's PID,
+#   node b's PID and the work directory as arguments, and waited for after the bench ends: e.g. a `perf stat -p` of
+#   both nodes at a fixed rate; unset by default)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +25,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1; WRITE_DOCS=0; shift ;;
         --no-docs) WRITE_DOCS=0; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "cluster.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -126,9 +129,15 @@ run() { # name json args...
     log "$name"
     local a0 b0 rc=0 t0 t1
     a0=$(cpu_ticks "${PID[a]}"); b0=$(cpu_ticks "${PID[b]}"); t0=$(date +%s.%N)
+    local hook=""
+    if [ -n "${CLUSTER_HOOK:-}" ]; then
+        $CLUSTER_HOOK "$name" "${PID[a]}" "${PID[b]}" "$WORK" >"$WORK/$name.hook.txt" 2>&1 &
+        hook=$!
+    fi
     DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 nice -n -10 taskset -c 0 dotnet "$BN_DLL" "$@" --domain localhost --password pw \
         --mechanism SCRAM-SHA-256 --scram-cache "$WORK/scram.json" --json "$json" >"$WORK/$name.txt" 2>&1 || rc=$?
     t1=$(date +%s.%N)
+    [ -n "$hook" ] && { wait "$hook" || log "CLUSTER_HOOK failed for $name, see $WORK/$name.hook.txt"; }
     echo "$(( $(cpu_ticks "${PID[a]}") - a0 )) $(( $(cpu_ticks "${PID[b]}") - b0 )) $t0 $t1" >"$WORK/$name.cpu"
     [ $rc -eq 2 ] && { echo "cluster.sh: bench usage error, see $WORK/$name.txt" >&2; exit 2; }
     [ $rc -ne 0 ] && log "$name was not clean (exit $rc), see $WORK/$name.txt"

@@ -605,8 +605,15 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     /// </summary>
     private void OnSyncBegin(PeerConnection peer, NodeLink link, Frame frame)
     {
-        var capabilities = frame.Payload.Length >= 4 ? (LinkCapabilities)new PayloadReader(frame.Payload.Span).Int32() : LinkCapabilities.None;
+        var payload = new PayloadReader(frame.Payload.Span);
+        var capabilities = payload.HasMore ? (LinkCapabilities)payload.Int32() : LinkCapabilities.None;
         link.CoalesceAcks = (capabilities & LinkCapabilities.CumulativeAck) != 0;
+        if ((capabilities & LinkCapabilities.DelayedAck) != 0 && payload.HasMore)
+        {
+            // The peer keeps at most this many stanzas unacknowledged: our delayed ACKs come before it has to refuse one.
+            link.UseDelayedAcks(payload.Int32());
+        }
+
         var refused = peer.OnSyncBegin(link, capabilities, _components.Snapshot);
         peer.BeginSync();
         _components.OnSyncBegin(peer);

@@ -204,6 +204,45 @@ public sealed class FrameCodecTests
         bytes.Should().HaveCount(13);
     }
 
+    [Fact]
+    public void TryRead_ReceivedBytes_EveryCompleteFrame_ThenWhatThePartOneNeeds()
+    {
+        // A link's reader parses every complete frame of one receive without an asynchronous read per frame.
+        var stanza = new PayloadWriter().Int64(42).String("bob@example.org/phone").String("<message/>").ToFrame(FrameType.Stanza);
+        var bytes = FrameCodec.Encode(stanza).Concat(FrameCodec.Encode(Frame.Empty(FrameType.Ping))).Concat(FrameCodec.Encode(PayloadWriter.Ack(7))).ToArray();
+        var part = bytes[..^3];
+
+        FrameCodec.TryRead(part, out var first, out var used, out _).Should().BeTrue();
+        ReadStanza(first).Should().Be((42L, "bob@example.org/phone", "<message/>"));
+        FrameCodec.TryRead(part.AsSpan(used), out var second, out var used2, out _).Should().BeTrue();
+        second.Type.Should().Be(FrameType.Ping);
+        second.Payload.Length.Should().Be(0);
+        FrameCodec.TryRead(part.AsSpan(used + used2), out _, out var none, out var needed).Should().BeFalse("the ACK's last bytes did not arrive");
+        none.Should().Be(0);
+        needed.Should().Be(13, "the whole ACK frame: length, type and an 8-byte sequence number");
+        FrameCodec.TryRead(part.AsSpan(used + used2, 3), out _, out _, out var header).Should().BeFalse();
+        header.Should().Be(FrameCodec.HeaderBytes + 1, "not even the header is there");
+        FrameCodec.TryRead(bytes.AsSpan(used + used2), out var ack, out var used3, out _).Should().BeTrue();
+        new PayloadReader(ack.Payload.Span).Int64().Should().Be(7);
+        (used + used2 + used3).Should().Be(bytes.Length);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(FrameCodec.MaxFrameBytes + 1u)]
+    public void TryRead_LengthOutOfRange_Throws(uint length)
+    {
+        var bytes = new byte[5];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, length);
+        bytes[4] = (byte)FrameType.Ping;
+
+        var act = () => FrameCodec.TryRead(bytes, out _, out _, out _);
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*out of range*");
+        var unknown = () => FrameCodec.TryRead(new byte[] { 0, 0, 0, 1, 200 }, out _, out _, out _);
+        unknown.Should().Throw<InvalidDataException>().WithMessage("*Unknown frame type 200*");
+    }
+
     [Theory]
     [InlineData(0u)]
     [InlineData(FrameCodec.MaxFrameBytes + 1u)]

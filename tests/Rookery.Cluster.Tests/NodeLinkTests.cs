@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Rookery.Cluster.Links;
@@ -6,49 +7,151 @@ using Rookery.Protocol.Addressing;
 namespace Rookery.Cluster.Tests;
 
 /// <summary>
-/// A link's writer over a real loopback socket: the ACKs of a burst go out as one cumulative ACK to a peer that announced
-/// <see cref="LinkCapabilities.CumulativeAck"/> (no frame built per stanza), one each to an older peer; frames written in
-/// one batch read back one by one. And the per-link cache of forwarded stanzas' targets.
+/// A link over a real loopback socket (issue #4, cross-node wake-ups): what is queued while no write is under way is
+/// written at once by the thread that queued it, a burst in one write; a write the kernel does not take finishes on the
+/// thread pool with everything after it in order; a full queue ends the link. ACKs: one per receive with the newest
+/// number to a peer that announced <see cref="LinkCapabilities.CumulativeAck"/>, one each to an older peer, and to a peer
+/// that announced <see cref="LinkCapabilities.DelayedAck"/> with the next frame, after the delay, or every quarter of its
+/// limit. The reader handles every frame of a receive in order, big frames included. And the per-link cache of
+/// forwarded stanzas' targets.
 /// </summary>
 public sealed class NodeLinkTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task QueueAck_CumulativePeer_OneAckWithTheNewestNumberPerBurst()
+    public async Task Writer_FramesQueuedInOneBurst_OneWriteOnTheCallingThread_BeforeFlushReturns()
     {
-        var (link, peer) = await ConnectAsync();
+        var (link, peer, output) = await ConnectAsync();
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        var frames = Enumerable.Range(1, 50).Select(i => Stanza(i)).ToList();
+
+        // What a routing thread does for N stanzas of one burst: queued under the peer's lock, written once out of it.
+        foreach (var frame in frames)
+        {
+            link.TryEnqueueHeld(frame).Should().BeTrue();
+        }
+
+        output.Writes.Should().BeEmpty("held frames wait for the flush");
+        link.Flush();
+        output.Writes.Should().ContainSingle("the burst is one write, done before Flush returns: no writer thread was woken")
+            .Which.Thread.Should().Be(Environment.CurrentManagedThreadId);
+
+        link.TryEnqueue(Frame.Empty(FrameType.Ping)).Should().BeTrue();
+        output.Writes.Should().HaveCount(2);
+        output.Writes.Last().Thread.Should().Be(Environment.CurrentManagedThreadId, "a frame queued while no write is under way is written by its caller");
+
+        foreach (var expected in frames.Append(Frame.Empty(FrameType.Ping)))
+        {
+            var frame = await ReadAsync(peerStream);
+            frame.Type.Should().Be(expected.Type);
+            frame.Payload.ToArray().Should().Equal(expected.Payload.ToArray());
+        }
+
+        link.Abort();
+    }
+
+    [Fact]
+    public async Task Writer_PoolBusy_WriteQueuedBehindItsWork_NotOnTheCallingThread_InOrder()
+    {
+        // While the node has work waiting, the write goes behind it, so that the stanzas that work routes join the burst.
+        var (link, peer, output) = await ConnectAsync(poolBusy: true);
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        var frames = Enumerable.Range(1, 50).Select(i => Stanza(i)).ToList();
+        using var inTryEnqueue = new ThreadLocal<bool>();
+        output.Marker = () => inTryEnqueue.Value;
+
+        foreach (var frame in frames)
+        {
+            inTryEnqueue.Value = true;
+            link.TryEnqueue(frame).Should().BeTrue();
+            inTryEnqueue.Value = false;
+        }
+
+        foreach (var expected in frames)
+        {
+            var frame = await ReadAsync(peerStream);
+            frame.Payload.ToArray().Should().Equal(expected.Payload.ToArray());
+        }
+
+        output.Writes.Should().NotBeEmpty().And.OnlyContain(w => !w.Marked, "a queued work item wrote, never the caller within TryEnqueue");
+        link.Abort();
+    }
+
+    [Fact]
+    public async Task Writer_KernelTakesNoMore_CallerNotBlocked_RestFollowsInOrder()
+    {
+        var (link, peer, _) = await ConnectAsync(capacity: 1000, smallBuffers: true);
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        // Far more than the two socket buffers hold while the peer reads nothing: the first write cannot complete at once.
+        var frames = Enumerable.Range(0, 64).Select(i => new Frame(FrameType.Stanza, Filled(64 * 1024, (byte)i))).ToList();
+
+        var queued = Task.Run(() => frames.All(link.TryEnqueue));
+        (await queued.WaitAsync(Wait)).Should().BeTrue("queueing never waits for the peer: the pool finishes the write");
+
+        foreach (var expected in frames)
+        {
+            var frame = await ReadAsync(peerStream);
+            frame.Payload.ToArray().Should().Equal(expected.Payload.ToArray());
+        }
+
+        link.IsClosed.Should().BeFalse();
+        link.Abort();
+    }
+
+    [Fact]
+    public async Task Writer_PeerReadsNothing_QueueFills_LinkAborted()
+    {
+        var (link, peer, _) = await ConnectAsync(capacity: 16, smallBuffers: true);
+        using var peerSocket = peer;
+        var accepted = 0;
+        while (link.TryEnqueue(new Frame(FrameType.Stanza, new byte[64 * 1024])))
+        {
+            accepted++;
+            accepted.Should().BeLessThan(1000, "the queue is bounded");
+        }
+
+        link.IsClosed.Should().BeTrue("a peer that cannot keep up loses the link; what it carried is re-sent on the next one");
+        link.TryEnqueue(Frame.Empty(FrameType.Ping)).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task QueueAck_CumulativePeer_OneAckWithTheNewestNumberPerReceive()
+    {
+        var (link, peer, _) = await ConnectAsync();
         using var peerSocket = peer;
         await using var peerStream = new NetworkStream(peer);
         link.CoalesceAcks = true;
-        // Before the writer runs: a hundred stanzas handled are one marker in the queue, so one ACK frame.
+        // One receive's worth of stanzas handled: one marker waits, and the ACK travels with the next frame written.
         for (var i = 1; i <= 100; i++)
         {
             link.QueueAck(i);
         }
 
         link.TryEnqueue(Frame.Empty(FrameType.Ping)).Should().BeTrue();
-        var running = link.RunAsync((_, _) => ValueTask.CompletedTask);
-
         var first = await ReadAsync(peerStream);
         first.Type.Should().Be(FrameType.Ping, "frames keep their order; the ACK of the burst goes at its end");
         var ack = await ReadAsync(peerStream);
         ack.Type.Should().Be(FrameType.Ack);
         new PayloadReader(ack.Payload.Span).Int64().Should().Be(100);
 
+        // The reader flushes once it has handled every frame of a receive.
         link.QueueAck(101);
+        link.Flush();
         var next = await ReadAsync(peerStream);
         next.Type.Should().Be(FrameType.Ack, "no ACK 1..99 ever follows: one frame stood for all of them");
         new PayloadReader(next.Payload.Span).Int64().Should().Be(101);
 
         link.Abort();
-        await running.WaitAsync(Wait);
     }
 
     [Fact]
     public async Task QueueAck_OlderPeer_OneAckFramePerStanza_InOrder()
     {
-        var (link, peer) = await ConnectAsync();
+        var (link, peer, _) = await ConnectAsync();
         using var peerSocket = peer;
         await using var peerStream = new NetworkStream(peer);
         for (var i = 1; i <= 3; i++)
@@ -56,7 +159,7 @@ public sealed class NodeLinkTests
             link.QueueAck(i);
         }
 
-        var running = link.RunAsync((_, _) => ValueTask.CompletedTask);
+        link.Flush();
         for (var i = 1; i <= 3; i++)
         {
             var ack = await ReadAsync(peerStream);
@@ -65,13 +168,135 @@ public sealed class NodeLinkTests
         }
 
         link.Abort();
-        await running.WaitAsync(Wait);
+    }
+
+    [Fact]
+    public async Task QueueAck_DelayedPeer_AckTravelsWithTheNextFrame_OrGoesEveryQuarterOfThePeersLimit()
+    {
+        // No timer within the test's life: only a frame to travel with, or the count, sends an ACK.
+        var (link, peer, output) = await ConnectAsync(ackDelay: TimeSpan.FromHours(1));
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        link.UseDelayedAcks(peerMaxUnacked: 400);
+        for (var i = 1; i <= 250; i++)
+        {
+            link.QueueAck(i);
+            link.Flush(); // as the reader does after each receive
+        }
+
+        output.Writes.Should().HaveCount(2, "250 stanzas, one per receive, cost two ACKs (at 100 and 200), not 250");
+        link.TryEnqueue(Frame.Empty(FrameType.Ping)).Should().BeTrue();
+
+        var frames = new List<(FrameType Type, long Sequence)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var frame = await ReadAsync(peerStream);
+            frames.Add((frame.Type, frame.Type == FrameType.Ack ? new PayloadReader(frame.Payload.Span).Int64() : 0));
+        }
+
+        frames.Should().Equal((FrameType.Ack, 100L), (FrameType.Ack, 200L), (FrameType.Ping, 0L), (FrameType.Ack, 250L));
+        link.Abort();
+    }
+
+    [Fact]
+    public async Task QueueAck_DelayedPeer_NothingElseToSend_OneAckAfterTheDelay()
+    {
+        var (link, peer, output) = await ConnectAsync(ackDelay: TimeSpan.FromMilliseconds(50));
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        link.UseDelayedAcks(peerMaxUnacked: 100_000);
+        for (var i = 1; i <= 10; i++)
+        {
+            link.QueueAck(i);
+            link.Flush();
+        }
+
+        var ack = await ReadAsync(peerStream);
+        ack.Type.Should().Be(FrameType.Ack);
+        new PayloadReader(ack.Payload.Span).Int64().Should().Be(10, "one ACK after the delay stands for the ten");
+        output.Writes.Should().ContainSingle();
+
+        link.QueueAck(11);
+        var next = await ReadAsync(peerStream);
+        new PayloadReader(next.Payload.Span).Int64().Should().Be(11, "the timer is armed again by the next stanza");
+        link.Abort();
+    }
+
+    [Fact]
+    public async Task RunAsync_RealLinkPair_StanzasOneByOne_DelayedAcksCounted()
+    {
+        // Two links over one loopback connection, both running: node a forwards 200 stanzas one at a time (each handled
+        // by b before the next is sent, the worst case for ACKs: one receive per stanza), b acknowledges each.
+        var (a, b) = await ConnectPairAsync(ackDelay: TimeSpan.FromHours(1));
+        b.UseDelayedAcks(peerMaxUnacked: 400);
+        var handled = new SemaphoreSlim(0);
+        var acks = new ConcurrentQueue<long>();
+        var runA = a.RunAsync((_, frame) =>
+        {
+            if (frame.Type == FrameType.Ack)
+            {
+                acks.Enqueue(new PayloadReader(frame.Payload.Span).Int64());
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        var runB = b.RunAsync((link, frame) =>
+        {
+            link.QueueAck(new PayloadReader(frame.Payload.Span).Int64());
+            handled.Release();
+            return ValueTask.CompletedTask;
+        });
+
+        for (var i = 1; i <= 200; i++)
+        {
+            a.TryEnqueue(Stanza(i)).Should().BeTrue();
+            (await handled.WaitAsync(Wait)).Should().BeTrue();
+        }
+
+        await UntilAsync(() => acks.Count >= 2, "the ACKs for 100 and 200 arrive");
+        acks.Should().Equal(100L, 200L);
+
+        a.Abort();
+        await Task.WhenAll(runA, runB).WaitAsync(Wait);
+    }
+
+    [Fact]
+    public async Task RunAsync_FramesBiggerThanTheReadBuffer_AmongSmallOnes_HandledInOrder()
+    {
+        var (a, b) = await ConnectPairAsync();
+        var frames = new List<Frame>();
+        for (var i = 0; i < 40; i++)
+        {
+            frames.Add(Stanza(i));
+            if (i % 10 == 5)
+            {
+                frames.Add(new Frame(FrameType.Stanza, Filled(100_000 * (i + 1) / 6, (byte)i)));
+            }
+        }
+
+        var received = new ConcurrentQueue<Frame>();
+        var runA = a.RunAsync((_, _) => ValueTask.CompletedTask);
+        var runB = b.RunAsync(async (_, frame) =>
+        {
+            received.Enqueue(frame);
+            await Task.Yield(); // a handler that does not complete at once holds the reader back, in order
+        });
+        foreach (var frame in frames)
+        {
+            a.TryEnqueue(frame).Should().BeTrue();
+        }
+
+        await UntilAsync(() => received.Count == frames.Count, "every frame arrives");
+        received.Select(f => f.Payload.ToArray()).Should().Equal(frames.Select(f => f.Payload.ToArray()), (x, y) => x.AsSpan().SequenceEqual(y));
+
+        a.Abort();
+        await Task.WhenAll(runA, runB).WaitAsync(Wait);
     }
 
     [Fact]
     public async Task Writer_BatchWithABigFrame_EveryFrameReadsBackInOrder()
     {
-        var (link, peer) = await ConnectAsync();
+        var (link, peer, _) = await ConnectAsync();
         using var peerSocket = peer;
         await using var peerStream = new NetworkStream(peer);
         var big = new byte[100_000];
@@ -85,10 +310,10 @@ public sealed class NodeLinkTests
         frames.Insert(25, new Frame(FrameType.Stanza, big));
         foreach (var frame in frames)
         {
-            link.TryEnqueue(frame).Should().BeTrue();
+            link.TryEnqueueHeld(frame).Should().BeTrue();
         }
 
-        var running = link.RunAsync((_, _) => ValueTask.CompletedTask);
+        link.Flush();
         foreach (var expected in frames)
         {
             var frame = await ReadAsync(peerStream);
@@ -97,7 +322,6 @@ public sealed class NodeLinkTests
         }
 
         link.Abort();
-        await running.WaitAsync(Wait);
     }
 
     [Fact]
@@ -115,24 +339,79 @@ public sealed class NodeLinkTests
         targets.TryResolve("@example.org/x"u8, out _).Should().BeFalse();
     }
 
+    /// <summary>A link over one end of a loopback connection (its writes recorded), and the other end's socket.</summary>
+    internal static async Task<(NodeLink Link, Socket Peer, RecordingStream Output)> ConnectAsync(
+        int capacity = 1000, TimeSpan? ackDelay = null, bool smallBuffers = false, bool poolBusy = false)
+    {
+        var (ours, peer) = await SocketPairAsync(smallBuffers);
+        var stream = new NetworkStream(ours, ownsSocket: false);
+        var output = new RecordingStream(stream);
+        // Tests run in parallel, so the pool is often busy: each test fixes which path it sees.
+        var link = new NodeLink(ours, new BufferedStream(stream), output, 2, "peer", 1, capacity, dialled: true)
+        {
+            AckDelay = ackDelay ?? NodeLink.DefaultAckDelay,
+            PoolBusy = () => poolBusy,
+        };
+        return (link, peer, output);
+    }
+
+    private static async Task<(NodeLink A, NodeLink B)> ConnectPairAsync(TimeSpan? ackDelay = null)
+    {
+        var (left, right) = await SocketPairAsync(smallBuffers: false);
+        var l = new NetworkStream(left, ownsSocket: false);
+        var r = new NetworkStream(right, ownsSocket: false);
+        var a = new NodeLink(left, new BufferedStream(l), l, 2, "b", 1, 1000, dialled: true) { AckDelay = ackDelay ?? NodeLink.DefaultAckDelay, PoolBusy = () => false };
+        var b = new NodeLink(right, new BufferedStream(r), r, 1, "a", 1, 1000, dialled: false) { AckDelay = ackDelay ?? NodeLink.DefaultAckDelay, PoolBusy = () => false };
+        return (a, b);
+    }
+
+    private static async Task<(Socket Ours, Socket Peer)> SocketPairAsync(bool smallBuffers)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var ours = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (smallBuffers)
+        {
+            ours.SendBufferSize = 4096;
+        }
+
+        await ours.ConnectAsync(listener.LocalEndPoint!);
+        var peer = await listener.AcceptAsync();
+        if (smallBuffers)
+        {
+            peer.ReceiveBufferSize = 4096;
+        }
+
+        return (ours, peer);
+    }
+
+    private static Frame Stanza(long sequence) =>
+        new PayloadWriter().Int64(sequence).String("bob@example.org/phone").String($"<message id='m{sequence}'/>").ToFrame(FrameType.Stanza);
+
+    private static byte[] Filled(int length, byte value)
+    {
+        var bytes = new byte[length];
+        bytes.AsSpan().Fill(value);
+        bytes[0] = (byte)(length >> 16);
+        return bytes;
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!condition())
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, what);
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<Frame> ReadAsync(Stream stream)
     {
         using var timeout = new CancellationTokenSource(Wait);
         var frame = await FrameCodec.ReadAsync(stream, timeout.Token);
         frame.Should().NotBeNull();
         return frame!.Value;
-    }
-
-    private static async Task<(NodeLink Link, Socket Peer)> ConnectAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var ours = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await ours.ConnectAsync(listener.LocalEndPoint!);
-        var peer = await listener.AcceptAsync();
-        var stream = new NetworkStream(ours, ownsSocket: false);
-        var link = new NodeLink(ours, new BufferedStream(stream), new BufferedStream(stream), 2, "peer", 1, 1000, dialled: true);
-        return (link, peer);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Rookery.Cluster.Links;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Xml;
@@ -42,6 +43,34 @@ public sealed class PeerConnectionTests
         unacked.Select(p => p.Sequence).Should().Equal(2, 3, 4);
         // Kept only inside the frame: what is routed again when the peer dies is the stanza that was forwarded.
         unacked.Select(p => p.Xml).Should().Equal("<message id='m1'/>", "<message id='m2'/>", "<message id='m3'/>");
+    }
+
+    [Fact]
+    public async Task SendStanza_ReadyLink_WrittenByTheRoutingThreadBeforeItReturns_SyncBeginCarriesTheLimit()
+    {
+        // Issue #4: a forwarded stanza wakes no writer thread on the sending node; the routing thread writes it.
+        var (link, socket, output) = await NodeLinkTests.ConnectAsync();
+        using var peerSocket = socket;
+        await using var peerStream = new NetworkStream(socket);
+        var peer = new PeerConnection(7, maxUnacked: 5000);
+        peer.Attach(link, [], () => []).Should().BeTrue();
+        peer.OnSyncBegin(link, LinkCapabilities.All, () => []).Should().BeEmpty();
+        var writes = output.Writes.Count;
+
+        peer.SendStanza(Jid.Parse("bob@example.org/phone"), new Element("message", Ns.Client).SetAttribute("id", "m1")).Should().BeTrue();
+
+        output.Writes.Should().HaveCount(writes + 1);
+        output.Writes.Last().Thread.Should().Be(Environment.CurrentManagedThreadId);
+        var syncBegin = (await FrameCodec.ReadAsync(peerStream, default))!.Value;
+        syncBegin.Type.Should().Be(FrameType.SyncBegin);
+        var reader = new PayloadReader(syncBegin.Payload.Span);
+        ((LinkCapabilities)reader.Int32()).Should().HaveFlag(LinkCapabilities.DelayedAck);
+        reader.Int32().Should().Be(5000, "a peer delaying its ACKs must know how many stanzas we keep unacknowledged");
+        (await FrameCodec.ReadAsync(peerStream, default))!.Value.Type.Should().Be(FrameType.SyncEnd);
+        var stanza = (await FrameCodec.ReadAsync(peerStream, default))!.Value;
+        stanza.Type.Should().Be(FrameType.Stanza);
+        new PayloadReader(stanza.Payload.Span).Int64().Should().Be(1);
+        link.Abort();
     }
 
     [Fact]

@@ -53,6 +53,46 @@ internal static class FrameCodec
         return bytes;
     }
 
+    /// <summary>
+    /// Takes the first frame out of received bytes: true with the frame (its payload copied) and the bytes it used; false
+    /// when <paramref name="data"/> holds only part of it, with <paramref name="needed"/> the bytes the whole frame takes
+    /// (or the header's, while not even the header is there). A link's reader parses every complete frame of one receive
+    /// this way, without an asynchronous read per frame.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A bad length or an unknown type.</exception>
+    public static bool TryRead(ReadOnlySpan<byte> data, out Frame frame, out int consumed, out int needed)
+    {
+        frame = default;
+        consumed = 0;
+        if (data.Length < HeaderBytes + 1)
+        {
+            needed = HeaderBytes + 1;
+            return false;
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(data);
+        if (length is 0 or > MaxFrameBytes)
+        {
+            throw new InvalidDataException($"Frame length {length} is out of range (1-{MaxFrameBytes})");
+        }
+
+        var type = (FrameType)data[HeaderBytes];
+        if (!Enum.IsDefined(type))
+        {
+            throw new InvalidDataException($"Unknown frame type {data[HeaderBytes]}");
+        }
+
+        needed = HeaderBytes + (int)length;
+        if (data.Length < needed)
+        {
+            return false;
+        }
+
+        frame = new Frame(type, length == 1 ? ReadOnlyMemory<byte>.Empty : data.Slice(HeaderBytes + 1, (int)length - 1).ToArray());
+        consumed = needed;
+        return true;
+    }
+
     /// <summary>Reads the next frame; null when the stream ended cleanly between frames.</summary>
     /// <exception cref="InvalidDataException">A bad length, an unknown type, or the stream ended inside a frame.</exception>
     public static ValueTask<Frame?> ReadAsync(Stream stream, CancellationToken ct) =>

@@ -100,7 +100,8 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            return new NodeLink(socket, input, output, peerId, peerName, version, queueCapacity, dialled: true);
+            // The link writes whole bursts itself: the handshake's buffered writer (flushed after each frame) is left behind.
+            return new NodeLink(socket, input, network, peerId, peerName, version, queueCapacity, dialled: true);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
         {
@@ -188,7 +189,7 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            return new NodeLink(socket, input, output, peerId, peerName, version, queueCapacity, dialled: false);
+            return new NodeLink(socket, input, network, peerId, peerName, version, queueCapacity, dialled: false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
         {

@@ -1,22 +1,35 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Threading.Channels;
 
 namespace Rookery.Cluster.Links;
 
 /// <summary>
-/// One authenticated connection to a peer node. Frames to send go through a bounded channel drained by one writer
-/// loop (the only code that writes to the socket), which flushes once per burst; the read loop hands each frame, in
-/// order, to the handler. A full channel means the peer cannot keep up: the link is aborted, and what it carried is
-/// recovered on the next link (stanzas are re-sent until acknowledged, sessions are synced in full).
+/// One authenticated connection to a peer node. Frames to send go into a bounded queue; whoever queues a frame while no
+/// one is writing writes the queue out at once, on its own thread, with one non-blocking write per burst, so that a
+/// forwarded stanza costs no wake-up of another thread (issue #4: on one core every thread hop is a futex wake and a
+/// context switch in each process). While the thread pool has work waiting (the node is busy: more stanzas are about to
+/// be routed), the write is queued behind that work instead, so that what it routes goes out in the same burst, as
+/// the writer loop used to batch, with no wake-up (a busy pool has its workers running). Only a write the kernel does
+/// not take at once continues on the thread pool, and frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and hands
+/// each, in order, to the handler; ACKs go out once per receive, or, to a peer that allows it
+/// (<see cref="LinkCapabilities.DelayedAck"/>), with the next frame written to it, after <see cref="AckDelay"/>, or once
+/// <see cref="UseDelayedAcks"/>'s count of stanzas waits, whichever comes first. A full queue means the peer cannot keep
+/// up: the link is aborted, and what it carried is recovered on the next link (stanzas are re-sent until acknowledged,
+/// sessions are synced in full).
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The token source only signals the close; cancelling it is the end of the link's life, and nothing waits on its handle.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The token source and the timer end with the link (Abort); nothing waits on their handles.")]
 internal sealed class NodeLink
 {
-    // One write per burst: frames are gathered up to this many bytes; a frame with a bigger payload is written on its own.
+    /// <summary>How long a delayed ACK waits at most for another frame to travel with (<see cref="LinkCapabilities.DelayedAck"/>).</summary>
+    public static readonly TimeSpan DefaultAckDelay = TimeSpan.FromMilliseconds(10);
+
+    // The most stanzas a delayed ACK leaves unacknowledged, whatever the peer's limit.
+    private const int MaxAckEvery = 1024;
+
+    // A burst is gathered in one buffer and written with one call; a buffer grown by a big frame is not kept.
     private const int BatchBytes = 32 * 1024;
-    private const int MaxBatchedPayload = 16 * 1024;
+    private const int ReadBytes = 64 * 1024;
 
     // Queued by QueueAck in place of an ACK frame per stanza: the writer sends the newest recorded number.
     private static readonly Frame AckMarker = Frame.Empty(FrameType.Ack);
@@ -24,31 +37,56 @@ internal sealed class NodeLink
     private readonly Socket _socket;
     private readonly Stream _input;
     private readonly Stream _output;
-    private readonly Channel<Frame> _outgoing;
+    private readonly int _capacity;
     private readonly CancellationTokenSource _closed = new();
+    private readonly Lock _queueGate = new();
+    private readonly Timer _ackTimer;
+    private readonly DeferredWrite _deferredWrite;
+    private Queue<Frame> _queue = new();
+    private Queue<Frame> _draining = new(); // the burst being written, owned by the writer
+    private ArrayBufferWriter<byte> _batch = new(BatchBytes); // owned by the writer
+    private bool _writing; // a thread owns the writer role (under _queueGate)
+    private bool _aborted; // under _queueGate: nothing is queued or written any more
+    private Task _asyncWrite = Task.CompletedTask; // the writer's continuation after a write that did not complete at once
     private long _lastReceived;
-    private volatile bool _coalesceAcks;
-    // Cumulative ACKs (QueueAck): the newest sequence number handled, and whether a marker for the writer is queued.
+    private volatile AckMode _ackMode;
+    private int _ackEvery = 1;
+    // Cumulative ACKs (QueueAck): the newest sequence number handled, the newest sent, whether a marker is queued and
+    // whether the delay timer runs.
     private long _ackSequence;
+    private long _ackSent;
     private int _ackQueued;
+    private int _ackTimerArmed;
 
+    /// <summary>
+    /// Creates the link over a connected socket. <paramref name="input"/> may be buffered (the handshake read through
+    /// it); <paramref name="output"/> is written without a buffer of its own: the link gathers every burst itself.
+    /// </summary>
     public NodeLink(Socket socket, Stream input, Stream output, long peerId, string peerName, int protocol, int capacity, bool dialled)
     {
         _socket = socket;
-        // Two buffered streams over one socket: BufferedStream keeps one buffer for both directions and must never be
-        // read and written at once, while the reader and the writer loop run concurrently.
+        // The reader and the writer run concurrently: they must not share a buffered stream (BufferedStream keeps one
+        // buffer for both directions); an SslStream takes one read and one write at a time.
         _input = input;
         _output = output;
         PeerId = peerId;
         PeerName = peerName;
         Protocol = protocol;
         Dialled = dialled;
-        _outgoing = Channel.CreateBounded<Frame>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _capacity = capacity;
         _lastReceived = Environment.TickCount64;
+        _ackTimer = new Timer(static state => ((NodeLink)state!).OnAckTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        _deferredWrite = new DeferredWrite(this);
+    }
+
+    private enum AckMode
+    {
+        // An older peer: one ACK frame per stanza, written once per receive.
+        PerStanza,
+        // LinkCapabilities.CumulativeAck: the newest number once per receive.
+        Cumulative,
+        // LinkCapabilities.DelayedAck: the newest number with the next frame, after AckDelay, or every _ackEvery stanzas.
+        Delayed,
     }
 
     /// <summary>The peer's node id.</summary>
@@ -69,16 +107,34 @@ internal sealed class NodeLink
     /// <summary>True once the link closed.</summary>
     public bool IsClosed => _closed.IsCancellationRequested;
 
+    /// <summary>How long a delayed ACK waits for a frame to travel with before it goes alone; set before the link runs.</summary>
+    public TimeSpan AckDelay { get; init; } = DefaultAckDelay;
+
     /// <summary>
-    /// When set (the peer announced <see cref="LinkCapabilities.CumulativeAck"/>), the writer sends only the last of the
-    /// ACK frames queued in one burst: the peer's bookkeeping treats it as covering the earlier ones, and a burst of
-    /// forwarded stanzas costs one ACK frame instead of one each.
+    /// Whether a write should wait behind the thread pool's queued work rather than happen on the caller's thread: by
+    /// default, while any work item waits (tests fix it to see either path).
+    /// </summary>
+    public Func<bool> PoolBusy { get; init; } = static () => ThreadPool.PendingWorkItemCount > 0;
+
+    /// <summary>
+    /// When set (the peer announced <see cref="LinkCapabilities.CumulativeAck"/>), only the newest of the ACKs recorded
+    /// while the reader works through one receive is sent: the peer's bookkeeping treats it as covering the earlier ones,
+    /// and a burst of forwarded stanzas costs one ACK frame instead of one each.
     /// </summary>
     public bool CoalesceAcks
     {
-        get => _coalesceAcks;
-        set => _coalesceAcks = value;
+        get => _ackMode != AckMode.PerStanza;
+        set
+        {
+            if (_ackMode != AckMode.Delayed)
+            {
+                _ackMode = value ? AckMode.Cumulative : AckMode.PerStanza;
+            }
+        }
     }
+
+    /// <summary>True once <see cref="UseDelayedAcks"/> was called.</summary>
+    public bool DelaysAcks => _ackMode == AckMode.Delayed;
 
     /// <summary>The JIDs the peer's STANZA frames name, parsed once per distinct target; used by the link's reader only.</summary>
     public ForwardedTargets Targets { get; } = new();
@@ -86,56 +142,139 @@ internal sealed class NodeLink
     /// <summary>Milliseconds since a frame last arrived.</summary>
     public long IdleMilliseconds => Environment.TickCount64 - Interlocked.Read(ref _lastReceived);
 
-    /// <summary>Queues a frame; false (and the link aborted) when the queue is full or the link closed.</summary>
-    public bool TryEnqueue(Frame frame)
+    /// <summary>
+    /// The peer announced <see cref="LinkCapabilities.DelayedAck"/> and keeps at most <paramref name="peerMaxUnacked"/>
+    /// stanzas unacknowledged: ACKs to it travel with the next frame written to it, or go alone after
+    /// <see cref="AckDelay"/>, or as soon as a quarter of its limit (at most 1,024) waits, so that it never has to refuse
+    /// a stanza for want of an ACK. The no-loss rule is unchanged: the peer keeps each stanza until it is acknowledged.
+    /// </summary>
+    public void UseDelayedAcks(int peerMaxUnacked)
     {
-        if (_outgoing.Writer.TryWrite(frame))
-        {
-            return true;
-        }
-
-        Abort();
-        return false;
+        Volatile.Write(ref _ackEvery, Math.Clamp(peerMaxUnacked / 4, 1, MaxAckEvery));
+        _ackMode = AckMode.Delayed;
     }
 
     /// <summary>
-    /// Acknowledges the peer's stanza <paramref name="sequence"/> (and, ACKs being cumulative, every earlier one). To a peer
-    /// with <see cref="CoalesceAcks"/> no frame is built per stanza: the number is recorded and at most one marker waits in
-    /// the queue, for which the writer sends one ACK with the newest number recorded by then. Called by the link's
-    /// reader, in sequence order.
+    /// Queues a frame and sees it written: at once on this thread when no write is under way and the pool is not busy
+    /// (<see cref="PoolBusy"/>); false (and the link aborted) when the queue is full or the link closed.
+    /// </summary>
+    public bool TryEnqueue(Frame frame)
+    {
+        if (!Enqueue(frame, hold: false, out var write))
+        {
+            return false;
+        }
+
+        if (write)
+        {
+            StartWriting();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Queues a frame without writing it: the caller queues more, or holds a lock the write should not happen under, and
+    /// then calls <see cref="Flush"/>. False (and the link aborted) when the queue is full or the link closed.
+    /// </summary>
+    public bool TryEnqueueHeld(Frame frame) => Enqueue(frame, hold: true, out _);
+
+    /// <summary>
+    /// Writes what <see cref="TryEnqueueHeld"/> queued: at once on this thread, unless a write is under way (which then
+    /// takes it) or the pool is busy (<see cref="PoolBusy"/>).
+    /// </summary>
+    public void Flush()
+    {
+        lock (_queueGate)
+        {
+            if (_writing || _queue.Count == 0 || _aborted)
+            {
+                return;
+            }
+
+            _writing = true;
+        }
+
+        StartWriting();
+    }
+
+    /// <summary>
+    /// Acknowledges the peer's stanza <paramref name="sequence"/> (and, ACKs being cumulative, every earlier one). Nothing
+    /// is written here: the reader sends what its receive recorded once it has handled every frame of it
+    /// (<see cref="RunAsync"/>), and to a peer with <see cref="UseDelayedAcks"/> the ACK waits for a frame to travel with,
+    /// for <see cref="AckDelay"/>, or for enough stanzas. To a peer with <see cref="CoalesceAcks"/> no frame is built per
+    /// stanza: the number is recorded and at most one marker waits in the queue. Called by the link's reader, in sequence order.
     /// </summary>
     public void QueueAck(long sequence)
     {
-        if (!CoalesceAcks)
+        switch (_ackMode)
         {
-            TryEnqueue(PayloadWriter.Ack(sequence));
-            return;
-        }
+            case AckMode.PerStanza:
+                // Recorded too: should the peer's SYNC_BEGIN switch the mode while these wait, the newest number stands for them.
+                Interlocked.Exchange(ref _ackSequence, sequence);
+                TryEnqueueHeld(PayloadWriter.Ack(sequence));
+                return;
+            case AckMode.Cumulative:
+                Interlocked.Exchange(ref _ackSequence, sequence);
+                QueueAckMarker(hold: true);
+                return;
+            default:
+                Interlocked.Exchange(ref _ackSequence, sequence);
+                if (sequence - Interlocked.Read(ref _ackSent) >= Volatile.Read(ref _ackEvery))
+                {
+                    QueueAckMarker(hold: true);
+                }
+                else if (Interlocked.Exchange(ref _ackTimerArmed, 1) == 0)
+                {
+                    ArmAckTimer();
+                }
 
-        Interlocked.Exchange(ref _ackSequence, sequence);
-        if (Interlocked.Exchange(ref _ackQueued, 1) == 0)
-        {
-            TryEnqueue(AckMarker);
+                return;
         }
     }
 
-    /// <summary>Runs the writer and the reader until either side closes; never throws.</summary>
+    /// <summary>Runs the reader until either side closes, then waits for a write under way; never throws.</summary>
     public async Task RunAsync(Func<NodeLink, Frame, ValueTask> onFrame)
     {
-        var writer = WriteLoopAsync();
-        var header = new byte[FrameCodec.HeaderBytes + 1];
+        var buffer = new byte[ReadBytes];
+        var start = 0;
+        var end = 0;
+        var needed = 0;
         try
         {
             while (!_closed.IsCancellationRequested)
             {
-                var frame = await FrameCodec.ReadAsync(_input, header, _closed.Token).ConfigureAwait(false);
-                if (frame is null)
+                // Every complete frame of what arrived is handled before the next read: no asynchronous read per frame.
+                while (FrameCodec.TryRead(buffer.AsSpan(start, end - start), out var frame, out var consumed, out needed))
                 {
+                    start += consumed;
+                    Interlocked.Exchange(ref _lastReceived, Environment.TickCount64);
+                    var handled = onFrame(this, frame);
+                    if (handled.IsCompletedSuccessfully)
+                    {
+                        handled.GetAwaiter().GetResult();
+                    }
+                    else
+                    {
+                        await handled.ConfigureAwait(false);
+                    }
+                }
+
+                // Caught up with the peer: the ACKs (and any frame held) of this receive go out, once for all of its frames.
+                Flush();
+                (buffer, start, end) = MakeRoom(buffer, start, end, needed);
+                var read = await _input.ReadAsync(buffer.AsMemory(end), _closed.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    if (end > start)
+                    {
+                        throw new InvalidDataException("The link ended inside a frame");
+                    }
+
                     break;
                 }
 
-                Interlocked.Exchange(ref _lastReceived, Environment.TickCount64);
-                await onFrame(this, frame.Value).ConfigureAwait(false);
+                end += read;
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException or ObjectDisposedException)
@@ -145,112 +284,265 @@ internal sealed class NodeLink
         finally
         {
             Abort();
-            await writer.ConfigureAwait(false);
+            Task write;
+            lock (_queueGate)
+            {
+                write = _asyncWrite;
+            }
+
+            await write.ConfigureAwait(false);
         }
     }
 
     /// <summary>Closes the link at once.</summary>
     public void Abort()
     {
-        if (_closed.IsCancellationRequested)
+        lock (_queueGate)
         {
-            return;
+            if (_aborted)
+            {
+                return;
+            }
+
+            _aborted = true;
+            _queue.Clear();
         }
 
-        _outgoing.Writer.TryComplete();
-        try
-        {
-            _closed.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
+        // Outside the lock: cancelling runs the pending read's and write's callbacks.
+        _closed.Cancel();
+        _ackTimer.Dispose();
         _socket.Dispose();
     }
 
     /// <summary>
-    /// The one writer of the socket: every frame of a burst (what the queue holds when the writer wakes) is copied into one
-    /// buffer and written with one call, then flushed once, instead of two writes per frame; ACKs are coalesced into one
-    /// per burst (<see cref="QueueAck"/>). A frame too big for the batch goes out on its own after the batch.
+    /// Moves an incomplete frame to the start of the buffer, into a bigger one when the frame needs more room
+    /// (<paramref name="needed"/> bytes from <paramref name="start"/>), back into a normal one after a big frame.
     /// </summary>
-    private async Task WriteLoopAsync()
+    private static (byte[] Buffer, int Start, int End) MakeRoom(byte[] buffer, int start, int end, int needed)
     {
-        var reader = _outgoing.Reader;
-        var batch = new ArrayBufferWriter<byte>(BatchBytes);
-        var header = new byte[FrameCodec.HeaderBytes + 1];
-        try
+        var pending = end - start;
+        if (needed > buffer.Length)
         {
-            while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            var bigger = new byte[needed];
+            buffer.AsSpan(start, pending).CopyTo(bigger);
+            return (bigger, 0, pending);
+        }
+
+        if (buffer.Length > ReadBytes && pending <= ReadBytes && needed <= ReadBytes)
+        {
+            var normal = new byte[ReadBytes];
+            buffer.AsSpan(start, pending).CopyTo(normal);
+            return (normal, 0, pending);
+        }
+
+        if (start > 0 && (end == buffer.Length || start + Math.Max(needed, FrameCodec.HeaderBytes + 1) > buffer.Length || pending == 0))
+        {
+            buffer.AsSpan(start, pending).CopyTo(buffer);
+            return (buffer, 0, pending);
+        }
+
+        return (buffer, start, end);
+    }
+
+    private bool Enqueue(Frame frame, bool hold, out bool write)
+    {
+        write = false;
+        lock (_queueGate)
+        {
+            if (_aborted)
             {
-                var lastAck = -1L;
-                while (reader.TryRead(out var frame))
+                return false;
+            }
+
+            if (_queue.Count < _capacity)
+            {
+                _queue.Enqueue(frame);
+                if (!hold && !_writing)
                 {
-                    if (frame.Type == FrameType.Ack && CoalesceAcks)
-                    {
-                        // ACKs are queued in sequence order; the last one of the burst stands for all of them. The marker
-                        // of QueueAck is cleared before the number is read, so a number recorded after this read queues a
-                        // new marker.
-                        var sequence = frame.Payload.IsEmpty
-                            ? ReadRecordedAck()
-                            : BinaryPrimitives.ReadInt64BigEndian(frame.Payload.Span);
-                        lastAck = Math.Max(lastAck, sequence);
-                        continue;
-                    }
-
-                    if (frame.Type == FrameType.Ack && frame.Payload.IsEmpty)
-                    {
-                        // Defensive: markers are queued only while CoalesceAcks is set, which a link never clears; were it
-                        // cleared, the recorded number still goes out, as a plain ACK.
-                        frame = PayloadWriter.Ack(ReadRecordedAck());
-                    }
-
-                    if (frame.Payload.Length > MaxBatchedPayload)
-                    {
-                        await WriteBatchAsync(batch).ConfigureAwait(false);
-                        await FrameCodec.WriteAsync(_output, frame, header, _closed.Token).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    FrameCodec.Write(batch, frame);
-                    if (batch.WrittenCount >= BatchBytes)
-                    {
-                        await WriteBatchAsync(batch).ConfigureAwait(false);
-                    }
+                    _writing = write = true;
                 }
 
-                if (lastAck >= 0)
-                {
-                    FrameCodec.Write(batch, PayloadWriter.Ack(lastAck));
-                }
-
-                await WriteBatchAsync(batch).ConfigureAwait(false);
-                await _output.FlushAsync(_closed.Token).ConfigureAwait(false);
+                return true;
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+
+        Abort();
+        return false;
+    }
+
+    private void QueueAckMarker(bool hold)
+    {
+        if (Interlocked.Exchange(ref _ackQueued, 1) == 0)
         {
+            if (hold)
+            {
+                TryEnqueueHeld(AckMarker);
+            }
+            else
+            {
+                TryEnqueue(AckMarker);
+            }
         }
-        finally
+    }
+
+    private void ArmAckTimer()
+    {
+        try
+        {
+            _ackTimer.Change(AckDelay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The link closed meanwhile: its peer gets the ACKs again on the next link.
+        }
+    }
+
+    private void OnAckTimer()
+    {
+        // Cleared before the numbers are read: an ACK recorded after this read arms the timer again.
+        Interlocked.Exchange(ref _ackTimerArmed, 0);
+        if (Interlocked.Read(ref _ackSequence) > Interlocked.Read(ref _ackSent))
+        {
+            QueueAckMarker(hold: false);
+        }
+    }
+
+    /// <summary>The caller took the writer role: it writes now, or, while the pool is busy, a work item behind the pool's queue does.</summary>
+    private void StartWriting()
+    {
+        if (PoolBusy())
+        {
+            // Global queue, behind the work already waiting: the stanzas that work routes join this burst.
+            ThreadPool.UnsafeQueueUserWorkItem(_deferredWrite, preferLocal: false);
+        }
+        else
+        {
+            WriteQueued();
+        }
+    }
+
+    /// <summary>
+    /// The writer, on the thread that took the writer role: writes the queue out burst by burst while the writes complete
+    /// at once (the kernel took every byte); the first that does not is finished on the thread pool, which then goes on.
+    /// </summary>
+    private void WriteQueued()
+    {
+        try
+        {
+            while (TakeBurst())
+            {
+                var write = _output.WriteAsync(_batch.WrittenMemory, _closed.Token);
+                if (!write.IsCompletedSuccessfully)
+                {
+                    lock (_queueGate)
+                    {
+                        _asyncWrite = FinishAsync(write);
+                    }
+
+                    return;
+                }
+
+                write.GetAwaiter().GetResult();
+                EndBurst();
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
         {
             Abort();
         }
     }
 
-    private long ReadRecordedAck()
+    private async Task FinishAsync(ValueTask pending)
     {
-        Interlocked.Exchange(ref _ackQueued, 0);
-        return Interlocked.Read(ref _ackSequence);
+        try
+        {
+            await pending.ConfigureAwait(false);
+            EndBurst();
+            while (TakeBurst())
+            {
+                await _output.WriteAsync(_batch.WrittenMemory, _closed.Token).ConfigureAwait(false);
+                EndBurst();
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
+        {
+            Abort();
+        }
     }
 
-    private async ValueTask WriteBatchAsync(ArrayBufferWriter<byte> batch)
+    /// <summary>
+    /// Takes what is queued and encodes it into the batch, with the newest recorded ACK at its end (an ACK travels with
+    /// any frame); false, and the writer role given up, when there is nothing to write.
+    /// </summary>
+    private bool TakeBurst()
     {
-        if (batch.WrittenCount == 0)
+        lock (_queueGate)
         {
-            return;
+            if (_aborted)
+            {
+                return false; // the writer role is kept: nothing is written to a closed link
+            }
+
+            if (_queue.Count == 0)
+            {
+                _writing = false;
+                return false;
+            }
+
+            (_queue, _draining) = (_draining, _queue);
         }
 
-        await _output.WriteAsync(batch.WrittenMemory, _closed.Token).ConfigureAwait(false);
-        batch.ResetWrittenCount();
+        var cumulative = _ackMode != AckMode.PerStanza;
+        var ack = false;
+        while (_draining.TryDequeue(out var frame))
+        {
+            if (frame.Type == FrameType.Ack && frame.Payload.IsEmpty)
+            {
+                // The marker of QueueAck: the newest number goes at the end of the burst. Cleared before the number is
+                // read, so a number recorded after this read queues a new marker.
+                Interlocked.Exchange(ref _ackQueued, 0);
+                ack = true;
+                continue;
+            }
+
+            if (frame.Type == FrameType.Ack && cumulative)
+            {
+                ack = true;
+                continue;
+            }
+
+            FrameCodec.Write(_batch, frame);
+        }
+
+        if (cumulative)
+        {
+            var sequence = Interlocked.Read(ref _ackSequence);
+            if (sequence > Interlocked.Read(ref _ackSent) || (ack && sequence > 0))
+            {
+                FrameCodec.Write(_batch, PayloadWriter.Ack(sequence));
+                Interlocked.Exchange(ref _ackSent, sequence);
+            }
+        }
+
+        return true;
+    }
+
+    private void EndBurst()
+    {
+        if (_batch.Capacity > 4 * BatchBytes)
+        {
+            // A big frame went out: its buffer is not kept for the rest of the link's life.
+            _batch = new ArrayBufferWriter<byte>(BatchBytes);
+        }
+        else
+        {
+            _batch.ResetWrittenCount();
+        }
+    }
+
+    /// <summary>A link's write queued behind the thread pool's waiting work (one per link, reused).</summary>
+    private sealed class DeferredWrite(NodeLink link) : IThreadPoolWorkItem
+    {
+        public void Execute() => link.WriteQueued();
     }
 }

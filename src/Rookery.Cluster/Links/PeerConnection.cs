@@ -126,6 +126,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         // Built outside the lock (only the sequence number is written under it): router threads forwarding to one peer
         // contend for the lock, so it is held for the bookkeeping alone.
         var payload = PayloadWriter.Stanza(targetUtf8, stanza, out var xml);
+        NodeLink? link;
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked)
@@ -137,9 +138,12 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.Stanza, payload);
             _unacked.Enqueue(new PendingStanza(sequence, target, frame, xml));
-            EnqueueIfReady(frame);
-            return true;
+            link = EnqueueIfReady(frame);
         }
+
+        // Written by this (the routing) thread when the link's writer is idle, outside the lock that orders the frames.
+        link?.Flush();
+        return true;
     }
 
     /// <summary>
@@ -151,6 +155,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     {
         var xml = ElementWriter.ToXmlString(stanza);
         var payload = PayloadWriter.Sequenced(from.ToString(), to.ToString(), xml);
+        NodeLink? link;
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked || Lacks(LinkCapabilities.Muc))
@@ -162,9 +167,11 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.MucStanza, payload);
             _unacked.Enqueue(PendingStanza.XmlAtEnd(sequence, to, frame, xml));
-            EnqueueIfReady(frame);
-            return true;
+            link = EnqueueIfReady(frame);
         }
+
+        link?.Flush();
+        return true;
     }
 
     /// <summary>
@@ -180,6 +187,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
         }
 
         var xml = ElementWriter.ToXmlString(stanza);
+        NodeLink? link;
         lock (_gate)
         {
             if (_gone || _unacked.Count >= maxUnacked)
@@ -190,9 +198,11 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             var sequence = ++_nextSequence;
             var frame = new PayloadWriter().Int64(sequence).String(from.ToString()).String(to.ToString()).String(xml).ToFrame(FrameType.S2sStanza);
             _unacked.Enqueue(PendingStanza.XmlAtEnd(sequence, to, frame, xml));
-            EnqueueIfReady(frame);
-            return true;
+            link = EnqueueIfReady(frame);
         }
+
+        link?.Flush();
+        return true;
     }
 
     /// <summary>
@@ -203,6 +213,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     {
         var xml = ElementWriter.ToXmlString(stanza);
         var payload = PayloadWriter.Sequenced(domain, instance, xml);
+        NodeLink? link;
         lock (_gate)
         {
             if (_gone || Lacks(LinkCapabilities.Components))
@@ -219,9 +230,11 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             PayloadWriter.SetSequence(payload, sequence);
             var frame = new Frame(FrameType.ComponentStanza, payload);
             _unacked.Enqueue(PendingStanza.XmlAtEnd(sequence, Jid.Create(null, domain), frame, xml));
-            EnqueueIfReady(frame);
-            return ComponentForward.Queued;
+            link = EnqueueIfReady(frame);
         }
+
+        link?.Flush();
+        return ComponentForward.Queued;
     }
 
     /// <summary>
@@ -247,13 +260,16 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// </summary>
     public void SendControl(Frame frame)
     {
+        NodeLink? link = null;
         lock (_gate)
         {
-            if (!_gone && Takes(frame.Type))
+            if (!_gone && Takes(frame.Type) && _link is { } current && current.TryEnqueueHeld(frame))
             {
-                _link?.TryEnqueue(frame);
+                link = current;
             }
         }
+
+        link?.Flush();
     }
 
     /// <summary>
@@ -276,19 +292,23 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             _link = link;
             _ready = false;
             old?.Abort();
-            link.TryEnqueue(new PayloadWriter().Int32((int)LinkCapabilities.All).ToFrame(FrameType.SyncBegin));
+            // What we understand, then (LinkCapabilities.DelayedAck) how many stanzas we keep unacknowledged at most, so
+            // that the peer's delayed ACKs never make us refuse one; an older peer reads the first field only.
+            link.TryEnqueueHeld(new PayloadWriter().Int32((int)LinkCapabilities.All).Int32(maxUnacked).ToFrame(FrameType.SyncBegin));
             foreach (var frame in sessions)
             {
-                link.TryEnqueue(frame);
+                link.TryEnqueueHeld(frame);
             }
 
             if (_capabilities is not null)
             {
                 FinishSync(link, components);
             }
-
-            return true;
         }
+
+        // The whole sync is written in bursts, outside the lock (a full sync may be many frames).
+        link.Flush();
+        return true;
     }
 
     /// <summary>
@@ -298,10 +318,10 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// </summary>
     public List<PendingStanza> OnSyncBegin(NodeLink link, LinkCapabilities capabilities, Func<IEnumerable<Frame>> components)
     {
+        var refused = new List<PendingStanza>();
         lock (_gate)
         {
             _capabilities = capabilities;
-            var refused = new List<PendingStanza>();
             foreach (var pending in _unacked)
             {
                 if (!Takes(pending.Frame.Type))
@@ -324,9 +344,10 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
             {
                 FinishSync(link, components);
             }
-
-            return refused;
         }
+
+        link.Flush();
+        return refused;
     }
 
     /// <summary>
@@ -336,6 +357,7 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// </summary>
     public bool SendOrdered(Func<Frame?> build)
     {
+        NodeLink link;
         lock (_gate)
         {
             if (_gone || _link is null || !_ready)
@@ -348,8 +370,15 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
                 return false;
             }
 
-            return _link.TryEnqueue(frame);
+            link = _link;
+            if (!link.TryEnqueueHeld(frame))
+            {
+                return false;
+            }
         }
+
+        link.Flush();
+        return true;
     }
 
     /// <summary>Clears the current link if it is <paramref name="link"/>.</summary>
@@ -456,29 +485,27 @@ internal sealed class PeerConnection(long peerId, int maxUnacked)
     /// </summary>
     private bool Lacks(LinkCapabilities capability) => _capabilities is { } known && (known & capability) == 0;
 
-    private void EnqueueIfReady(Frame frame)
-    {
-        if (_ready)
-        {
-            _link?.TryEnqueue(frame);
-        }
-    }
+    /// <summary>Queues a stanza frame on a ready link, held: the caller flushes the returned link once out of the lock.</summary>
+    private NodeLink? EnqueueIfReady(Frame frame) => _ready && _link is { } link && link.TryEnqueueHeld(frame) ? link : null;
 
-    /// <summary>The part of the sync that depends on what the peer understands, then the waiting stanzas; the link is ready.</summary>
+    /// <summary>
+    /// The part of the sync that depends on what the peer understands, then the waiting stanzas; the link is ready. The
+    /// frames are held: the caller flushes the link once out of the lock.
+    /// </summary>
     private void FinishSync(NodeLink link, Func<IEnumerable<Frame>> components)
     {
         if (Has(LinkCapabilities.Components))
         {
             foreach (var frame in components())
             {
-                link.TryEnqueue(frame);
+                link.TryEnqueueHeld(frame);
             }
         }
 
-        link.TryEnqueue(Frame.Empty(FrameType.SyncEnd));
+        link.TryEnqueueHeld(Frame.Empty(FrameType.SyncEnd));
         foreach (var pending in _unacked)
         {
-            link.TryEnqueue(pending.Frame);
+            link.TryEnqueueHeld(pending.Frame);
         }
 
         _ready = true;
