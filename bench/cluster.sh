@@ -12,7 +12,8 @@
 # Environment: CLUSTER_PG (Npgsql connection string; default the local test database), USERS, RATE_START, RATE_STEP,
 #   RATE_GROWTH (percent per step, as in compare.sh, so the maximum is found before MAX_DURATION), STEP_DURATION,
 #   MAX_DURATION, HALF_DURATION, COMPARE_ROOKERY_DLL, COMPARE_BENCH_DLL, CLUSTER_WORK, NODE_B_CORE (the core node b is
-#   pinned to; default 1, the same as node a: set it to 0 to see what the two nodes sharing one core costs),
+#   pinned to; default 1, the same as node a: set it to 0 to see what the two nodes sharing one core costs), NODE_SCHED
+#   (normal, the default, or batch: both nodes under SCHED_BATCH, no wake-up preemption between them on the shared core),
 #   CLUSTER_HOOK (a command started in the background as each phase's bench starts, with the phase name, node a's PID,
 #   node b's PID and the work directory as arguments, and waited for after the bench ends: e.g. a `perf stat -p` of
 #   both nodes at a fixed rate; unset by default)
@@ -102,8 +103,17 @@ dotnet "$RK_DLL" user add-range 'bench{0}@localhost' --count "$USERS" --password
     || { echo "cluster.sh: provisioning failed: $(tail -1 "$WORK/provision.log")" >&2; exit 1; }
 
 declare -A CORE=([a]=1 [b]="${NODE_B_CORE:-1}")
+# NODE_SCHED=batch runs the nodes under SCHED_BATCH: a waking thread of one node then does not preempt the other node
+# on the shared core (the kernel's wake-up preemption), so the two processes hand work over in time slices rather
+# than a context switch per forwarded message.
+SCHED=()
+case "${NODE_SCHED:-normal}" in
+    normal) ;;
+    batch) SCHED=(chrt --batch 0) ;;
+    *) echo "cluster.sh: NODE_SCHED must be normal or batch, not '$NODE_SCHED'" >&2; exit 2 ;;
+esac
 for n in a b; do
-    (cd "$WORK/$n" && exec nice -n -10 taskset -c "${CORE[$n]}" dotnet "$RK_DLL" run --config "$WORK/$n/rookery.json" >"$WORK/$n/rookery.log" 2>&1) &
+    (cd "$WORK/$n" && exec nice -n -10 taskset -c "${CORE[$n]}" "${SCHED[@]}" dotnet "$RK_DLL" run --config "$WORK/$n/rookery.json" >"$WORK/$n/rookery.log" 2>&1) &
     PID[$n]=$!; STARTED="$STARTED ${PID[$n]}"
 done
 for n in a b; do
@@ -159,9 +169,9 @@ run same-node-half "$WORK/same-node-half.json" messaging --host "$A" --server-pi
 run cross-node-half "$WORK/cross-node-half.json" cross-node --host "$A" --receiver-host "$B" --server-pid "${PID[a]}" --users "$USERS" --rate-start "$CROSS_HALF" --rate-step 0 --step-duration "$HALF_DURATION" --duration "$HALF_DURATION"
 
 REPORT="$WORK/cluster.md"
-python3 - "$WORK" "$USERS" "$(git -C "$ROOT" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$QUICK" >"$REPORT" <<'PY'
+python3 - "$WORK" "$USERS" "$(git -C "$ROOT" rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$QUICK" "${NODE_SCHED:-normal}" >"$REPORT" <<'PY'
 import json, os, sys
-work, users, commit, load, quick = sys.argv[1:]
+work, users, commit, load, quick, sched = sys.argv[1:]
 hz = os.sysconf("SC_CLK_TCK")
 def res(name):
     r = json.load(open(os.path.join(work, name + ".json")))
@@ -174,7 +184,9 @@ print("## Cross-node")
 print()
 print(f"Produced by `bench/cluster.sh{' --quick' if quick == '1' else ''}`: two `rookery run` nodes (commit `{commit}`) on one PostgreSQL")
 print("database (own schema), linked over loopback, **both nodes pinned to core 1** (the cluster gets the one core a single node")
-print("gets) and the bench on core 0, all at `nice -n -10`; SCRAM-SHA-256, no TLS, archiving (`mam`) off, "
+print("gets) and the bench on core 0, all at `nice -n -10`"
+      + ("; the nodes under `SCHED_BATCH` (`NODE_SCHED=batch`: no wake-up preemption between them)" if sched == "batch" else "")
+      + "; SCRAM-SHA-256, no TLS, archiving (`mam`) off, "
       f"{users} users. `messaging` puts every user on node a; `cross-node` puts the senders on node a and the receivers on node b,")
 print(f"so every message crosses the node link. 3 s of each as an unmeasured warm-up first. Load average at the end: {load}.")
 print()
