@@ -18,6 +18,7 @@ public sealed class SlowRecipientTests
     // server writes to a client before the server's writes back up.
     private static readonly StreamLimitOptions SmallQueue = new() { MaxOutboundQueue = 100 };
 
+    private const int FloodCount = 2_500;
     private const int FloodPausedEvent = 510;
     private const int FloodPauseExpiredEvent = 511;
     private const int ClosingWithErrorEvent = 502;
@@ -25,19 +26,15 @@ public sealed class SlowRecipientTests
     [Fact]
     public async Task RecipientFallingBehind_SlowsTheSender_AndGetsEveryMessageInOrder()
     {
-        const int count = 2_500;
         await using var server = await TestServer.StartAsync(limits: SmallQueue);
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var bob = await LoginWithSmallReceiveBufferAsync(server, "bob");
-        await using var alice = await server.LoginAsync("alice");
-
-        bob.PauseReading();
-        var flood = SendFloodAsync(alice, bob.Jid!.ToString(), count);
+        var (alice, bob) = await AliceAndPausedBobAsync(server);
+        await using var aliceClient = alice;
+        await using var bobClient = bob;
+        var flood = SendFloodAsync(alice, bob.Jid!.ToString(), FloodCount);
         await Eventually.TrueAsync(() => server.Logs.Entries.Any(e => e.EventId.Id == FloodPausedEvent), "the server pauses alice for bob's congested queue");
         bob.ResumeReading();
 
-        for (var i = 0; i < count; i++)
+        for (var i = 0; i < FloodCount; i++)
         {
             var message = await bob.WaitForAsync(e => e.Name == "message" || e.Name == "error", TimeSpan.FromSeconds(30));
             message.Name.Should().Be("message", "bob's stream must not be cut off while he is reading");
@@ -51,15 +48,11 @@ public sealed class SlowRecipientTests
     [Fact]
     public async Task RecipientThatStopsReading_LosesItsStreamAtTheQueueLimit_AfterOnePauseOfTheSender()
     {
-        const int count = 2_500;
         await using var server = await TestServer.StartAsync(limits: SmallQueue);
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var bob = await LoginWithSmallReceiveBufferAsync(server, "bob");
-        await using var alice = await server.LoginAsync("alice");
-
-        bob.PauseReading();
-        await SendFloodAsync(alice, bob.Jid!.ToString(), count).WaitAsync(TimeSpan.FromSeconds(60));
+        var (alice, bob) = await AliceAndPausedBobAsync(server);
+        await using var aliceClient = alice;
+        await using var bobClient = bob;
+        await SendFloodAsync(alice, bob.Jid!.ToString(), FloodCount).WaitAsync(TimeSpan.FromSeconds(60));
 
         await Eventually.TrueAsync(
             () => server.Logs.Entries.Any(e => e.EventId.Id == ClosingWithErrorEvent && e.Message.Contains("ResourceConstraint", StringComparison.Ordinal)),
@@ -69,11 +62,16 @@ public sealed class SlowRecipientTests
         pong.GetAttribute("type").Should().Be("result", "alice's own stream is unaffected");
     }
 
-    private static async Task<RawXmppClient> LoginWithSmallReceiveBufferAsync(TestServer server, string user)
+    /// <summary>Alice logged in, and bob logged in with a small receive buffer and no longer reading it.</summary>
+    private static async Task<(RawXmppClient Alice, RawXmppClient Bob)> AliceAndPausedBobAsync(TestServer server)
     {
-        var client = await RawXmppClient.ConnectAsync("127.0.0.1", server.Port, server.Domain, receiveBufferBytes: 4096);
-        await client.LoginAsync(user, "secret", "slow");
-        return client;
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        var bob = await RawXmppClient.ConnectAsync("127.0.0.1", server.Port, server.Domain, receiveBufferBytes: 4096);
+        await bob.LoginAsync("bob", "secret", "slow");
+        var alice = await server.LoginAsync("alice");
+        bob.PauseReading();
+        return (alice, bob);
     }
 
     /// <summary>Sends the messages in writes of 10; completes when all are written.</summary>
