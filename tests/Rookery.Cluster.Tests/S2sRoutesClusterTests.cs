@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using Rookery.Hosting;
-using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
 using Rookery.TestKit;
 
@@ -80,23 +78,11 @@ public sealed class S2sRoutesClusterTests
     }
 
     private static Task<TestServer> StartRemoteAsync(int s2sPort, string clusterRoute) =>
-        TestServer.StartAsync(o =>
+        TestServer.StartFederatingAsync(Remote, s2sPort, new S2sOptions
         {
-            o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [Remote] = new HostOptions() };
-            o.Listeners = new ListenerOptions
-            {
-                Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Server = new EndpointOptions { Address = "127.0.0.1", Port = s2sPort },
-                Http = new EndpointOptions { Enabled = false },
-            };
-            o.S2S = new S2sOptions
-            {
-                Enabled = true,
-                DialbackSecret = "the-remote-servers-own-secret",
-                Routes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [TestCluster.Domain] = clusterRoute },
-            };
+            Enabled = true,
+            DialbackSecret = "the-remote-servers-own-secret",
+            Routes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [TestCluster.Domain] = clusterRoute },
         });
 
     private static async Task WaitForOutputAsync(TestNode node, string text)

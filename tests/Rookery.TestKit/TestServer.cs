@@ -56,6 +56,26 @@ public sealed class TestServer : IAsyncDisposable
     public bool AllowErrors { get; set; }
 
     /// <summary>
+    /// Starts a server of the one host <paramref name="domain"/> that federates: its server-to-server listener on
+    /// <paramref name="s2sPort"/> (a fixed port, so that a peer's static route or SRV record can name it) and
+    /// <paramref name="s2s"/> as its federation settings; the other listeners on free ports, HTTP off.
+    /// </summary>
+    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s) =>
+        StartAsync(o =>
+        {
+            o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [domain] = new HostOptions() };
+            o.Listeners = new ListenerOptions
+            {
+                Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+                Server = new EndpointOptions { Address = "127.0.0.1", Port = s2sPort },
+                Http = new EndpointOptions { Enabled = false },
+            };
+            o.S2S = s2s;
+        });
+
+    /// <summary>
     /// Starts a node; <paramref name="configure"/> may change the options (hosts, listeners) before start.
     /// <paramref name="limits"/> and <paramref name="auth"/> replace the stream limits and the authentication settings
     /// (init-only on the options, so they cannot be changed inside <paramref name="configure"/>); by default the limits

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
-using Rookery.Hosting;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
-using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
 using Rookery.TestKit;
 
@@ -233,25 +231,13 @@ public sealed class FederationTests
     }
 
     internal static Task<TestServer> StartServerAsync(string domain, string secret, string peer, int peerPort, int s2sPort = 0, int connectTimeoutSeconds = 20, int idleTimeoutSeconds = 600) =>
-        TestServer.StartAsync(o =>
+        TestServer.StartFederatingAsync(domain, s2sPort, new S2sOptions
         {
-            o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [domain] = new HostOptions() };
-            o.Listeners = new ListenerOptions
-            {
-                Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Server = new EndpointOptions { Address = "127.0.0.1", Port = s2sPort },
-                Http = new EndpointOptions { Enabled = false },
-            };
-            o.S2S = new S2sOptions
-            {
-                Enabled = true,
-                DialbackSecret = secret,
-                Routes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [peer] = $"127.0.0.1:{peerPort}" },
-                ConnectTimeoutSeconds = connectTimeoutSeconds,
-                IdleTimeoutSeconds = idleTimeoutSeconds,
-            };
+            Enabled = true,
+            DialbackSecret = secret,
+            Routes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { [peer] = $"127.0.0.1:{peerPort}" },
+            ConnectTimeoutSeconds = connectTimeoutSeconds,
+            IdleTimeoutSeconds = idleTimeoutSeconds,
         });
 
     /// <summary>Servers of a.test and b.test, each with a static route to the other's s2s port and one user.</summary>

@@ -1,7 +1,5 @@
 using System.Net;
-using Rookery.Hosting;
 using Rookery.Protocol.Xml;
-using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
 using Rookery.TestKit;
 
@@ -109,23 +107,11 @@ public sealed class SrvFederationTests
     }
 
     private static Task<TestServer> StartAsync(string domain, int s2sPort, TestDnsServer dns) =>
-        TestServer.StartAsync(o =>
+        TestServer.StartFederatingAsync(domain, s2sPort, new S2sOptions
         {
-            o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [domain] = new HostOptions() };
-            o.Listeners = new ListenerOptions
-            {
-                Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Server = new EndpointOptions { Address = "127.0.0.1", Port = s2sPort },
-                Http = new EndpointOptions { Enabled = false },
-            };
-            o.S2S = new S2sOptions
-            {
-                Enabled = true,
-                DialbackSecret = "secret-of-" + domain,
-                DnsServers = [dns.Address],
-                ConnectTimeoutSeconds = 20,
-            };
+            Enabled = true,
+            DialbackSecret = "secret-of-" + domain,
+            DnsServers = [dns.Address],
+            ConnectTimeoutSeconds = 20,
         });
 }

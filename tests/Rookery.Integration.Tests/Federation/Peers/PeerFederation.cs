@@ -1,6 +1,4 @@
 using System.Net;
-using Rookery.Hosting;
-using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
 using Rookery.TestKit;
 
@@ -64,19 +62,7 @@ public abstract class PeerFederation : IAsyncLifetime
         _dns.AddSrv($"_xmpp-server._tcp.{RookeryDomain}", 0, 0, (ushort)rookeryS2s, "localhost");
         _dns.AddSrv($"_xmpp-server._tcp.{_peer.Domain}", 0, 0, (ushort)_peer.S2sPort, "localhost");
         _dns.AddAddress("localhost", IPAddress.Loopback);
-        _rookery = await TestServer.StartAsync(o =>
-        {
-            o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [RookeryDomain] = new HostOptions() };
-            o.Listeners = new ListenerOptions
-            {
-                Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
-                Server = new EndpointOptions { Address = "127.0.0.1", Port = rookeryS2s },
-                Http = new EndpointOptions { Enabled = false },
-            };
-            o.S2S = new S2sOptions { Enabled = true, DnsServers = [_dns.Address], ConnectTimeoutSeconds = 30 };
-        });
+        _rookery = await TestServer.StartFederatingAsync(RookeryDomain, rookeryS2s, new S2sOptions { Enabled = true, DnsServers = [_dns.Address], ConnectTimeoutSeconds = 30 });
         foreach (var user in new[] { "alice", "bob", "dave" })
         {
             await _rookery.CreateUserAsync(user, Password);
