@@ -32,6 +32,12 @@ public sealed class ListenerOptions
     /// listeners use. Default port 5281; off unless enabled.
     /// </summary>
     public EndpointOptions Https { get; init; } = new() { Port = 5281, Enabled = false };
+
+    /// <summary>
+    /// Whether a socket's completion continues on the socket engine's own thread (true, the default) instead of being
+    /// handed to the thread pool. See <see cref="SocketCompletionMode"/>; applied by <c>rookery run</c> at start-up.
+    /// </summary>
+    public bool InlineCompletions { get; init; } = true;
 }
 
 /// <summary>One listening socket.</summary>

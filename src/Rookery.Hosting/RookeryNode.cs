@@ -23,7 +23,7 @@ namespace Rookery.Hosting;
 /// One running Rookery node: the composition root that wires configuration, storage, the routing modules and the
 /// Kestrel listeners, and shuts streams down cleanly (<c>system-shutdown</c>) before the process exits.
 /// </summary>
-public sealed class RookeryNode : IAsyncDisposable
+public sealed partial class RookeryNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ListenOptions? _client;
@@ -231,6 +231,24 @@ public sealed class RookeryNode : IAsyncDisposable
         }
 
         await _app.StartAsync(ct).ConfigureAwait(false);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<RookeryNode>();
+        if (SocketCompletionMode.IsInline)
+        {
+            Log.SocketCompletionsInline(logger);
+        }
+        else
+        {
+            Log.SocketCompletionsOnPool(logger);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5340, Level = LogLevel.Information, Message = "Socket completions continue on the socket engine threads (Listeners:InlineCompletions)")]
+        public static partial void SocketCompletionsInline(ILogger logger);
+
+        [LoggerMessage(EventId = 5341, Level = LogLevel.Information, Message = "Socket completions continue on the thread pool (Listeners:InlineCompletions is off)")]
+        public static partial void SocketCompletionsOnPool(ILogger logger);
     }
 
     /// <summary>Loads (or generates) every host's certificate; a file that cannot be used names its host and key.</summary>

@@ -56,6 +56,14 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Opens a pooled connection with the per-connection pragmas applied.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
+        if (!Thread.CurrentThread.IsThreadPoolThread)
+        {
+            // Microsoft.Data.Sqlite's "async" calls run synchronously. Called from a socket engine's thread (the server
+            // runs socket completions inline, Listeners:InlineCompletions), the disk work would stall every connection
+            // of that thread: it moves to the thread pool first. A pool thread blocks only itself.
+            await Task.Yield();
+        }
+
         var connection = new SqliteConnection(_connectionString);
         try
         {

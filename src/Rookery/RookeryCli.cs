@@ -45,6 +45,7 @@ internal static partial class RookeryCli
     private static async Task<int> RunNodeAsync(NodeOptions node, ParseResult parse, CancellationToken ct)
     {
         var options = node.Load(parse, ConfigurationSwitches(parse.UnmatchedTokens));
+        SocketCompletionMode.Apply(options.Listeners.InlineCompletions); // before the node opens its first socket
         await using var rookery = RookeryNode.Create(options);
         await rookery.StartAsync(ct).ConfigureAwait(false);
         await rookery.WaitForShutdownAsync(CancellationToken.None).ConfigureAwait(false);

@@ -44,6 +44,31 @@ public sealed class SqliteStorageTests : StorageContractTests
     }
 
     [Fact]
+    public async Task OpenAsync_OffThePool_TheDiskWorkMovesToAPoolThread()
+    {
+        // A socket engine thread (the server runs socket completions inline) must not do SQLite's synchronous work:
+        // called from a thread that is not a pool thread, the call returns at once and opens on a pool thread.
+        await using var storage = new SqliteStorage(new SqliteStorageOptions { Path = DbPath });
+        Task<SqliteConnection>? opening = null;
+        var caller = new Thread(() => opening = storage.Database.OpenAsync(CancellationToken.None));
+        caller.Start();
+        caller.Join();
+
+        opening!.IsCompleted.Should().BeFalse("the caller's thread did not run the open");
+        await using var connection = await opening;
+        connection.State.Should().Be(System.Data.ConnectionState.Open);
+
+        // From a pool thread it stays synchronous, as Microsoft.Data.Sqlite is: no hop where none is needed.
+        var fromPool = await Task.Run(() =>
+        {
+            var task = storage.Database.OpenAsync(CancellationToken.None);
+            return (task.IsCompleted, task);
+        });
+        fromPool.IsCompleted.Should().BeTrue();
+        await (await fromPool.task).DisposeAsync();
+    }
+
+    [Fact]
     public async Task Migrate_RecordsEveryEmbeddedMigrationOnce()
     {
         await Storage.MigrateAsync();

@@ -206,6 +206,36 @@ public sealed class RunCommandTests : IDisposable
         features.Name.LocalName.Should().Be("features");
     }
 
+    [Theory]
+    [InlineData(null, "Socket completions continue on the socket engine threads")]
+    [InlineData("--Listeners:InlineCompletions=false", "Socket completions continue on the thread pool")]
+    public async Task Run_InlineCompletionsSetting_AppliedBeforeTheFirstSocketAndLogged(string? setting, string logged)
+    {
+        // Issue #6: the runtime reads the switch once, when its socket engine starts, so `run` sets it from the
+        // configuration before the node opens a socket; the node says which mode it runs in.
+        var port = RookeryProcess.FreePort();
+        string[] args = setting is null ? ["--port", Port(port), "--no-direct-tls"] : ["--port", Port(port), "--no-direct-tls", setting];
+        await using var node = StartNode(new Dictionary<string, string> { [SocketCompletionMode.Variable] = setting is null ? "0" : "1" }, args);
+        await node.WaitForPortAsync(port, StartTimeout);
+        await Eventually.TrueAsync(() => node.StandardOutput.Contains(logged, StringComparison.Ordinal), "the node logs its socket completion mode");
+
+        // The node serves with it: a message between two clients.
+        foreach (var user in new[] { "alice", "bob" })
+        {
+            var add = await RookeryProcess.RunAsync(_folder.Path, ["user", "add", $"{user}@localhost", "--password", "s3cret", "--data", Data]);
+            add.ExitCode.Should().Be(0, add.StandardError);
+        }
+
+        await using var alice = await RawXmppClient.ConnectAsync("127.0.0.1", port, "localhost");
+        await alice.LoginAsync("alice", "s3cret");
+        await using var bob = await RawXmppClient.ConnectAsync("127.0.0.1", port, "localhost");
+        await bob.LoginAsync("bob", "s3cret");
+        await bob.SendAsync("<presence/>");
+        await bob.WaitForAsync(e => e.Name == "presence" && e.GetAttribute("from") == bob.Jid!.ToString());
+        await alice.SendAsync("<message to='bob@localhost' type='chat' id='i1'><body>inline</body></message>");
+        (await bob.WaitForAsync(e => e.Name == "message")).ChildText("body", Ns.Client).Should().Be("inline");
+    }
+
     private RookeryProcess StartNode(params string[] args) => StartNode(null, args);
 
     private RookeryProcess StartNode(IDictionary<string, string>? environment, params string[] args) =>
