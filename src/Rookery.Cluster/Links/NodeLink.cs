@@ -5,14 +5,14 @@ using System.Net.Sockets;
 namespace Rookery.Cluster.Links;
 
 /// <summary>
-/// One authenticated connection to a peer node. Frames to send go into a bounded queue; whoever queues a frame while no
-/// one is writing writes the queue out at once, on its own thread, with one non-blocking write per burst, so that a
-/// forwarded stanza costs no wake-up of another thread (issue #4: on one core every thread hop is a futex wake and a
-/// context switch in each process). While the thread pool has work waiting (the node is busy: more stanzas are about to
-/// be routed), the write is queued behind that work instead, so that what it routes goes out in the same burst, as
-/// the writer loop used to batch, with no wake-up (a busy pool has its workers running). Only a write the kernel does
-/// not take at once continues on the thread pool, and frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and hands
-/// each, in order, to the handler; ACKs go out once per receive, or, to a peer that allows it
+/// One authenticated connection to a peer node. Frames to send go into a bounded queue; the thread that queues a frame
+/// while no one is writing takes the writer role and hands the write to one thread-pool work item, queued behind the
+/// work already waiting, which writes everything queued by then with one non-blocking write, and goes on while more
+/// comes. A burst of routed stanzas (all those a socket engine thread routes from one round of ready client sockets)
+/// thus costs the peer one wake-up instead of one per stanza: with both nodes on one core that was a context switch
+/// between the two processes per forwarded message, and cross-node delivery reached a third of same-node (issue #4,
+/// docs/benchmarks.md "Cross-node"). A write the kernel does not take at once continues asynchronously on the pool.
+/// /// Frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and hands each, in order, to the handler; ACKs go out once per receive, or, to a peer that allows it
 /// (<see cref="LinkCapabilities.DelayedAck"/>), with the next frame written to it, after <see cref="AckDelay"/>, or once
 /// <see cref="UseDelayedAcks"/>'s count of stanzas waits, whichever comes first. A full queue means the peer cannot keep
 /// up: the link is aborted, and what it carried is recovered on the next link (stanzas are re-sent until acknowledged,
@@ -111,12 +111,6 @@ internal sealed class NodeLink
     public TimeSpan AckDelay { get; init; } = DefaultAckDelay;
 
     /// <summary>
-    /// Whether a write should wait behind the thread pool's queued work rather than happen on the caller's thread: by
-    /// default, while any work item waits (tests fix it to see either path).
-    /// </summary>
-    public Func<bool> PoolBusy { get; init; } = static () => ThreadPool.PendingWorkItemCount > 0;
-
-    /// <summary>
     /// When set (the peer announced <see cref="LinkCapabilities.CumulativeAck"/>), only the newest of the ACKs recorded
     /// while the reader works through one receive is sent: the peer's bookkeeping treats it as covering the earlier ones,
     /// and a burst of forwarded stanzas costs one ACK frame instead of one each.
@@ -155,8 +149,8 @@ internal sealed class NodeLink
     }
 
     /// <summary>
-    /// Queues a frame and sees it written: at once on this thread when no write is under way and the pool is not busy
-    /// (<see cref="PoolBusy"/>); false (and the link aborted) when the queue is full or the link closed.
+    /// Queues a frame and sees it written by the burst under way or by a new one on the thread pool; false (and the link
+    /// aborted) when the queue is full or the link closed.
     /// </summary>
     public bool TryEnqueue(Frame frame)
     {
@@ -180,8 +174,7 @@ internal sealed class NodeLink
     public bool TryEnqueueHeld(Frame frame) => Enqueue(frame, hold: true, out _);
 
     /// <summary>
-    /// Writes what <see cref="TryEnqueueHeld"/> queued: at once on this thread, unless a write is under way (which then
-    /// takes it) or the pool is busy (<see cref="PoolBusy"/>).
+    /// Sees written what <see cref="TryEnqueueHeld"/> queued: by the burst under way, or by a new one on the thread pool.
     /// </summary>
     public void Flush()
     {
@@ -407,23 +400,15 @@ internal sealed class NodeLink
         }
     }
 
-    /// <summary>The caller took the writer role: it writes now, or, while the pool is busy, a work item behind the pool's queue does.</summary>
-    private void StartWriting()
-    {
-        if (PoolBusy())
-        {
-            // Global queue, behind the work already waiting: the stanzas that work routes join this burst.
-            ThreadPool.UnsafeQueueUserWorkItem(_deferredWrite, preferLocal: false);
-        }
-        else
-        {
-            WriteQueued();
-        }
-    }
+    /// <summary>
+    /// The caller took the writer role: the write goes to the thread pool's global queue, behind the work already
+    /// waiting, so that the stanzas this thread and that work route meanwhile join the burst.
+    /// </summary>
+    private void StartWriting() => ThreadPool.UnsafeQueueUserWorkItem(_deferredWrite, preferLocal: false);
 
     /// <summary>
-    /// The writer, on the thread that took the writer role: writes the queue out burst by burst while the writes complete
-    /// at once (the kernel took every byte); the first that does not is finished on the thread pool, which then goes on.
+    /// The writer, a thread-pool work item: writes the queue out burst by burst while the writes complete at once (the
+    /// kernel took every byte); the first that does not is finished asynchronously, which then goes on.
     /// </summary>
     private void WriteQueued()
     {
@@ -540,7 +525,7 @@ internal sealed class NodeLink
         }
     }
 
-    /// <summary>A link's write queued behind the thread pool's waiting work (one per link, reused).</summary>
+    /// <summary>A link's writer as a thread-pool work item (one per link, reused).</summary>
     private sealed class DeferredWrite(NodeLink link) : IThreadPoolWorkItem
     {
         public void Execute() => link.WriteQueued();
