@@ -54,7 +54,8 @@ public sealed class ProsodyFederationTests(ProsodyFederation fixture) : PeerFede
     public async Task Message_ProsodyToRookeryDomainWithOnlyXmppsServerSrv_DeliveredOverIncomingDirectTls()
     {
         // A second Rookery server whose domain publishes only _xmpps-server, pointing at its direct TLS listener: Prosody
-        // 0.12 looks that record up first (its resolver chain) and starts TLS before any XML, with SNI.
+        // 0.12 looks that record up first (its resolver chain) and starts TLS before any XML, with SNI but no ALPN, which
+        // the listener accepts.
         const string domain = "tls." + PeerFederation.RookeryDomain;
         var directTlsPort = RookeryProcess.FreePort();
         fixture.Dns.AddSrv($"_xmpps-server._tcp.{domain}", 0, 0, (ushort)directTlsPort, "localhost");
