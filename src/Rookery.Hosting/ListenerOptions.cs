@@ -22,6 +22,15 @@ public sealed class ListenerOptions
     public EndpointOptions Server { get; init; } = new() { Port = 5269 };
 
     /// <summary>
+    /// Server-to-server connections with TLS from the first byte (XEP-0368), for peers that find this server through an
+    /// <c>_xmpps-server._tcp</c> SRV record: SNI picks the host's certificate, ALPN <c>xmpp-server</c>, then the same
+    /// stream as on <see cref="Server"/> without STARTTLS. Default port 5270; off unless enabled (as Prosody's
+    /// <c>s2s_direct_tls_ports</c> and ejabberd, where a direct TLS s2s listener is configured explicitly), and opened
+    /// only when <c>S2S:Enabled</c> is true.
+    /// </summary>
+    public EndpointOptions ServerDirectTls { get; init; } = new() { Port = 5270, Enabled = false };
+
+    /// <summary>
     /// HTTP for web clients: XMPP over WebSocket (RFC 7395) at <c>/xmpp-websocket</c> (alias <c>/ws</c>) and XEP-0156
     /// discovery at <c>/.well-known/host-meta</c>. Default port 5280, as Prosody.
     /// </summary>

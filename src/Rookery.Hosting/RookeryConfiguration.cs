@@ -136,6 +136,7 @@ public static class RookeryConfiguration
         ValidateEndpoint(o.Listeners.DirectTls, "Listeners:DirectTls");
         ValidateEndpoint(o.Listeners.Component, "Listeners:Component");
         ValidateEndpoint(o.Listeners.Server, "Listeners:Server");
+        ValidateEndpoint(o.Listeners.ServerDirectTls, "Listeners:ServerDirectTls");
         ValidateEndpoint(o.Listeners.Http, "Listeners:Http");
         ValidateEndpoint(o.Listeners.Https, "Listeners:Https");
         if (o.S2S.Describe() is { } s2sProblem)

@@ -30,11 +30,13 @@ public sealed partial class RookeryNode : IAsyncDisposable
     private readonly ListenOptions? _directTls;
     private readonly Func<ListenOptions?> _component;
     private readonly Func<ListenOptions?> _server;
+    private readonly Func<ListenOptions?> _serverDirectTls;
     private readonly Func<ListenOptions?> _http;
     private readonly Func<ListenOptions?> _https;
 
-    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server, Func<ListenOptions?> http, Func<ListenOptions?> https)
+    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server, Func<ListenOptions?> serverDirectTls, Func<ListenOptions?> http, Func<ListenOptions?> https)
     {
+        _serverDirectTls = serverDirectTls;
         _http = http;
         _https = https;
         _app = app;
@@ -59,6 +61,12 @@ public sealed partial class RookeryNode : IAsyncDisposable
     /// <summary>The bound server-to-server endpoint, once started; null when federation (<c>S2S:Enabled</c>) is off.</summary>
     public IPEndPoint? ServerEndPoint => _server()?.IPEndPoint;
 
+    /// <summary>
+    /// The bound server-to-server direct-TLS endpoint (XEP-0368), once started; null unless
+    /// <c>Listeners:ServerDirectTls</c> and federation are enabled.
+    /// </summary>
+    public IPEndPoint? ServerDirectTlsEndPoint => _serverDirectTls()?.IPEndPoint;
+
     /// <summary>The bound HTTP endpoint for web clients (RFC 7395 WebSocket, XEP-0156), once started; null when off.</summary>
     public IPEndPoint? HttpEndPoint => _http()?.IPEndPoint;
 
@@ -80,7 +88,7 @@ public sealed partial class RookeryNode : IAsyncDisposable
             builder.Services.AddHostedService<ClusterShutdownService>();
         }
 
-        ListenOptions? client = null, directTls = null, component = null, server = null, http = null, https = null;
+        ListenOptions? client = null, directTls = null, component = null, server = null, serverDirectTls = null, http = null, https = null;
         // Rookery's own transport behind Kestrel's IConnectionListenerFactory (Kestrel binds with the factory registered
         // last): a stream reads and writes its socket directly, with a zero-byte receive while idle, instead of Kestrel's
         // socket transport with two pipes and a receive and a send loop per connection (issue #6, docs/benchmarks.md
@@ -134,6 +142,21 @@ public sealed partial class RookeryNode : IAsyncDisposable
                 });
             }
 
+            // XEP-0368 for servers: TLS before any XML, for peers that found this server by an _xmpps-server record.
+            if (listeners.ServerDirectTls.Enabled && options.S2S.Enabled)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.ServerDirectTls.Address)!, listeners.ServerDirectTls.Port, lo =>
+                {
+                    serverDirectTls = lo;
+                    lo.Use(next => connection =>
+                    {
+                        connection.Features.Set(DirectTlsFeature.Instance);
+                        return next(connection);
+                    });
+                    lo.UseConnectionHandler<S2sConnectionHandler>();
+                });
+            }
+
             // Web clients: XMPP over WebSocket (RFC 7395) and XEP-0156 discovery, on plain HTTP and optionally HTTPS.
             if (listeners.Http.Enabled)
             {
@@ -161,7 +184,7 @@ public sealed partial class RookeryNode : IAsyncDisposable
             WebEndpoints.Map(app);
         }
 
-        return new RookeryNode(app, client, directTls, () => component, () => server, () => http, () => https);
+        return new RookeryNode(app, client, directTls, () => component, () => server, () => serverDirectTls, () => http, () => https);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)

@@ -18,6 +18,7 @@ internal sealed class NodeOptions
     public Option<int?> Port { get; } = new("--port", "-p") { Description = "Client (STARTTLS) port. Overrides Listeners:Client:Port.", CustomParser = ParsePort };
     public Option<int?> TlsPort { get; } = new("--tls-port") { Description = "Direct-TLS port (XEP-0368). Overrides Listeners:DirectTls:Port.", CustomParser = ParsePort };
     public Option<int?> S2sPort { get; } = new("--s2s-port") { Description = "Federate (S2S:Enabled) and listen for other servers on this port. Overrides Listeners:Server:Port.", CustomParser = ParsePort };
+    public Option<int?> S2sTlsPort { get; } = new("--s2s-tls-port") { Description = "Federate (S2S:Enabled) and listen for other servers over direct TLS (XEP-0368) on this port. Enables Listeners:ServerDirectTls and overrides its port.", CustomParser = ParsePort };
     public Option<int?> HttpPort { get; } = new("--http-port") { Description = "HTTP port for web clients (XMPP over WebSocket, host-meta). Overrides Listeners:Http:Port.", CustomParser = ParsePort };
     public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
     public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
@@ -55,6 +56,7 @@ internal sealed class NodeOptions
         command.Add(Port);
         command.Add(TlsPort);
         command.Add(S2sPort);
+        command.Add(S2sTlsPort);
         command.Add(HttpPort);
         command.Add(NoDirectTls);
         command.Add(AllowRegistration);
@@ -94,6 +96,13 @@ internal sealed class NodeOptions
         if (parse.GetResult(S2sPort) is not null && parse.GetValue(S2sPort) is { } s2sPort)
         {
             overrides["Listeners:Server:Port"] = s2sPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["S2S:Enabled"] = "true";
+        }
+
+        if (parse.GetResult(S2sTlsPort) is not null && parse.GetValue(S2sTlsPort) is { } s2sTlsPort)
+        {
+            overrides["Listeners:ServerDirectTls:Port"] = s2sTlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["Listeners:ServerDirectTls:Enabled"] = "true";
             overrides["S2S:Enabled"] = "true";
         }
 

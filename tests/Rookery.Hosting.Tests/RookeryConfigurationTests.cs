@@ -112,6 +112,8 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Cluster).Should().Be(Json(defaults.Cluster));
         Json(options.S2S).Should().Be(Json(defaults.S2S));
         options.S2S.Enabled.Should().BeTrue("a node federates by default, as ejabberd and Prosody do");
+        options.Listeners.ServerDirectTls.Enabled.Should().BeFalse("direct TLS for servers is opt-in, as Prosody's s2s_direct_tls_ports");
+        options.Listeners.ServerDirectTls.Port.Should().Be(5270);
         options.Components.Should().BeEmpty("a node accepts no external component unless told to");
     }
 
@@ -120,7 +122,8 @@ public sealed class RookeryConfigurationTests : IDisposable
     {
         var options = Load(null,
             ("S2S:Enabled", "true"), ("S2S:Routes:example.org", "10.0.0.7:5270"), ("S2S:Routes:v6.example", "[::1]:5269"),
-            ("S2S:RequireValidCertificates", "true"), ("S2S:IdleTimeoutSeconds", "30"), ("Listeners:Server:Port", "5999"));
+            ("S2S:RequireValidCertificates", "true"), ("S2S:IdleTimeoutSeconds", "30"), ("Listeners:Server:Port", "5999"),
+            ("Listeners:ServerDirectTls:Enabled", "true"), ("Listeners:ServerDirectTls:Port", "5998"));
 
         options.S2S.Enabled.Should().BeTrue();
         options.S2S.Routes.Should().HaveCount(2);
@@ -128,6 +131,8 @@ public sealed class RookeryConfigurationTests : IDisposable
         options.S2S.RequireValidCertificates.Should().BeTrue();
         options.S2S.IdleTimeoutSeconds.Should().Be(30);
         options.Listeners.Server.Port.Should().Be(5999);
+        options.Listeners.ServerDirectTls.Enabled.Should().BeTrue();
+        options.Listeners.ServerDirectTls.Port.Should().Be(5998);
         Rookery.Server.Routing.S2sOptions.TryParseTarget("[::1]:5269", out var host, out var port).Should().BeTrue();
         (host, port).Should().Be(("::1", 5269));
         Rookery.Server.Routing.S2sOptions.TryParseTarget("peer.example", out host, out port).Should().BeTrue();
@@ -239,6 +244,8 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("Listeners:DirectTls:Port", "-1", "Listeners:DirectTls:Port")]
     [InlineData("Listeners:Component:Port", "70000", "Listeners:Component:Port")]
     [InlineData("Listeners:Server:Port", "70000", "Listeners:Server:Port")]
+    [InlineData("Listeners:ServerDirectTls:Port", "70000", "Listeners:ServerDirectTls:Port")]
+    [InlineData("Listeners:ServerDirectTls:Address", "somewhere", "Listeners:ServerDirectTls:Address")]
     [InlineData("S2S:Routes:example.org", "host:notaport", "S2S:Routes:example.org")]
     [InlineData("S2S:Routes:a b", "127.0.0.1:5269", "S2S:Routes:a b")]
     [InlineData("S2S:IdleTimeoutSeconds", "0", "S2S:IdleTimeoutSeconds")]

@@ -40,6 +40,9 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>The server-to-server port (RFC 6120); only open when <c>S2S:Enabled</c> is set.</summary>
     public int S2sPort => _node.ServerEndPoint?.Port ?? throw new InvalidOperationException("Federation (S2S:Enabled) is off, so the server-to-server listener is closed");
 
+    /// <summary>The server-to-server direct-TLS port (XEP-0368); only open when <c>Listeners:ServerDirectTls</c> is enabled.</summary>
+    public int S2sDirectTlsPort => _node.ServerDirectTlsEndPoint?.Port ?? throw new InvalidOperationException("The server-to-server direct-TLS listener (Listeners:ServerDirectTls) is off");
+
     /// <summary>The HTTP port of the web client endpoints (RFC 7395 WebSocket, XEP-0156 host-meta).</summary>
     public int HttpPort => _node.HttpEndPoint?.Port ?? throw new InvalidOperationException("The HTTP listener (Listeners:Http) is off");
 
@@ -58,9 +61,10 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>
     /// Starts a server of the one host <paramref name="domain"/> that federates: its server-to-server listener on
     /// <paramref name="s2sPort"/> (a fixed port, so that a peer's static route or SRV record can name it) and
-    /// <paramref name="s2s"/> as its federation settings; the other listeners on free ports, HTTP off.
+    /// <paramref name="s2s"/> as its federation settings; with <paramref name="s2sDirectTlsPort"/> also the
+    /// server-to-server direct-TLS listener (XEP-0368) on that port; the other listeners on free ports, HTTP off.
     /// </summary>
-    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s) =>
+    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s, int? s2sDirectTlsPort = null) =>
         StartAsync(o =>
         {
             o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [domain] = new HostOptions() };
@@ -70,6 +74,7 @@ public sealed class TestServer : IAsyncDisposable
                 DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
                 Server = new EndpointOptions { Address = "127.0.0.1", Port = s2sPort },
+                ServerDirectTls = new EndpointOptions { Address = "127.0.0.1", Port = s2sDirectTlsPort ?? 0, Enabled = s2sDirectTlsPort is not null },
                 Http = new EndpointOptions { Enabled = false },
             };
             o.S2S = s2s;

@@ -281,6 +281,17 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="successor"/> in the place of an outgoing stream whose connection failed before it was set up,
+    /// so that stanzas routed from now on wait in the successor (which tries the next connection point); false when
+    /// the stream is no longer the pair's or the node is shutting down.
+    /// </summary>
+    internal bool ReplaceOutgoing(S2sOutStream stream, S2sOutStream successor)
+    {
+        var table = stream.VerifyOnly ? _verifiers : _outgoing;
+        return !_stopping && table.TryUpdate((stream.Local, stream.Remote), successor, stream);
+    }
+
     /// <summary>An outgoing stream passed dialback: announced to the cluster if it is still the pair's stream.</summary>
     internal void OnVerified(S2sOutStream stream)
     {
@@ -290,118 +301,14 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
         }
     }
 
+    /// <summary>Wraps a connected socket of an outgoing stream (see <see cref="S2sConnector"/>).</summary>
+    internal ConnectionContext CreateConnection(Socket socket) => _factory.Create(socket);
+
     /// <summary>
-    /// Connects to the server of <paramref name="remote"/> (RFC 6120 §3.2): a static route (<c>S2S:Routes</c>) first;
-    /// else the <c>_xmpps-server._tcp</c> (XEP-0368 direct TLS, when <c>S2S:UseTls</c>) and <c>_xmpp-server._tcp</c> SRV
-    /// records, by priority (direct TLS first at equal priority) and RFC 2782 weight, each target's addresses in turn;
-    /// else, when the domain has no such records (or no name server answered), the domain's own A/AAAA addresses on
-    /// port 5269 (§3.2.2). A single <c>_xmpp-server</c> record with target "." and no direct TLS record means the domain
-    /// offers no s2s service: no fallback (§3.2.1). Returns whether TLS must start at once (direct TLS).
+    /// Runs an incoming s2s connection until it ends (the listener's connection handler); with
+    /// <paramref name="directTls"/> the TLS handshake comes before any XML (XEP-0368).
     /// </summary>
-    internal async Task<(ConnectionContext Connection, bool DirectTls)> ConnectAsync(string remote, CancellationToken ct)
-    {
-        if (Options.Routes.TryGetValue(remote, out var route) && S2sOptions.TryParseTarget(route, out var routeHost, out var routePort))
-        {
-            var addresses = await Resolver.LookupAddressesAsync(routeHost, ct).ConfigureAwait(false);
-            return (await ConnectAnyAsync(remote, routeHost, addresses, routePort, "static route", ct).ConfigureAwait(false), false);
-        }
-
-        var secureLookup = Options.UseTls ? Resolver.LookupSrvAsync("xmpps-server", remote, ct) : Task.FromResult<IReadOnlyList<SrvRecord>>([]);
-        var plain = await Resolver.LookupSrvAsync("xmpp-server", remote, ct).ConfigureAwait(false);
-        var secure = await secureLookup.ConfigureAwait(false);
-        var candidates = new List<SrvRecord>();
-        foreach (var record in secure)
-        {
-            if (!record.IsServiceUnavailable)
-            {
-                candidates.Add(record with { DirectTls = true });
-            }
-        }
-
-        if (plain.Count == 1 && plain[0].IsServiceUnavailable && candidates.Count == 0)
-        {
-            Log.NoService(Logger, remote);
-            throw new SocketException((int)SocketError.HostNotFound, $"{remote} offers no server-to-server service (SRV target '.')");
-        }
-
-        foreach (var record in plain)
-        {
-            if (!record.IsServiceUnavailable)
-            {
-                candidates.Add(record);
-            }
-        }
-
-        SocketException? last = null;
-        if (candidates.Count > 0)
-        {
-            // RFC 2782 order, then (stable) direct TLS before STARTTLS within a priority (XEP-0368 §3).
-            var ordered = DnsResolver.Order(candidates, Random.Shared).OrderBy(r => r.Priority).ThenBy(r => r.DirectTls ? 0 : 1);
-            foreach (var record in ordered)
-            {
-                try
-                {
-                    var addresses = await Resolver.LookupAddressesAsync(record.Target, ct).ConfigureAwait(false);
-                    var connection = await ConnectAnyAsync(remote, record.Target, addresses, record.Port, record.DirectTls ? "SRV xmpps-server" : "SRV xmpp-server", ct).ConfigureAwait(false);
-                    return (connection, record.DirectTls);
-                }
-                catch (SocketException e)
-                {
-                    last = e;
-                }
-            }
-
-            // RFC 6120 §3.2.1 step 9: every SRV target failed; the fallback process may still be tried.
-            Log.SrvTargetsFailed(Logger, remote, candidates.Count);
-        }
-
-        try
-        {
-            var fallback = await Resolver.LookupAddressesAsync(remote, ct).ConfigureAwait(false);
-            return (await ConnectAnyAsync(remote, remote, fallback, S2sOptions.DefaultPort, "A/AAAA", ct).ConfigureAwait(false), false);
-        }
-        catch (SocketException) when (last is not null)
-        {
-            throw last;
-        }
-    }
-
-    /// <summary>Connects to the first of <paramref name="addresses"/> that accepts on <paramref name="port"/>.</summary>
-    private async Task<ConnectionContext> ConnectAnyAsync(string remote, string host, IReadOnlyList<System.Net.IPAddress> addresses, int port, string source, CancellationToken ct)
-    {
-        if (addresses.Count == 0)
-        {
-            throw new SocketException((int)SocketError.HostNotFound, $"{host} has no address");
-        }
-
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(address, port, ct).ConfigureAwait(false);
-                Log.Connected(Logger, remote, host, address, port, source);
-                return _factory.Create(socket);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                Log.ConnectAttemptFailed(Logger, remote, address, port, e.SocketErrorCode);
-                last = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-
-        throw last!;
-    }
-
-    /// <summary>Runs an incoming s2s connection until it ends (the listener's connection handler).</summary>
-    internal async Task AcceptAsync(ConnectionContext connection)
+    internal async Task AcceptAsync(ConnectionContext connection, bool directTls = false)
     {
         var stream = new S2sInStream(this);
         if (_stopping)
@@ -412,7 +319,7 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
         AddConnection(stream);
         try
         {
-            await stream.RunAsync(connection).ConfigureAwait(false);
+            await stream.RunAsync(connection, directTls).ConfigureAwait(false);
         }
         finally
         {
@@ -475,24 +382,12 @@ public sealed partial class S2SManager : IStanzaRoute, IDisposable
         [LoggerMessage(EventId = 4630, Level = LogLevel.Information, Message = "S2S {Local} -> {Remote}: opening an outgoing stream")]
         public static partial void Opening(ILogger logger, string local, string remote);
 
-        [LoggerMessage(EventId = 4631, Level = LogLevel.Debug, Message = "S2S: connected to {Remote} at {Host} ({Address}:{Port}, from {Source})")]
-        public static partial void Connected(ILogger logger, string remote, string host, System.Net.IPAddress address, int port, string source);
-
         [LoggerMessage(EventId = 4632, Level = LogLevel.Information, Message = "S2S connection {ConnectionId} with {Address}: idle, closing")]
         public static partial void ClosingIdle(ILogger logger, string connectionId, string? address);
 
         [LoggerMessage(EventId = 4633, Level = LogLevel.Debug, Message = "S2S {Local} -> {Remote}: opening a connection for db:verify")]
         public static partial void OpeningVerifier(ILogger logger, string local, string remote);
 
-        [LoggerMessage(EventId = 5250, Level = LogLevel.Warning, Message = "S2S: {Remote} publishes SRV target '.': it offers no server-to-server service")]
-        public static partial void NoService(ILogger logger, string remote);
-
-        [LoggerMessage(EventId = 5251, Level = LogLevel.Information, Message = "S2S: none of the {Count} SRV target(s) of {Remote} accepted; trying its own address")]
-        public static partial void SrvTargetsFailed(ILogger logger, string remote, int count);
-
-        [LoggerMessage(EventId = 5252, Level = LogLevel.Debug, Message = "S2S: connecting to {Remote} at {Address}:{Port} failed ({Error})")]
-        public static partial void ConnectAttemptFailed(ILogger logger, string remote, System.Net.IPAddress address, int port, SocketError error);
-
-        // Next free EventId: 4634; 5253 (5250-5259: the connector) (4600-4602 S2sStream, 4610-4616 S2sInStream, 4620-4628 S2sOutStream)
+        // Next free EventId: 4634 (4631, 5250-5259: S2sConnector) (4600-4602 S2sStream, 4610-4616 S2sInStream, 4620-4628 S2sOutStream)
     }
 }

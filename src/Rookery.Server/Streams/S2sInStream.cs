@@ -66,15 +66,29 @@ internal sealed partial class S2sInStream : S2sStream
     protected override async Task<SslStream> AuthenticateTlsAsync(Stream transport, CancellationToken ct)
     {
         var tls = new SslStream(transport, leaveInnerStreamOpen: false);
-        var identity = Manager.Certificates.GetIdentity(_localDomain);
+        string? sni = null;
         await tls.AuthenticateAsServerAsync(
-            new SslServerAuthenticationOptions
+            (_, hello, _, _) =>
             {
-                ServerCertificateContext = identity.Context,
-                ClientCertificateRequired = false,
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                // STARTTLS knows the host from the stream header; direct TLS (XEP-0368) learns it from SNI.
+                sni = hello.ServerName;
+                var identity = Manager.Certificates.GetIdentity(_localDomain ?? sni);
+                return ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = identity.Context,
+                    ClientCertificateRequired = false,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    // XEP-0368 §4: a direct TLS peer names the protocol by ALPN; one that sends none is accepted too.
+                    ApplicationProtocols = StartedWithTls ? [XmppServerAlpn] : null,
+                });
             },
+            null,
             ct).ConfigureAwait(false);
+        if (StartedWithTls)
+        {
+            Log.DirectTlsAccepted(Logger, ConnectionId, sni, tls.NegotiatedApplicationProtocol, RemoteAddress);
+        }
+
         return tls;
     }
 
@@ -344,6 +358,9 @@ internal sealed partial class S2sInStream : S2sStream
 
         [LoggerMessage(EventId = 4615, Level = LogLevel.Debug, Message = "S2S connection {ConnectionId}: db:verify from {Receiving} for {Originating}: valid={Valid}")]
         public static partial void VerifyAnswered(ILogger logger, string connectionId, string receiving, string originating, bool valid);
+
+        [LoggerMessage(EventId = 5310, Level = LogLevel.Debug, Message = "S2S connection {ConnectionId} from {Address}: direct TLS established (SNI {Sni}, ALPN '{Alpn}')")]
+        public static partial void DirectTlsAccepted(ILogger logger, string connectionId, string? sni, SslApplicationProtocol alpn, string? address);
 
         [LoggerMessage(EventId = 4616, Level = LogLevel.Warning, Message = "S2S connection {ConnectionId} from {Address} sent a stanza from {From} to {To} that was not verified: closed")]
         public static partial void SpoofedFrom(ILogger logger, string connectionId, string from, string to, string? address);

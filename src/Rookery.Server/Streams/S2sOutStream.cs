@@ -14,38 +14,40 @@ namespace Rookery.Server.Streams;
 /// An outgoing server-to-server stream for one (local domain, remote domain) pair (ejabberd <c>ejabberd_s2s_out</c>):
 /// connects, uses STARTTLS when offered, authenticates the local domain by Server Dialback (XEP-0220 §2.1) and then
 /// carries that pair's stanzas. Stanzas routed while the stream is being set up wait in a bounded queue and are flushed
-/// once dialback succeeds; if it fails or times out every one of them bounces (remote-server-not-found or
-/// remote-server-timeout), and stanzas queued but never written when a verified stream ends are routed again.
+/// once dialback succeeds. When the connection fails before dialback begins (TLS handshake, stream error, closed), a new
+/// stream takes over the queue and tries the domain's next connection point (<see cref="S2sConnector"/>, RFC 6120
+/// §3.2.1); when none is left, or dialback fails, or the set-up times out, every queued stanza bounces
+/// (remote-server-not-found or remote-server-timeout), and stanzas queued but never written when a verified stream ends
+/// are routed again.
 /// The stream also carries this node's <c>db:verify</c> requests to the remote domain as its authoritative server.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "StartAsync disposes the set-up deadline when the stream ends.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "StartAsync disposes the connector (and its set-up deadline) when the last stream of its chain ends.")]
 internal sealed partial class S2sOutStream : S2sStream
 {
     private readonly Lock _gate = new();
     private readonly List<Stanza> _pending = [];
     private readonly List<Element> _pendingVerifies = [];
     private readonly Dictionary<string, TaskCompletionSource<DialbackOutcome>> _verifyWaiters = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _setup;
+    private readonly S2sConnector _connector;
     private Phase _phase = Phase.Connecting;
     private bool _failed;
     private bool _negotiated;
-    private bool _directTls;
+    private bool _handedOff;
 
     /// <summary>
     /// Creates the stream for a pair; <see cref="StartAsync"/> connects it. A <paramref name="verifyOnly"/> stream only
     /// carries this node's <c>db:verify</c> questions (ejabberd's verification connection): it never authenticates,
-    /// never carries stanzas, is not a route of the pair, and closes once its questions are answered.
+    /// never carries stanzas, is not a route of the pair, and closes once its questions are answered. A stream that takes
+    /// over from one whose connection failed gets its <paramref name="connector"/>, to try the next connection point.
     /// </summary>
-    public S2sOutStream(S2SManager manager, string local, string remote, bool verifyOnly = false)
+    public S2sOutStream(S2SManager manager, string local, string remote, bool verifyOnly = false, S2sConnector? connector = null)
         : base(manager)
     {
         Local = local;
         Remote = remote;
         VerifyOnly = verifyOnly;
-        _setup = new CancellationTokenSource(TimeSpan.FromSeconds(manager.Options.ConnectTimeoutSeconds), manager.Time);
+        _connector = connector ?? new S2sConnector(manager, remote);
     }
-
-    private static readonly SslApplicationProtocol XmppServerAlpn = new("xmpp-server");
 
     private enum Phase
     {
@@ -151,25 +153,26 @@ internal sealed partial class S2sOutStream : S2sStream
         return waiter.Task;
     }
 
-    /// <summary>Connects (static route, then the domain's own address) and runs the stream until it ends; never throws.</summary>
+    /// <summary>Connects to the remote domain's next connection point and runs the stream until it ends; never throws.</summary>
     public async Task StartAsync()
     {
         Microsoft.AspNetCore.Connections.ConnectionContext connection;
+        bool directTls;
         try
         {
-            (connection, _directTls) = await Manager.ConnectAsync(Remote, _setup.Token).ConfigureAwait(false);
+            (connection, directTls) = await _connector.ConnectNextAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
-            var timedOut = _setup.IsCancellationRequested;
+            var timedOut = _connector.TimedOut;
             Log.ConnectFailed(Logger, Local, Remote, e.Message);
             Fail(timedOut ? StanzaErrorCondition.RemoteServerTimeout : StanzaErrorCondition.RemoteServerNotFound, $"Cannot connect to {Remote}: {e.Message}");
-            _setup.Dispose();
+            _connector.Dispose();
             return;
         }
 
         // Until dialback succeeds the set-up deadline applies; after it only the idle timeout does.
-        var deadline = _setup.Token.Register(OnSetupTimeout);
+        var deadline = _connector.Deadline.Register(OnSetupTimeout);
         try
         {
             lock (_gate)
@@ -178,13 +181,17 @@ internal sealed partial class S2sOutStream : S2sStream
             }
 
             Manager.AddConnection(this);
-            await RunAsync(connection, _directTls).ConfigureAwait(false);
+            await RunAsync(connection, directTls).ConfigureAwait(false);
         }
         finally
         {
             Manager.RemoveConnection(this);
             await deadline.DisposeAsync().ConfigureAwait(false);
-            _setup.Dispose();
+            if (!_handedOff)
+            {
+                _connector.Dispose();
+            }
+
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -232,22 +239,33 @@ internal sealed partial class S2sOutStream : S2sStream
         var requireValid = Manager.Options.RequireValidCertificates;
         var tls = new SslStream(transport, leaveInnerStreamOpen: false);
         var valid = false;
-        await tls.AuthenticateAsClientAsync(
-            new SslClientAuthenticationOptions
-            {
-                TargetHost = Remote,
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                // XEP-0368 §4: a direct TLS connection names the protocol by ALPN; STARTTLS needs none.
-                ApplicationProtocols = _directTls ? [XmppServerAlpn] : null,
-                RemoteCertificateValidationCallback = (_, _, _, errors) =>
+        try
+        {
+            await tls.AuthenticateAsClientAsync(
+                new SslClientAuthenticationOptions
                 {
-                    // RFC 7590 §3.2 / RFC 6125: a valid certificate for the remote domain. Without one the peer is still
-                    // authenticated by dialback (XEP-0220 §1), as ejabberd and Prosody allow, unless configured otherwise.
-                    valid = errors == SslPolicyErrors.None;
-                    return valid || !requireValid;
+                    TargetHost = Remote,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    // XEP-0368 §4: a direct TLS connection names the protocol by ALPN; STARTTLS needs none.
+                    ApplicationProtocols = StartedWithTls ? [XmppServerAlpn] : null,
+                    RemoteCertificateValidationCallback = (_, _, _, errors) =>
+                    {
+                        // RFC 7590 §3.2 / RFC 6125: a valid certificate for the remote domain. Without one the peer is still
+                        // authenticated by dialback (XEP-0220 §1), as ejabberd and Prosody allow, unless configured otherwise.
+                        valid = errors == SslPolicyErrors.None;
+                        return valid || !requireValid;
+                    },
                 },
-            },
-            ct).ConfigureAwait(false);
+                ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            // Tried elsewhere (OnEndedAsync): a target that cannot do TLS is a failed target, not a failed pair.
+            _connector.ConnectionFailed("TLS handshake failed: " + e.Message);
+            throw;
+        }
+
         Log.TlsEstablished(Logger, Local, Remote, valid);
         return tls;
     }
@@ -271,8 +289,7 @@ internal sealed partial class S2sOutStream : S2sStream
         {
             var condition = element.Elements().FirstOrDefault(c => c.Namespace == Ns.StreamErrors && c.Name != "text")?.Name ?? "undefined-condition";
             Log.StreamErrorReceived(Logger, Local, Remote, condition);
-            Fail(StanzaErrorCondition.RemoteServerNotFound, $"{Remote} closed the stream: {condition}");
-            CloseGracefully();
+            ConnectionFailed($"{Remote} closed the stream: {condition}");
             return ValueTask.FromResult(false);
         }
 
@@ -283,8 +300,7 @@ internal sealed partial class S2sOutStream : S2sStream
                 return ValueTask.FromResult(true);
             }
 
-            Fail(StanzaErrorCondition.RemoteServerNotFound, $"{Remote} refused STARTTLS");
-            CloseGracefully();
+            ConnectionFailed($"{Remote} refused STARTTLS");
             return ValueTask.FromResult(false);
         }
 
@@ -359,8 +375,7 @@ internal sealed partial class S2sOutStream : S2sStream
 
         if (startTls?.Child("required", Ns.Tls) is not null && !IsSecure)
         {
-            Fail(StanzaErrorCondition.RemoteServerNotFound, $"{Remote} requires TLS, which S2S:UseTls turns off");
-            CloseGracefully();
+            ConnectionFailed($"{Remote} requires TLS, which S2S:UseTls turns off");
             return false;
         }
 
@@ -460,6 +475,74 @@ internal sealed partial class S2sOutStream : S2sStream
         });
     }
 
+    /// <summary>
+    /// This connection cannot serve: before dialback began it is the connection point's failure (the next one is tried
+    /// when the stream has ended, <see cref="OnEndedAsync"/>); after, the pair's, and what is queued bounces.
+    /// </summary>
+    private void ConnectionFailed(string reason)
+    {
+        bool negotiated;
+        lock (_gate)
+        {
+            negotiated = _negotiated;
+        }
+
+        if (negotiated)
+        {
+            Fail(StanzaErrorCondition.RemoteServerNotFound, reason);
+        }
+        else
+        {
+            _connector.ConnectionFailed(reason);
+        }
+
+        CloseGracefully();
+    }
+
+    /// <summary>
+    /// RFC 6120 §3.2.1, XEP-0368 §3: the connection ended before dialback began, so a new stream takes this one's place in
+    /// the manager's table, with its queued stanzas and <c>db:verify</c> questions, and connects to the next point. Not
+    /// after a failure of the pair (dialback refused, set-up timeout) nor while the node shuts down.
+    /// </summary>
+    private bool TryHandOff()
+    {
+        var successor = new S2sOutStream(Manager, Local, Remote, VerifyOnly, _connector);
+        lock (_gate)
+        {
+            // Under the gate: a stanza enqueued meanwhile either lands in the list handed over, or finds this stream
+            // failed and is routed to the successor, which the table holds by then.
+            if (_failed || _negotiated || !Manager.ReplaceOutgoing(this, successor))
+            {
+                return false;
+            }
+
+            _failed = true;
+            _handedOff = true;
+            successor.TakeOver(_pending, _pendingVerifies, _verifyWaiters);
+            _pending.Clear();
+            _pendingVerifies.Clear();
+            _verifyWaiters.Clear();
+        }
+
+        _connector.ConnectionFailed("the connection ended before the stream was set up");
+        Log.TryingNextTarget(Logger, Local, Remote, _connector.CurrentTarget);
+        _ = Task.Run(successor.StartAsync);
+        return true;
+    }
+
+    private void TakeOver(List<Stanza> pending, List<Element> verifies, Dictionary<string, TaskCompletionSource<DialbackOutcome>> waiters)
+    {
+        lock (_gate)
+        {
+            _pending.AddRange(pending);
+            _pendingVerifies.AddRange(verifies);
+            foreach (var (id, waiter) in waiters)
+            {
+                _verifyWaiters[id] = waiter;
+            }
+        }
+    }
+
     /// <summary>Ends the pair's use of this stream: out of the manager's table, verify requests failed, queued stanzas bounced.</summary>
     private void Fail(StanzaErrorCondition condition, string reason)
     {
@@ -503,6 +586,12 @@ internal sealed partial class S2sOutStream : S2sStream
     /// <inheritdoc />
     protected override async ValueTask OnEndedAsync(List<Element> unwritten)
     {
+        if (TryHandOff())
+        {
+            // Before dialback no stanza was written to the stream: nothing is unwritten.
+            return;
+        }
+
         Fail(StanzaErrorCondition.RemoteServerNotFound, $"The stream to {Remote} ended before it was verified");
         Manager.RemoveOutgoing(this);
         if (unwritten.Count == 0)
@@ -546,6 +635,9 @@ internal sealed partial class S2sOutStream : S2sStream
 
         [LoggerMessage(EventId = 4627, Level = LogLevel.Information, Message = "S2S {Local} -> {Remote}: bouncing {Count} queued stanza(s): {Reason}")]
         public static partial void Bouncing(ILogger logger, string local, string remote, int count, string reason);
+
+        [LoggerMessage(EventId = 5312, Level = LogLevel.Information, Message = "S2S {Local} -> {Remote}: {Target} failed before the stream was set up; trying the next connection point")]
+        public static partial void TryingNextTarget(ILogger logger, string local, string remote, string target);
 
         [LoggerMessage(EventId = 4628, Level = LogLevel.Information, Message = "S2S {Local} -> {Remote}: the stream ended with {Count} unwritten stanza(s): routed again")]
         public static partial void Rerouting(ILogger logger, string local, string remote, int count);

@@ -63,6 +63,12 @@ internal abstract partial class S2sStream
     /// <summary>The peer's address, for logs.</summary>
     public string? RemoteAddress => _connection?.RemoteEndPoint?.ToString();
 
+    /// <summary>The ALPN protocol name of a direct TLS server-to-server connection (XEP-0368 §4).</summary>
+    protected static readonly SslApplicationProtocol XmppServerAlpn = new("xmpp-server");
+
+    /// <summary>True when TLS started before any XML (XEP-0368 direct TLS) rather than by STARTTLS.</summary>
+    protected bool StartedWithTls { get; private set; }
+
     /// <summary>True once TLS is in place.</summary>
     public bool IsSecure => _tls is not null;
 
@@ -161,6 +167,7 @@ internal abstract partial class S2sStream
     public async Task RunAsync(ConnectionContext connection, bool directTls = false)
     {
         _connection = connection;
+        StartedWithTls = directTls;
         _input = connection.Transport.Input;
         _output = connection.Transport.Output;
         using var scope = Logger.BeginScope("S2S connection {ConnectionId} with {Remote}", connection.ConnectionId, connection.RemoteEndPoint);

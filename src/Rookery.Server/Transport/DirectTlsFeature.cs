@@ -1,8 +1,8 @@
 namespace Rookery.Server.Transport;
 
 /// <summary>
-/// Marks a connection accepted on the direct-TLS listener (XEP-0368), so that <see cref="C2sConnectionHandler"/> starts
-/// TLS before any XML. A connection feature rather than an entry in <c>ConnectionContext.Items</c>: reading Items creates
+/// Marks a connection accepted on a direct-TLS listener (XEP-0368), so that <see cref="C2sConnectionHandler"/> and
+/// <see cref="S2sConnectionHandler"/> start TLS before any XML. A connection feature rather than an entry in <c>ConnectionContext.Items</c>: reading Items creates
 /// a dictionary on every connection, plain ones included, and it would live as long as the connection (issue #6).
 /// </summary>
 public sealed class DirectTlsFeature

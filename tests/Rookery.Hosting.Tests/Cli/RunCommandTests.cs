@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
@@ -234,6 +235,29 @@ public sealed class RunCommandTests : IDisposable
         await bob.WaitForAsync(e => e.Name == "presence" && e.GetAttribute("from") == bob.Jid!.ToString());
         await alice.SendAsync("<message to='bob@localhost' type='chat' id='i1'><body>inline</body></message>");
         (await bob.WaitForAsync(e => e.Name == "message")).ChildText("body", Ns.Client).Should().Be("inline");
+    }
+
+    [Fact]
+    public async Task Run_S2sTlsPortSwitch_AcceptsServersOverDirectTls()
+    {
+        var port = RookeryProcess.FreePort();
+        var s2sPort = RookeryProcess.FreePort();
+        var s2sTlsPort = RookeryProcess.FreePort();
+        // --s2s-tls-port federates (it beats StartNode's --S2S:Enabled=false, as --s2s-port does) and opens the listener.
+        await using var node = StartNode("--port", Port(port), "--no-direct-tls", "--s2s-port", Port(s2sPort), "--s2s-tls-port", Port(s2sTlsPort));
+        await node.WaitForPortAsync(s2sTlsPort, StartTimeout);
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, s2sTlsPort);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            ApplicationProtocols = [new SslApplicationProtocol("xmpp-server")],
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        });
+
+        tls.NegotiatedApplicationProtocol.ToString().Should().Be("xmpp-server", "XEP-0368 §4: the listener speaks xmpp-server");
     }
 
     private RookeryProcess StartNode(params string[] args) => StartNode(null, args);

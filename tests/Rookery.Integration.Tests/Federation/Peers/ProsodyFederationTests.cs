@@ -1,4 +1,6 @@
 using Rookery.Protocol.Xml;
+using Rookery.Server.Routing;
+using Rookery.TestKit;
 
 namespace Rookery.Integration.Tests.Federation.Peers;
 
@@ -46,5 +48,45 @@ public sealed class ProsodyFederationTests(ProsodyFederation fixture) : PeerFede
         var logs = fixture.Rookery.Logs.Entries;
         logs.Should().Contain(e => e.Message.Contains($"connected to {prosody.DirectTlsDomain} at localhost (127.0.0.1:{prosody.S2sDirectTlsPort}, from SRV xmpps-server)", StringComparison.Ordinal));
         logs.Should().Contain(e => e.Message.Contains($"S2S {PeerFederation.RookeryDomain} -> {prosody.DirectTlsDomain}: verified by dialback (TLS: True)", StringComparison.Ordinal));
+    }
+
+    [PeerFact("prosody")]
+    public async Task Message_ProsodyToRookeryDomainWithOnlyXmppsServerSrv_DeliveredOverIncomingDirectTls()
+    {
+        // A second Rookery server whose domain publishes only _xmpps-server, pointing at its direct TLS listener: Prosody
+        // 0.12 looks that record up first (its resolver chain) and starts TLS before any XML, with SNI but no ALPN, which
+        // the listener accepts.
+        const string domain = "tls." + PeerFederation.RookeryDomain;
+        var directTlsPort = RookeryProcess.FreePort();
+        fixture.Dns.AddSrv($"_xmpps-server._tcp.{domain}", 0, 0, (ushort)directTlsPort, "localhost");
+        await using var rookery = await TestServer.StartFederatingAsync(
+            domain,
+            RookeryProcess.FreePort(),
+            new S2sOptions { Enabled = true, DnsServers = [fixture.Dns.Address], ConnectTimeoutSeconds = 30 },
+            directTlsPort);
+        await rookery.CreateUserAsync("heidi", PeerFederation.Password);
+        await using var heidi = await rookery.LoginAsync("heidi", PeerFederation.Password);
+        await using var carol = await fixture.Peer.LoginAsync("carol", PeerFederation.Password, resource: "dtls-in");
+
+        await carol.SendAsync($"<message to='heidi@{domain}/test' type='chat' id='in1'><body>into the direct tls listener</body></message>");
+        Element delivered;
+        try
+        {
+            delivered = await heidi.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "in1", TimeSpan.FromSeconds(45));
+        }
+        catch (TimeoutException e)
+        {
+            var s2s = rookery.Logs.Entries.Where(l => l.Category.Contains("S2S", StringComparison.OrdinalIgnoreCase))
+                .Select(l => $"{l.Level} {l.EventId.Id} {l.Message} {l.Exception?.Message}");
+            throw new TimeoutException($"{e.Message}\n{string.Join('\n', s2s)}\n{fixture.Peer.LogTail()}", e);
+        }
+
+        delivered.GetAttribute("from").Should().Be($"carol@{fixture.Peer.Domain}/dtls-in");
+        rookery.Logs.Entries.Should().Contain(e => e.Message.Contains($"direct TLS established (SNI {domain}", StringComparison.Ordinal));
+        rookery.Logs.Entries.Should().Contain(e => e.Message.Contains($"{fixture.Peer.Domain} verified by dialback for {domain} (TLS: True)", StringComparison.Ordinal));
+
+        // And the answer, over Rookery's own outgoing stream (STARTTLS, _xmpp-server).
+        await heidi.SendAsync($"<message to='carol@{fixture.Peer.Domain}/dtls-in' type='chat' id='in2'><body>back</body></message>");
+        await carol.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "in2", TimeSpan.FromSeconds(45));
     }
 }
