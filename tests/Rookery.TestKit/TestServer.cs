@@ -58,9 +58,10 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>
     /// Starts a server of the one host <paramref name="domain"/> that federates: its server-to-server listener on
     /// <paramref name="s2sPort"/> (a fixed port, so that a peer's static route or SRV record can name it) and
-    /// <paramref name="s2s"/> as its federation settings; the other listeners on free ports, HTTP off.
+    /// <paramref name="s2s"/> as its federation settings; the other listeners on free ports, HTTP off; <paramref name="limits"/>
+    /// replaces the stream limits.
     /// </summary>
-    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s) =>
+    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s, StreamLimitOptions? limits = null) =>
         StartAsync(o =>
         {
             o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [domain] = new HostOptions() };
@@ -73,7 +74,7 @@ public sealed class TestServer : IAsyncDisposable
                 Http = new EndpointOptions { Enabled = false },
             };
             o.S2S = s2s;
-        });
+        }, limits);
 
     /// <summary>
     /// Starts a node; <paramref name="configure"/> may change the options (hosts, listeners) before start.
