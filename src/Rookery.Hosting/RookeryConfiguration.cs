@@ -173,6 +173,7 @@ public static class RookeryConfiguration
         Require(o.Limits.MaxAttributes is >= 4 and <= 10_000, "Limits:MaxAttributes", "must be between 4 and 10000");
         Require(o.Limits.AuthTimeoutSeconds >= 1, "Limits:AuthTimeoutSeconds", "must be at least 1");
         Require(o.Limits.MaxOutboundQueue >= 10, "Limits:MaxOutboundQueue", "must be at least 10");
+        Require(o.Limits.MaxLinkOutboundQueue >= 10, "Limits:MaxLinkOutboundQueue", "must be at least 10");
         Require(o.Auth.ScramIterations is >= 1 and <= 10_000_000, "Auth:ScramIterations", "must be between 1 and 10000000 (RFC 7677 recommends at least 4096)");
         Require(o.Auth.FailureDelayMilliseconds >= 0, "Auth:FailureDelayMilliseconds", "must not be negative");
         Require(o.Auth.MaxFailureDelayMilliseconds >= o.Auth.FailureDelayMilliseconds, "Auth:MaxFailureDelayMilliseconds", "must be at least Auth:FailureDelayMilliseconds");

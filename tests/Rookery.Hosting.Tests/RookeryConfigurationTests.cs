@@ -197,6 +197,17 @@ public sealed class RookeryConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Bind_MaxLinkOutboundQueue_BoundSeparatelyAndAtLeastTen()
+    {
+        var options = Load(null, ("Limits:MaxLinkOutboundQueue", "500"));
+        options.ToServerOptions().Limits.MaxLinkOutboundQueue.Should().Be(500);
+        options.ToServerOptions().Limits.MaxOutboundQueue.Should().Be(new RookeryOptions().Limits.MaxOutboundQueue, "the client limit is apart");
+
+        var act = () => Load(null, ("Limits:MaxLinkOutboundQueue", "9"));
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain("'Limits:MaxLinkOutboundQueue'");
+    }
+
+    [Fact]
     public void Bind_BoshLimits_ReachTheServerOptions()
     {
         var options = Load(null, ("Bosh:MaxWaitSeconds", "30"), ("Bosh:MaxInactivitySeconds", "90"));

@@ -62,9 +62,10 @@ public sealed class TestServer : IAsyncDisposable
     /// Starts a server of the one host <paramref name="domain"/> that federates: its server-to-server listener on
     /// <paramref name="s2sPort"/> (a fixed port, so that a peer's static route or SRV record can name it) and
     /// <paramref name="s2s"/> as its federation settings; with <paramref name="s2sDirectTlsPort"/> also the
-    /// server-to-server direct-TLS listener (XEP-0368) on that port; the other listeners on free ports, HTTP off.
+    /// server-to-server direct-TLS listener (XEP-0368) on that port; the other listeners on free ports, HTTP off;
+    /// <paramref name="limits"/> replaces the stream limits.
     /// </summary>
-    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s, int? s2sDirectTlsPort = null) =>
+    public static Task<TestServer> StartFederatingAsync(string domain, int s2sPort, S2sOptions s2s, int? s2sDirectTlsPort = null, StreamLimitOptions? limits = null) =>
         StartAsync(o =>
         {
             o.Hosts = new Dictionary<string, HostOptions>(StringComparer.OrdinalIgnoreCase) { [domain] = new HostOptions() };
@@ -78,7 +79,7 @@ public sealed class TestServer : IAsyncDisposable
                 Http = new EndpointOptions { Enabled = false },
             };
             o.S2S = s2s;
-        });
+        }, limits);
 
     /// <summary>
     /// Starts a node; <paramref name="configure"/> may change the options (hosts, listeners) before start.

@@ -94,6 +94,15 @@ public sealed class StreamLimitOptions
 
     /// <summary>Stanzas that may wait in one client's outgoing queue before the stream is closed as too slow. Default 10000.</summary>
     public int MaxOutboundQueue { get; init; } = 10_000;
+
+    /// <summary>
+    /// Stanzas that may wait in the outgoing queue of one server-to-server or external component stream before the stream
+    /// is closed with <c>resource-constraint</c> and what waits is routed again (another instance or stream, else a
+    /// bounce). Separate from <see cref="MaxOutboundQueue"/> because such a link carries the traffic of many users at
+    /// once: an operator sizes it apart from one client's queue, and lowering the client limit does not cut federation.
+    /// Default 10000.
+    /// </summary>
+    public int MaxLinkOutboundQueue { get; init; } = 10_000;
 }
 
 /// <summary>Authentication settings.</summary>

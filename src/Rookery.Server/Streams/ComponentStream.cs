@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Addressing;
@@ -29,7 +28,8 @@ public sealed partial class ComponentStream : IComponentInstance
     private readonly ConnectionContext _connection;
     private readonly ComponentServices _services;
     private readonly XmlStreamParser _parser;
-    private readonly Channel<Outbound> _outbox = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    // Unbounded; the limit is Limits:MaxLinkOutboundQueue, counted in Send. Holds no slots while drained (issue #6).
+    private readonly OutboundQueue _outbox = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
@@ -98,16 +98,16 @@ public sealed partial class ComponentStream : IComponentInstance
             return false;
         }
 
-        if (Interlocked.Increment(ref _queued) > _services.Options.Limits.MaxOutboundQueue)
+        if (Interlocked.Increment(ref _queued) > _services.Options.Limits.MaxLinkOutboundQueue)
         {
-            // A component that does not read its socket must not make the server buffer without bound; what is queued
-            // is routed again when the stream ends.
+            // A component that does not read its socket must not make the server buffer without bound. This stanza goes
+            // to another instance or bounces (the route sees false); what is queued is routed again when the stream ends.
             Interlocked.Decrement(ref _queued);
             CloseStream(StreamErrorCondition.ResourceConstraint, "Too many stanzas waiting to be written");
             return false;
         }
 
-        if (_outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true)))
+        if (_outbox.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true)))
         {
             return true;
         }
@@ -126,9 +126,9 @@ public sealed partial class ComponentStream : IComponentInstance
 
         Log.ClosingWithError(Logger, _connection.ConnectionId, condition, text);
         EnsureHeaderSent();
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-        _outbox.Writer.TryComplete();
+        _outbox.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
+        _outbox.TryWrite(new Outbound(OutboundKind.Close));
+        _outbox.TryComplete();
         try
         {
             _closing.Cancel();
@@ -227,8 +227,8 @@ public sealed partial class ComponentStream : IComponentInstance
                 // RFC 6120 §4.4: answer the closing tag with ours, then end.
                 if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
                 {
-                    _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-                    _outbox.Writer.TryComplete();
+                    _outbox.TryWrite(new Outbound(OutboundKind.Close));
+                    _outbox.TryComplete();
                 }
 
                 _state = StreamState.Closed;
@@ -295,7 +295,7 @@ public sealed partial class ComponentStream : IComponentInstance
         _streamId = id;
         var handshake = new Element("handshake", Ns.Client);
         handshake.AddText(HandshakeDigest(id, _route!.Secret));
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, handshake));
+        _outbox.TryWrite(new Outbound(OutboundKind.Element, handshake));
         _state = StreamState.AwaitingHandshake;
     }
 
@@ -320,7 +320,7 @@ public sealed partial class ComponentStream : IComponentInstance
         }
 
         _state = StreamState.Authenticated;
-        _outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, new Element("handshake", Ns.Client)));
+        _outbox.TryWrite(new Outbound(OutboundKind.Element, new Element("handshake", Ns.Client)));
         _registered = true;
         _services.Registry.AddLocal(this);
         Log.Authenticated(Logger, _connection.ConnectionId, route.Domain, Name);
@@ -347,8 +347,8 @@ public sealed partial class ComponentStream : IComponentInstance
             _state = StreamState.Closed;
             if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
             {
-                _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-                _outbox.Writer.TryComplete();
+                _outbox.TryWrite(new Outbound(OutboundKind.Close));
+                _outbox.TryComplete();
             }
 
             return;
@@ -411,7 +411,7 @@ public sealed partial class ComponentStream : IComponentInstance
     {
         if (Interlocked.Exchange(ref _headerSent, 1) == 0)
         {
-            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Header));
+            _outbox.TryWrite(new Outbound(OutboundKind.Header));
         }
     }
 
@@ -428,7 +428,7 @@ public sealed partial class ComponentStream : IComponentInstance
 
     private async Task WriteLoopAsync()
     {
-        var reader = _outbox.Reader;
+        var reader = _outbox;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -480,7 +480,7 @@ public sealed partial class ComponentStream : IComponentInstance
         {
             // Nothing can be written any more: stop accepting stanzas and wake the reader.
             Interlocked.Exchange(ref _closeRequested, 1);
-            _outbox.Writer.TryComplete();
+            _outbox.TryComplete();
             try
             {
                 _closing.Cancel();
@@ -497,19 +497,12 @@ public sealed partial class ComponentStream : IComponentInstance
         _state = StreamState.Closed;
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
-            _outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+            _outbox.TryWrite(new Outbound(OutboundKind.Close));
         }
 
-        _outbox.Writer.TryComplete();
-        try
-        {
-            await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException || IsConnectionTeardown(e))
-        {
-            Log.ConnectionDropped(Logger, _connection.ConnectionId, e);
-        }
-
+        _outbox.TryComplete();
+        var writerEnded = await WriterShutdown.EndAsync(
+            writer, _connection, "The component does not read what is written to it", e => Log.ConnectionDropped(Logger, _connection.ConnectionId, e)).ConfigureAwait(false);
         if (_registered)
         {
             // Out of the table first, so that the stanzas routed again below go to another instance (or bounce).
@@ -518,7 +511,12 @@ public sealed partial class ComponentStream : IComponentInstance
         }
 
         _services.Connections.Remove(this);
-        await _output.CompleteAsync().ConfigureAwait(false);
+        if (writerEnded)
+        {
+            // Not under a write still in progress: the pipe allows one writer at a time.
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+
         await _input.CompleteAsync().ConfigureAwait(false);
         _closing.Dispose();
     }
@@ -527,7 +525,7 @@ public sealed partial class ComponentStream : IComponentInstance
     private async Task RerouteUnwrittenAsync()
     {
         var count = 0;
-        while (_outbox.Reader.TryRead(out var item))
+        while (_outbox.TryRead(out var item))
         {
             if (item.Kind != OutboundKind.Element || !item.Counted)
             {

@@ -9,7 +9,8 @@ namespace Rookery.Server.Streams;
 /// with one small object: the items live in an array from <see cref="ArrayPool{T}"/> that goes back to the pool whenever
 /// the writer loop has drained the queue and waits, so an idle connection holds no slots, and the wait is this object
 /// itself rather than a separate reusable operation (issue #6: ≤ 8 KiB per idle connection). Unbounded, like the channel
-/// it replaces: the stream counts what it queues against <c>Limits:MaxOutboundQueue</c> itself.
+/// it replaces: each stream counts the stanzas it queues against its limit itself (<c>Limits:MaxOutboundQueue</c> for
+/// clients, <c>Limits:MaxLinkOutboundQueue</c> for server-to-server and component streams).
 /// </summary>
 internal sealed class OutboundQueue : IValueTaskSource<bool>
 {
@@ -109,6 +110,25 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
             items[_head] = default; // the pool must not keep the element alive
             _count--;
             _head = _count == 0 || _head + 1 == items.Length ? 0 : _head + 1;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Looks at the oldest item without taking it; false when the queue is empty. Only the writer loop calls it: a writer
+    /// that takes an item off only once it is written leaves what it never wrote for the stream's teardown to route again.
+    /// </summary>
+    public bool TryPeek(out Outbound item)
+    {
+        lock (this)
+        {
+            if (_count == 0)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _items![_head];
             return true;
         }
     }

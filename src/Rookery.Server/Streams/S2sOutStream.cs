@@ -82,9 +82,11 @@ internal sealed partial class S2sOutStream : S2sStream
 
     /// <summary>
     /// Takes a stanza for the remote domain: written at once on a verified stream, else queued until verification.
-    /// False when the stream is closing or failed (the caller opens a new one).
+    /// False when the stream is closing or failed (the caller opens a new one); a full write queue
+    /// (<c>Limits:MaxLinkOutboundQueue</c>: the peer does not read) closes the stream with <c>resource-constraint</c>
+    /// and so is false too, while what that queue holds is routed again once the stream has ended.
     /// </summary>
-    /// <exception cref="StanzaErrorException">The set-up queue or the write queue is full (resource-constraint).</exception>
+    /// <exception cref="StanzaErrorException">The set-up queue is full (resource-constraint).</exception>
     public bool TryEnqueue(Stanza stanza)
     {
         lock (_gate)
@@ -106,17 +108,7 @@ internal sealed partial class S2sOutStream : S2sStream
             }
         }
 
-        if (SendStanza(stanza.Element))
-        {
-            return true;
-        }
-
-        if (IsClosing)
-        {
-            return false;
-        }
-
-        throw new StanzaErrorException(StanzaErrorCondition.ResourceConstraint, $"Too many stanzas waiting to be written to {Remote}");
+        return SendStanza(stanza.Element);
     }
 
     /// <summary>

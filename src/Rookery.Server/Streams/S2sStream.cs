@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using System.Net.Security;
-using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Errors;
@@ -78,13 +77,20 @@ internal abstract partial class S2sStream
     /// <summary>When data last went either way (<see cref="TimeProvider.GetTimestamp"/>), for the idle sweep.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
-    /// <summary>The outgoing queue; stanzas, dialback elements and headers go through it in order.</summary>
-    private protected Channel<Outbound> Outbox { get; } = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// The outgoing queue; stanzas, dialback elements and headers go through it in order. Unbounded; the limit is
+    /// <c>Limits:MaxLinkOutboundQueue</c>, counted in <see cref="SendStanza"/>. Holds no slots while drained (issue #6).
+    /// </summary>
+    private OutboundQueue Outbox { get; } = new();
 
     /// <summary>Queues an element that is not a routed stanza (features, dialback, TLS negotiation).</summary>
-    protected void SendControl(Element element) => Outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, element));
+    protected void SendControl(Element element) => Outbox.TryWrite(new Outbound(OutboundKind.Element, element));
 
-    /// <summary>Queues a routed stanza, counted against <c>Limits:MaxOutboundQueue</c>; false when the stream cannot take it.</summary>
+    /// <summary>
+    /// Queues a routed stanza, counted against <c>Limits:MaxLinkOutboundQueue</c>; false when the stream cannot take it.
+    /// Past the limit the stream is closed with <c>resource-constraint</c>: a peer that does not read its socket must not
+    /// make this server buffer without bound. What it holds then is handed to <see cref="OnEndedAsync"/> when it ends.
+    /// </summary>
     protected bool SendStanza(Element stanza)
     {
         if (IsClosing)
@@ -92,13 +98,14 @@ internal abstract partial class S2sStream
             return false;
         }
 
-        if (Interlocked.Increment(ref _queued) > Manager.ServerOptions.Limits.MaxOutboundQueue)
+        if (Interlocked.Increment(ref _queued) > Manager.ServerOptions.Limits.MaxLinkOutboundQueue)
         {
             Interlocked.Decrement(ref _queued);
+            CloseStream(StreamErrorCondition.ResourceConstraint, "Too many stanzas waiting to be written");
             return false;
         }
 
-        if (Outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true)))
+        if (Outbox.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true)))
         {
             return true;
         }
@@ -108,7 +115,7 @@ internal abstract partial class S2sStream
     }
 
     /// <summary>Queues the stream header (RFC 6120 §4.2; again after a restart, §5.4.3.3).</summary>
-    protected void SendHeader() => Outbox.Writer.TryWrite(new Outbound(OutboundKind.Header));
+    protected void SendHeader() => Outbox.TryWrite(new Outbound(OutboundKind.Header));
 
     /// <summary>Writes this side's stream header.</summary>
     protected abstract void WriteHeader(PipeWriter output);
@@ -137,9 +144,9 @@ internal abstract partial class S2sStream
 
         Log.ClosingWithError(Logger, ConnectionId, condition, text);
         EnsureHeaderSent();
-        Outbox.Writer.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
-        Outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-        Outbox.Writer.TryComplete();
+        Outbox.TryWrite(new Outbound(OutboundKind.Element, StreamErrors.Build(condition, text)));
+        Outbox.TryWrite(new Outbound(OutboundKind.Close));
+        Outbox.TryComplete();
         Wake();
     }
 
@@ -151,8 +158,8 @@ internal abstract partial class S2sStream
             return;
         }
 
-        Outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
-        Outbox.Writer.TryComplete();
+        Outbox.TryWrite(new Outbound(OutboundKind.Close));
+        Outbox.TryComplete();
     }
 
     /// <summary>Makes sure a stream error goes after a header (RFC 6120 §4.9.1.2); the receiving side overrides it.</summary>
@@ -271,7 +278,7 @@ internal abstract partial class S2sStream
     private async Task UpgradeToTlsAsync()
     {
         var barrier = new WriterBarrier();
-        Outbox.Writer.TryWrite(new Outbound(OutboundKind.Barrier, barrier: barrier));
+        Outbox.TryWrite(new Outbound(OutboundKind.Barrier, barrier: barrier));
         await barrier.Reached.Task.ConfigureAwait(false);
         try
         {
@@ -315,7 +322,7 @@ internal abstract partial class S2sStream
 
     private async Task WriteLoopAsync()
     {
-        var reader = Outbox.Reader;
+        var reader = Outbox;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -367,7 +374,7 @@ internal abstract partial class S2sStream
         {
             // Nothing can be written any more: stop accepting stanzas and wake the reader.
             Interlocked.Exchange(ref _closeRequested, 1);
-            Outbox.Writer.TryComplete();
+            Outbox.TryComplete();
             Wake();
         }
     }
@@ -388,21 +395,14 @@ internal abstract partial class S2sStream
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
         {
-            Outbox.Writer.TryWrite(new Outbound(OutboundKind.Close));
+            Outbox.TryWrite(new Outbound(OutboundKind.Close));
         }
 
-        Outbox.Writer.TryComplete();
-        try
-        {
-            await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException || IsConnectionTeardown(e))
-        {
-            Log.ConnectionDropped(Logger, ConnectionId, e);
-        }
-
+        Outbox.TryComplete();
+        var writerEnded = await WriterShutdown.EndAsync(
+            writer, _connection!, "The peer does not read what is written to it", e => Log.ConnectionDropped(Logger, ConnectionId, e)).ConfigureAwait(false);
         var unwritten = new List<Element>();
-        while (Outbox.Reader.TryRead(out var item))
+        while (Outbox.TryRead(out var item))
         {
             if (item.Kind == OutboundKind.Element && item.Counted)
             {
@@ -416,13 +416,18 @@ internal abstract partial class S2sStream
         }
         finally
         {
-            if (_tls is not null)
+            if (_tls is not null && writerEnded)
             {
                 await _tls.DisposeAsync().ConfigureAwait(false);
             }
 
-            await _connection!.Transport.Output.CompleteAsync().ConfigureAwait(false);
-            await _connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+            if (writerEnded)
+            {
+                // Not under a write still in progress: the pipe allows one writer at a time.
+                await _connection!.Transport.Output.CompleteAsync().ConfigureAwait(false);
+            }
+
+            await _connection!.Transport.Input.CompleteAsync().ConfigureAwait(false);
             _closing.Dispose();
         }
     }
