@@ -39,7 +39,7 @@ public sealed class ClusterRegistry : IAsyncDisposable
     /// <summary>The schema of the registry.</summary>
     public string Schema { get; }
 
-    /// <summary>The connection string (with the schema as search path), for the node's own lock connection.</summary>
+    /// <summary>The connection string (with the schema as search path), for the node's own heartbeat and listen connections.</summary>
     internal string ConnectionString { get; }
 
     /// <summary>The first key of every node's advisory lock; the second is the node id.</summary>
