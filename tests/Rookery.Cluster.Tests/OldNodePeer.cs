@@ -21,6 +21,7 @@ internal sealed class OldNodePeer : IMembershipListener, IAsyncDisposable
     private readonly LinkEstablisher _links;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<NodeLink> _linked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<NodeLink> _accepted = new();
     private Task _accept = Task.CompletedTask;
 
     private OldNodePeer(TestCluster cluster, string name)
@@ -102,9 +103,11 @@ internal sealed class OldNodePeer : IMembershipListener, IAsyncDisposable
     {
         await _stop.CancelAsync();
         _listener.Dispose();
-        if (_linked.Task.IsCompletedSuccessfully)
+        // Every link, not only the first: the real node dials again when a link goes quiet (a peer that did not run for
+        // a while), and a link left open would keep the accept loop below waiting.
+        foreach (var link in _accepted)
         {
-            _linked.Task.Result.Abort();
+            link.Abort();
         }
 
         await _accept;
@@ -135,6 +138,13 @@ internal sealed class OldNodePeer : IMembershipListener, IAsyncDisposable
                 if (link is null)
                 {
                     return;
+                }
+
+                _accepted.Enqueue(link);
+                if (_stop.IsCancellationRequested)
+                {
+                    // Accepted while disposing, after the links were aborted.
+                    link.Abort();
                 }
 
                 // What a node from before the capabilities sends: an empty SYNC_BEGIN, no sessions, SYNC_END.

@@ -5,10 +5,11 @@ using Npgsql;
 namespace Rookery.Cluster.Membership;
 
 /// <summary>
-/// This node's membership: it registers in the PostgreSQL registry under a session-level advisory lock (its proof of
-/// life), heartbeats, listens for <c>NOTIFY</c> announcements, and on every round reads the registry, watches its peers
-/// with the <see cref="FailureDetector"/> and the lock probe, and declares a dead peer dead with one conditional update
-/// (exactly one survivor wins). One loop does all of it, so the listener is called one event at a time.
+/// This node's membership: it registers in the PostgreSQL registry under a session-level advisory lock, proves it is
+/// alive with a <see cref="HeartbeatThread"/> (the lock and the heartbeat, on a thread of their own), listens for
+/// <c>NOTIFY</c> announcements, and on every round reads the registry, watches its peers with the
+/// <see cref="FailureDetector"/> and the lock probe, and declares a dead peer dead with one conditional update (exactly
+/// one survivor wins). One loop does all of it but the heartbeat, so the listener is called one event at a time.
 /// </summary>
 internal sealed partial class ClusterMembership : IAsyncDisposable
 {
@@ -19,15 +20,18 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly FailureDetector _detector;
+    private readonly string _heartbeatConnectionString;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<long, NodeRecord> _peers = [];
     private IMembershipListener? _listener;
-    private NpgsqlConnection? _lockConnection;
+    private NpgsqlConnection? _listenConnection;
+    private HeartbeatThread? _heartbeat;
     private Task _loop = Task.CompletedTask;
-    private volatile bool _lockLost;
+    private volatile bool _listenLost;
     private bool _databaseLost;
     private bool _drainSignalled;
+    private bool _rejoining;
 
     public ClusterMembership(ClusterRegistry registry, ClusterOptions options, NodeRecord self, TimeProvider time, ILogger logger)
     {
@@ -37,6 +41,7 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         _time = time;
         _logger = logger;
         _detector = new FailureDetector(time, options.FailureTimeout);
+        _heartbeatConnectionString = HeartbeatConnectionString(registry, options);
     }
 
     /// <summary>This node's id in the registry (its incarnation); changes when the node has to register again.</summary>
@@ -47,7 +52,7 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
 
     /// <summary>
     /// Registers the node (after <see cref="ClusterOptions.StartupDelay"/>, retrying <see cref="ClusterOptions.StartupRetryCount"/>
-    /// times) and starts the heartbeat loop.
+    /// times) and starts the heartbeat thread and the membership loop.
     /// </summary>
     public async Task StartAsync(IMembershipListener listener, CancellationToken ct)
     {
@@ -98,7 +103,9 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
             // A round cut short by the stop: nothing of it needs finishing.
         }
 
-        if (leave && NodeId != 0)
+        // The loop is over, so nothing swaps the heartbeat any more. The node leaves while it still holds its lock and
+        // heartbeats, so no peer sees a live row without a live node in between.
+        if (leave && _heartbeat is not null)
         {
             try
             {
@@ -107,12 +114,13 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
             }
             catch (Exception e) when (IsDatabaseFailure(e))
             {
-                // The peers find out through the lock probe when the lock connection closes below.
+                // The peers find out through the lock probe and the old heartbeat once the heartbeat stops below.
                 Log.LeaveFailed(_logger, e);
             }
         }
 
-        await CloseLockConnectionAsync().ConfigureAwait(false);
+        await StopHeartbeatAsync().ConfigureAwait(false);
+        await CloseListenConnectionAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -130,24 +138,23 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
     /// <summary>Asks the loop for an extra round now (a NOTIFY arrived).</summary>
     public void Wake() => _wake.Release();
 
+    /// <summary>
+    /// Registers a new incarnation: the row and its lock on a new connection, which the new heartbeat thread then owns.
+    /// Only the loop (or the start, before it) calls this, and only while no heartbeat thread runs.
+    /// </summary>
     private async Task JoinAsync(CancellationToken ct)
     {
-        await CloseLockConnectionAsync().ConfigureAwait(false);
-        var builder = new NpgsqlConnectionStringBuilder(_registry.ConnectionString)
+        if (_listenConnection is null)
         {
-            // A connection of its own, outside the pool: when it closes, the lock (the proof of life) goes with it.
-            Pooling = false,
-            KeepAlive = LockKeepAliveSeconds(_options),
-        };
-        var connection = new NpgsqlConnection(builder.ConnectionString);
+            await OpenListenConnectionAsync(ct).ConfigureAwait(false);
+        }
+
+        var connection = new NpgsqlConnection(_heartbeatConnectionString);
+        long id;
         try
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);
-            NodeId = await _registry.RegisterAsync(connection, _self, ct).ConfigureAwait(false);
-            await using (var listen = new NpgsqlCommand("LISTEN " + ClusterRegistry.Channel, connection))
-            {
-                await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
+            id = await _registry.RegisterAsync(connection, _self, ct).ConfigureAwait(false);
         }
         catch
         {
@@ -155,13 +162,61 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
             throw;
         }
 
-        _lockConnection = connection;
-        _lockLost = false;
+        NodeId = id;
         _drainSignalled = false;
+        _heartbeat = HeartbeatThread.Start(_registry, connection, id, _heartbeatConnectionString, _options.HeartbeatInterval, _logger);
+        Log.Joined(_logger, _self.Name, NodeId, _self.Host, _self.ClusterPort);
+    }
+
+    /// <summary>After this node was declared dead: registers again (unless an earlier round did) and serves at once.</summary>
+    private async Task RejoinAsync(CancellationToken ct)
+    {
+        if (_heartbeat is null)
+        {
+            await JoinAsync(ct).ConfigureAwait(false);
+        }
+
+        await MarkAliveAsync(ct).ConfigureAwait(false);
+        _rejoining = false;
+    }
+
+    private async Task StopHeartbeatAsync()
+    {
+        var heartbeat = _heartbeat;
+        _heartbeat = null;
+        if (heartbeat is not null)
+        {
+            await heartbeat.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The connection that <c>LISTEN</c>s for announcements. It only wakes the loop early: losing it costs no more than
+    /// rounds at the heartbeat interval until the next round opens it again; the proof of life is the heartbeat's.
+    /// </summary>
+    private async Task OpenListenConnectionAsync(CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_registry.ConnectionString)
+        {
+            Pooling = false,
+            KeepAlive = ListenKeepAliveSeconds(_options),
+        }.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            await using var listen = new NpgsqlCommand("LISTEN " + ClusterRegistry.Channel, connection);
+            await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _listenConnection = connection;
+        _listenLost = false;
         connection.Notification += OnNotification;
         _ = ListenAsync(connection);
-        await _registry.NotifyAsync("join:" + NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
-        Log.Joined(_logger, _self.Name, NodeId, _self.Host, _self.ClusterPort);
     }
 
     private void OnNotification(object sender, NpgsqlNotificationEventArgs e)
@@ -186,19 +241,19 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         }
         catch (Exception e)
         {
-            if (ReferenceEquals(connection, _lockConnection) && !_stopping.IsCancellationRequested)
+            if (ReferenceEquals(connection, _listenConnection) && !_stopping.IsCancellationRequested)
             {
-                Log.LockConnectionLost(_logger, e);
-                _lockLost = true;
+                Log.ListenConnectionLost(_logger, e);
+                _listenLost = true;
                 _wake.Release();
             }
         }
     }
 
-    private async Task CloseLockConnectionAsync()
+    private async Task CloseListenConnectionAsync()
     {
-        var connection = _lockConnection;
-        _lockConnection = null;
+        var connection = _listenConnection;
+        _listenConnection = null;
         if (connection is not null)
         {
             connection.Notification -= OnNotification;
@@ -243,23 +298,43 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         var listener = _listener!;
         try
         {
-            if (_lockLost)
+            if (_listenLost)
             {
-                await RecoverAsync(listener, ct).ConfigureAwait(false);
+                await CloseListenConnectionAsync().ConfigureAwait(false);
+                await OpenListenConnectionAsync(ct).ConfigureAwait(false);
             }
 
-            var state = await _registry.HeartbeatAsync(NodeId, listener.LocalSessionCount, listener.LinkSummary, ct).ConfigureAwait(false);
-            if (state is null)
+            if (_rejoining)
             {
-                // Declared dead while we could not prove we were alive: our sessions were purged cluster-wide.
-                Log.WasDeclaredDead(_logger, NodeId);
-                await listener.DeclaredDeadAsync().ConfigureAwait(false);
-                await JoinAsync(ct).ConfigureAwait(false);
-                await MarkAliveAsync(ct).ConfigureAwait(false);
+                // Declared dead on an earlier round, and registering again failed then (the database was lost).
+                await RejoinAsync(ct).ConfigureAwait(false);
+            }
+
+            // The heartbeat thread wrote on its own; this round acts on the outcome of its latest write.
+            var heartbeat = _heartbeat!;
+            heartbeat.Report(listener.LocalSessionCount, listener.LinkSummary);
+            var beat = heartbeat.Last;
+            if (beat.Failure is not null)
+            {
+                // Like any failed round: this node cannot tell whether it is still a member, nor judge its peers.
+                OnDatabaseFailure(listener, beat.Failure);
                 return;
             }
 
-            if (state == NodeStates.Draining && !_drainSignalled)
+            if (beat.RowGone)
+            {
+                // Declared dead while we could not prove we were alive: our sessions were purged cluster-wide. The
+                // thread of that incarnation has ended; forgetting it first makes this branch run once per incarnation,
+                // even when registering again fails and is retried by the next rounds.
+                Log.WasDeclaredDead(_logger, NodeId);
+                await StopHeartbeatAsync().ConfigureAwait(false);
+                _rejoining = true;
+                await listener.DeclaredDeadAsync().ConfigureAwait(false);
+                await RejoinAsync(ct).ConfigureAwait(false);
+                return;
+            }
+
+            if (beat.State == NodeStates.Draining && !_drainSignalled)
             {
                 _drainSignalled = true;
                 listener.DrainRequested();
@@ -321,68 +396,45 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         }
         catch (Exception e) when (IsDatabaseFailure(e) && !ct.IsCancellationRequested)
         {
-            if (!_databaseLost)
-            {
-                _databaseLost = true;
-                Log.DatabaseLost(_logger, e);
-                listener.DatabaseLost();
-            }
+            OnDatabaseFailure(listener, e);
+        }
+    }
+
+    private void OnDatabaseFailure(IMembershipListener listener, Exception e)
+    {
+        if (!_databaseLost)
+        {
+            _databaseLost = true;
+            Log.DatabaseLost(_logger, e);
+            listener.DatabaseLost();
         }
     }
 
     /// <summary>
-    /// The lock connection broke. If our row is still live, the lock is taken again on a new connection; if a survivor
-    /// declared us dead meanwhile, the node registers again with a new id.
+    /// The heartbeat thread's connection: unpooled, since the lock lives and dies with it. Its commands (and its
+    /// connects) give up after the failure timeout, rounded up: by then the node would be declared dead anyway, and the
+    /// next beat starts on a new connection. No Npgsql keepalive: a heartbeat every interval keeps it busy, and the
+    /// keepalive's timer would run on the thread pool.
     /// </summary>
-    private async Task RecoverAsync(IMembershipListener listener, CancellationToken ct)
-    {
-        var nodes = await _registry.ListAsync(GoneWithin, ct).ConfigureAwait(false);
-        var own = nodes.FirstOrDefault(n => n.NodeId == NodeId);
-        if (own is not { IsLive: true })
-        {
-            Log.WasDeclaredDead(_logger, NodeId);
-            await listener.DeclaredDeadAsync().ConfigureAwait(false);
-            await JoinAsync(ct).ConfigureAwait(false);
-            await MarkAliveAsync(ct).ConfigureAwait(false);
-            return;
-        }
-
-        await CloseLockConnectionAsync().ConfigureAwait(false);
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_registry.ConnectionString)
+    private static string HeartbeatConnectionString(ClusterRegistry registry, ClusterOptions options) =>
+        new NpgsqlConnectionStringBuilder(registry.ConnectionString)
         {
             Pooling = false,
-            KeepAlive = LockKeepAliveSeconds(_options),
-        }.ConnectionString);
-        try
-        {
-            await connection.OpenAsync(ct).ConfigureAwait(false);
-            await _registry.LockAsync(connection, null, NodeId, ct).ConfigureAwait(false);
-            await using (var listen = new NpgsqlCommand("LISTEN " + ClusterRegistry.Channel, connection))
-            {
-                await listen.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        _lockConnection = connection;
-        _lockLost = false;
-        connection.Notification += OnNotification;
-        _ = ListenAsync(connection);
-    }
+            KeepAlive = 0,
+            CommandTimeout = FailureTimeoutSeconds(options),
+            Timeout = FailureTimeoutSeconds(options),
+        }.ConnectionString;
 
     /// <summary>
-    /// The Npgsql keepalive of the lock connection, in whole seconds: the failure timeout, rounded up. Keepalive queries
-    /// notice a dead server while the connection only waits for notifications, but Npgsql waits for a keepalive's answer
-    /// only as long as the keepalive interval and then breaks the connection, which frees the lock. With the interval
-    /// at the heartbeat (1 s) a node starved of CPU for a second lost its lock while alive and was purged (bench run of
-    /// 2026-12-07 01:06); now a late answer breaks the lock connection no sooner than the failure timeout would
-    /// declare the node dead anyway.
+    /// The Npgsql keepalive of the listen connection, in whole seconds: the failure timeout, rounded up. Keepalive queries
+    /// notice a dead server while the connection only waits for notifications; Npgsql waits for a keepalive's answer only
+    /// as long as the interval and then breaks the connection. That connection held the lock until the lock moved to the
+    /// heartbeat thread, and at the heartbeat interval (1 s) a node starved of CPU for a second lost its lock while alive
+    /// (bench run of 2026-12-07 01:06); now a late answer costs a new listen connection, no sooner than the failure timeout.
     /// </summary>
-    internal static int LockKeepAliveSeconds(ClusterOptions options) =>
+    internal static int ListenKeepAliveSeconds(ClusterOptions options) => FailureTimeoutSeconds(options);
+
+    private static int FailureTimeoutSeconds(ClusterOptions options) =>
         Math.Max(1, (int)Math.Ceiling(options.FailureTimeout.TotalSeconds));
 
     private static bool IsDatabaseFailure(Exception e) =>
@@ -411,8 +463,8 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
         [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "The cluster database is reachable again")]
         public static partial void DatabaseRestored(ILogger logger);
 
-        [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "The cluster lock connection was lost")]
-        public static partial void LockConnectionLost(ILogger logger, Exception e);
+        [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "The cluster listen connection was lost; opening it again")]
+        public static partial void ListenConnectionLost(ILogger logger, Exception e);
 
         [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "This node (node {NodeId}) was declared dead by the cluster; registering again")]
         public static partial void WasDeclaredDead(ILogger logger, long nodeId);

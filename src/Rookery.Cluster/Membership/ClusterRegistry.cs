@@ -39,16 +39,16 @@ public sealed class ClusterRegistry : IAsyncDisposable
     /// <summary>The schema of the registry.</summary>
     public string Schema { get; }
 
-    /// <summary>The connection string (with the schema as search path), for the node's own lock connection.</summary>
+    /// <summary>The connection string (with the schema as search path), for the node's own heartbeat and listen connections.</summary>
     internal string ConnectionString { get; }
 
     /// <summary>The first key of every node's advisory lock; the second is the node id.</summary>
     internal string LockClass { get; }
 
     /// <summary>
-    /// Registers a node on <paramref name="lockConnection"/> (a dedicated connection that stays open): the row is
-    /// inserted and the node's session-level advisory lock taken in one transaction, so no peer ever sees the row
-    /// without the lock and mistakes the newcomer for a dead node.
+    /// Registers a node on <paramref name="lockConnection"/> (a dedicated connection that stays open, then the heartbeat
+    /// thread's): the row is inserted and the node's session-level advisory lock taken in one transaction, so no peer
+    /// ever sees the row without the lock and mistakes the newcomer for a dead node.
     /// </summary>
     internal async Task<long> RegisterAsync(NpgsqlConnection lockConnection, NodeRecord node, CancellationToken ct)
     {
@@ -70,12 +70,15 @@ public sealed class ClusterRegistry : IAsyncDisposable
         }
 
         await LockAsync(lockConnection, transaction, id, ct).ConfigureAwait(false);
+        // Sent on commit: the peers hear of the newcomer exactly when its row and lock exist, and a node registered is a
+        // node announced (nothing after the commit can fail and leave a registered node to register again).
+        await NotifyAsync(lockConnection, "join:" + id.ToString(System.Globalization.CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
         await transaction.CommitAsync(ct).ConfigureAwait(false);
         return id;
     }
 
     /// <summary>Takes the node's session-level advisory lock on <paramref name="connection"/> (kept after the transaction).</summary>
-    internal async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long nodeId, CancellationToken ct)
+    private async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long nodeId, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext(@class), @id::integer)", connection, transaction);
         command.Parameters.AddWithValue("class", LockClass);
@@ -98,11 +101,25 @@ public sealed class ClusterRegistry : IAsyncDisposable
         return (bool)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
-    /// <summary>Records a heartbeat with the node's session count and link summary; returns the node's state, or null when its row is gone.</summary>
-    internal async Task<string?> HeartbeatAsync(long nodeId, int sessions, string links, CancellationToken ct)
+    /// <summary>
+    /// Takes the node's lock on <paramref name="connection"/> if nobody holds it; synchronous, for the heartbeat thread
+    /// (<see cref="HeartbeatThread"/>), which must not depend on the thread pool.
+    /// </summary>
+    internal bool TryLock(NpgsqlConnection connection, long nodeId)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("""
+        using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext(@class), @id::integer)", connection);
+        command.Parameters.AddWithValue("class", LockClass);
+        command.Parameters.AddWithValue("id", nodeId);
+        return (bool)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Records a heartbeat with the node's session count and link summary on <paramref name="connection"/>; returns the
+    /// node's state, or null when its row is no longer live. Synchronous, for the heartbeat thread.
+    /// </summary>
+    internal static string? Heartbeat(NpgsqlConnection connection, long nodeId, int sessions, string links)
+    {
+        using var command = new NpgsqlCommand("""
             UPDATE cluster_nodes SET heartbeat_at = now(), sessions = @sessions, links = @links
             WHERE node_id = @id AND state IN ('joining', 'alive', 'draining')
             RETURNING state
@@ -110,7 +127,7 @@ public sealed class ClusterRegistry : IAsyncDisposable
         command.Parameters.AddWithValue("id", nodeId);
         command.Parameters.AddWithValue("sessions", sessions);
         command.Parameters.AddWithValue("links", links);
-        return (string?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        return (string?)command.ExecuteScalar();
     }
 
     /// <summary>Moves a node from one of <paramref name="from"/> to <paramref name="to"/>; false when it was in none of them.</summary>
