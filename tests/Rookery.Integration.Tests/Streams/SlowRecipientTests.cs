@@ -1,4 +1,3 @@
-using System.Text;
 using Rookery.Server.Hosts;
 using Rookery.TestKit;
 
@@ -30,7 +29,7 @@ public sealed class SlowRecipientTests
         var (alice, bob) = await AliceAndPausedBobAsync(server);
         await using var aliceClient = alice;
         await using var bobClient = bob;
-        var flood = SendFloodAsync(alice, bob.Jid!.ToString(), FloodCount);
+        var flood = Flood.SendAsync(alice, bob.Jid!.ToString(), FloodCount);
         await Eventually.TrueAsync(() => server.Logs.Entries.Any(e => e.EventId.Id == FloodPausedEvent), "the server pauses alice for bob's congested queue");
         bob.ResumeReading();
 
@@ -52,7 +51,7 @@ public sealed class SlowRecipientTests
         var (alice, bob) = await AliceAndPausedBobAsync(server);
         await using var aliceClient = alice;
         await using var bobClient = bob;
-        await SendFloodAsync(alice, bob.Jid!.ToString(), FloodCount).WaitAsync(TimeSpan.FromSeconds(60));
+        await Flood.SendAsync(alice, bob.Jid!.ToString(), FloodCount).WaitAsync(TimeSpan.FromSeconds(60));
 
         await Eventually.TrueAsync(
             () => server.Logs.Entries.Any(e => e.EventId.Id == ClosingWithErrorEvent && e.Message.Contains("ResourceConstraint", StringComparison.Ordinal)),
@@ -72,26 +71,5 @@ public sealed class SlowRecipientTests
         var alice = await server.LoginAsync("alice");
         bob.PauseReading();
         return (alice, bob);
-    }
-
-    /// <summary>Sends the messages in writes of 10; completes when all are written.</summary>
-    private static async Task SendFloodAsync(RawXmppClient sender, string to, int count)
-    {
-        var body = new string('x', 4000);
-        var batch = new StringBuilder();
-        for (var i = 0; i < count; i++)
-        {
-            batch.Append($"<message to='{to}' id='f{i}' type='chat'><body>{i}: {body}</body></message>");
-            if ((i + 1) % 10 == 0)
-            {
-                await sender.SendAsync(batch.ToString());
-                batch.Clear();
-            }
-        }
-
-        if (batch.Length > 0)
-        {
-            await sender.SendAsync(batch.ToString());
-        }
     }
 }
