@@ -113,11 +113,7 @@ public sealed partial class RookeryNode : IAsyncDisposable
                 kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.DirectTls.Address)!, listeners.DirectTls.Port, lo =>
                 {
                     directTls = lo;
-                    lo.Use(next => connection =>
-                    {
-                        connection.Features.Set(DirectTlsFeature.Instance);
-                        return next(connection);
-                    });
+                    StartsWithTls(lo);
                     lo.UseConnectionHandler<C2sConnectionHandler>();
                 });
             }
@@ -148,11 +144,7 @@ public sealed partial class RookeryNode : IAsyncDisposable
                 kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.ServerDirectTls.Address)!, listeners.ServerDirectTls.Port, lo =>
                 {
                     serverDirectTls = lo;
-                    lo.Use(next => connection =>
-                    {
-                        connection.Features.Set(DirectTlsFeature.Instance);
-                        return next(connection);
-                    });
+                    StartsWithTls(lo);
                     lo.UseConnectionHandler<S2sConnectionHandler>();
                 });
             }
@@ -273,6 +265,14 @@ public sealed partial class RookeryNode : IAsyncDisposable
         [LoggerMessage(EventId = 5341, Level = LogLevel.Information, Message = "Socket completions continue on the thread pool (Listeners:InlineCompletions is off)")]
         public static partial void SocketCompletionsOnPool(ILogger logger);
     }
+
+    /// <summary>Marks a listener's connections as direct TLS (XEP-0368): the stream's TLS starts before any XML.</summary>
+    private static void StartsWithTls(ListenOptions listener) =>
+        listener.Use(next => connection =>
+        {
+            connection.Features.Set(DirectTlsFeature.Instance);
+            return next(connection);
+        });
 
     /// <summary>Loads (or generates) every host's certificate; a file that cannot be used names its host and key.</summary>
     private static void LoadCertificates(IServiceProvider services)
