@@ -123,7 +123,23 @@ public sealed class EjabberdPeer : PeerServer
     /// <inheritdoc />
     public override async Task CreateUserAsync(string user, string password)
     {
-        // In-band registration (XEP-0077), allowed by this private configuration's mod_register.
+        // In-band registration (XEP-0077), allowed by this private configuration's mod_register. ejabberd opens its port
+        // before its client streams answer; on a loaded machine the first stream header went unanswered for the client's
+        // whole timeout, so a stream that gets no answer is tried again, within a minute.
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            await using var attempt = await RawXmppClient.ConnectAsync("127.0.0.1", C2sPort, Domain);
+            try
+            {
+                await attempt.OpenStreamAsync();
+                break;
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
+
         await using var client = await RawXmppClient.ConnectAsync("127.0.0.1", C2sPort, Domain);
         await client.OpenStreamAsync();
         var result = await client.IqAsync(
