@@ -47,6 +47,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
     private readonly S2sRouteReplicator _s2sRoutes;
     private readonly AccountChanges _accountChanges;
     private readonly LinkEstablisher _links;
+    private readonly LinkWritePacer? _pacer;
     private readonly LinkTls? _tls;
     private readonly List<SeedNode> _seeds;
     private readonly ConcurrentDictionary<long, PeerConnection> _peers = new();
@@ -116,7 +117,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         accountChanges.Transport = BroadcastAccountChange;
         _tls = LinkTls.Create(options.Tls);
         _seeds = [.. options.SeedNodes.Select(s => SeedNode.TryParse(s, out var seed) ? seed : throw new ArgumentException($"'Cluster:SeedNodes' entry '{s}' is not host:port or name=host:port", nameof(options)))];
-        _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger, _tls);
+        _pacer = options.LinkWriteInterval > TimeSpan.Zero ? new LinkWritePacer(options.LinkWriteInterval) : null;
+        _links = new LinkEstablisher(LinkHandshake.Key(options.Secret), options.MaxLinkQueue + 1000, TimeSpan.FromSeconds(10), _logger, _tls, _pacer);
     }
 
     /// <summary>This node's id in the registry.</summary>
@@ -227,6 +229,7 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         _stopping.Dispose();
         _drainOnce.Dispose();
         _tls?.Dispose();
+        _pacer?.Dispose(); // after the links: none schedules a write any more
     }
 
     private async Task StopLinksAsync()

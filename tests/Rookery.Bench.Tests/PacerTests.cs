@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Rookery.Bench.Scenarios;
+using Rookery.Cluster.Links;
 
 namespace Rookery.Bench.Tests;
 
@@ -96,7 +97,7 @@ public sealed class PacerTests
     [Fact]
     public void Sleep_ShortRequest_SleepsLessThanAMillisecondOnLinux()
     {
-        PacerSleep.IsPrecise.Should().Be(OperatingSystem.IsLinux());
+        PreciseSleep.IsPrecise.Should().Be(OperatingSystem.IsLinux());
         if (!OperatingSystem.IsLinux())
         {
             return; // whole milliseconds elsewhere
@@ -106,7 +107,7 @@ public sealed class PacerTests
         for (var i = 0; i < 20; i++)
         {
             var t = Stopwatch.GetTimestamp();
-            PacerSleep.Sleep(TimeSpan.FromMicroseconds(200));
+            PreciseSleep.Sleep(TimeSpan.FromMicroseconds(200));
             var took = Stopwatch.GetElapsedTime(t);
             took.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMicroseconds(200));
             shortest = took < shortest ? took : shortest;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Rookery.Cluster.Links;
@@ -8,8 +9,9 @@ namespace Rookery.Cluster.Tests;
 
 /// <summary>
 /// A link over a real loopback socket (issue #4, cross-node wake-ups): what is queued while no write is under way is
-/// written at once by the thread that queued it, a burst in one write; a write the kernel does not take finishes on the
-/// thread pool with everything after it in order; a full queue ends the link. ACKs: one per receive with the newest
+/// written by one thread-pool work item, never by the thread that queued it, a burst in one write; with a write
+/// interval, what is queued right after a write waits for the interval and joins one burst; a write the kernel does
+/// not take finishes on the thread pool with everything after it in order; a full queue ends the link. ACKs: one per receive with the newest
 /// number to a peer that announced <see cref="LinkCapabilities.CumulativeAck"/>, one each to an older peer, and to a peer
 /// that announced <see cref="LinkCapabilities.DelayedAck"/> with the next frame, after the delay, or every quarter of its
 /// limit. The reader handles every frame of a receive in order, big frames included. And the per-link cache of
@@ -75,6 +77,46 @@ public sealed class NodeLinkTests
         }
 
         output.Writes.Should().NotBeEmpty().And.OnlyContain(w => !w.Marked, "a queued work item wrote, never the caller within TryEnqueue");
+        link.Abort();
+    }
+
+    [Fact]
+    public async Task Writer_WithWriteInterval_FramesQueuedRightAfterAWrite_WaitForTheIntervalAndGoOutTogether()
+    {
+        var interval = TimeSpan.FromMilliseconds(500);
+        using var pacer = new LinkWritePacer(interval);
+        var (link, peer, output) = await ConnectAsync(pacer: pacer);
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+
+        // A quiet link: the first frame goes out at once.
+        var clock = Stopwatch.StartNew();
+        link.TryEnqueue(Stanza(1)).Should().BeTrue();
+        (await ReadAsync(peerStream)).Payload.ToArray().Should().Equal(Stanza(1).Payload.ToArray());
+        var firstArrived = clock.Elapsed;
+        firstArrived.Should().BeLessThan(interval * 0.8, "nothing was written before it, so it does not wait");
+
+        // Queued one by one right after that write: each would have started a write of its own.
+        var rest = Enumerable.Range(2, 30).Select(i => Stanza(i)).ToList();
+        foreach (var frame in rest)
+        {
+            link.TryEnqueue(frame).Should().BeTrue();
+        }
+
+        foreach (var expected in rest)
+        {
+            (await ReadAsync(peerStream)).Payload.ToArray().Should().Equal(expected.Payload.ToArray());
+        }
+
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(interval * 0.9, "the second burst waits for the interval after the first write");
+        output.Writes.Should().HaveCount(2, "everything queued within the interval goes out as one burst");
+
+        // Quiet again for longer than the interval: the next frame goes out at once.
+        await Task.Delay(interval);
+        var quiet = Stopwatch.StartNew();
+        link.TryEnqueue(Stanza(99)).Should().BeTrue();
+        (await ReadAsync(peerStream)).Payload.ToArray().Should().Equal(Stanza(99).Payload.ToArray());
+        quiet.Elapsed.Should().BeLessThan(interval * 0.8);
         link.Abort();
     }
 
@@ -350,7 +392,7 @@ public sealed class NodeLinkTests
 
     /// <summary>A link over one end of a loopback connection (its writes recorded), and the other end's socket.</summary>
     internal static async Task<(NodeLink Link, Socket Peer, RecordingStream Output)> ConnectAsync(
-        int capacity = 1000, TimeSpan? ackDelay = null, bool smallBuffers = false)
+        int capacity = 1000, TimeSpan? ackDelay = null, bool smallBuffers = false, LinkWritePacer? pacer = null)
     {
         var (ours, peer) = await SocketPairAsync(smallBuffers);
         var stream = new NetworkStream(ours, ownsSocket: false);
@@ -358,6 +400,7 @@ public sealed class NodeLinkTests
         var link = new NodeLink(ours, new BufferedStream(stream), output, 2, "peer", 1, capacity, dialled: true)
         {
             AckDelay = ackDelay ?? NodeLink.DefaultAckDelay,
+            Pacer = pacer,
         };
         return (link, peer, output);
     }

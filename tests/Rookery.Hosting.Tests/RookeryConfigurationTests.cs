@@ -288,6 +288,8 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("Cluster:SeedNodes:0", "no-port", "'Cluster:SeedNodes:0' must be host:port or name=host:port")]
     [InlineData("Cluster:Tls:Enabled", "true", "'Cluster:Tls:CertificatePath' must name the link certificate")]
     [InlineData("Cluster:Tls:CertificatePath", "/nonexistent.crt", "'Cluster:Tls:CertificatePath' file '/nonexistent.crt' does not exist")]
+    [InlineData("Cluster:LinkWriteInterval", "00:00:02", "'Cluster:LinkWriteInterval' must be between 00:00:00 and 00:00:01")]
+    [InlineData("Cluster:LinkWriteInterval", "-00:00:00.001", "'Cluster:LinkWriteInterval' must be between 00:00:00 and 00:00:01")]
     public void Bind_BadClusterLinkSetting_ThrowsNamingTheKey(string key, string value, string message)
     {
         var settings = new List<(string, string)>

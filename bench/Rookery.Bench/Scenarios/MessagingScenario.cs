@@ -5,6 +5,7 @@ using System.Text;
 using Rookery.Bench.Metrics;
 using Rookery.Bench.Net;
 using Rookery.Bench.Reporting;
+using Rookery.Cluster.Links;
 
 namespace Rookery.Bench.Scenarios;
 
@@ -422,7 +423,7 @@ internal sealed class MessagingScenario : IStanzaHandler
         }
     }
 
-    private static void SleepTicks(long ticks, long frequency) => PacerSleep.Sleep(TimeSpan.FromSeconds((double)ticks / frequency));
+    private static void SleepTicks(long ticks, long frequency) => PreciseSleep.Sleep(TimeSpan.FromSeconds((double)ticks / frequency));
 
     /// <summary>Writes <paramref name="count"/> groupchat messages from <paramref name="sender"/> to its room.</summary>
     private int ComposeGroupchat(BenchConnection sender, int count, byte[] scratch)

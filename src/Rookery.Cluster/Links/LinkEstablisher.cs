@@ -11,9 +11,10 @@ namespace Rookery.Cluster.Links;
 /// HMAC proofs both ways, see <see cref="LinkHandshake"/>). A peer that cannot prove the secret is refused and logged.
 /// With <paramref name="tls"/> the handshake runs inside TLS started right after the TCP connect; a TLS node and a
 /// plain node tell each other apart by the first byte (a TLS record starts with 0x16, a frame length with 0x00 or
-/// 0x01) and refuse the link with a logged reason instead of waiting for a handshake that cannot come.
+/// 0x01) and refuse the link with a logged reason instead of waiting for a handshake that cannot come. With
+/// <paramref name="pacer"/> every link it opens paces its writes (<see cref="NodeLink.Pacer"/>).
 /// </summary>
-internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, TimeSpan timeout, ILogger logger, LinkTls? tls = null)
+internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, TimeSpan timeout, ILogger logger, LinkTls? tls = null, LinkWritePacer? pacer = null)
 {
     /// <summary>The first byte of a TLS handshake record (RFC 8446 §5.1, ContentType handshake(22)).</summary>
     private const byte TlsHandshakeRecord = 0x16;
@@ -101,7 +102,7 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
             }
 
             // The link writes whole bursts itself: the handshake's buffered writer (flushed after each frame) is left behind.
-            return new NodeLink(socket, input, network, peerId, peerName, version, queueCapacity, dialled: true);
+            return new NodeLink(socket, input, network, peerId, peerName, version, queueCapacity, dialled: true) { Pacer = pacer };
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
         {
@@ -189,7 +190,7 @@ internal sealed partial class LinkEstablisher(byte[] key, int queueCapacity, Tim
                 return null;
             }
 
-            return new NodeLink(socket, input, network, peerId, peerName, version, queueCapacity, dialled: false);
+            return new NodeLink(socket, input, network, peerId, peerName, version, queueCapacity, dialled: false) { Pacer = pacer };
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException)
         {

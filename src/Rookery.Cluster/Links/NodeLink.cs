@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace Rookery.Cluster.Links;
@@ -11,8 +12,10 @@ namespace Rookery.Cluster.Links;
 /// comes. A burst of routed stanzas (all those a socket engine thread routes from one round of ready client sockets)
 /// thus costs the peer one wake-up instead of one per stanza: with both nodes on one core that was a context switch
 /// between the two processes per forwarded message, and cross-node delivery reached a third of same-node (issue #4,
-/// docs/benchmarks.md "Cross-node"). A write the kernel does not take at once continues asynchronously on the pool.
-/// /// Frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and hands each, in order, to the handler; ACKs go out once per receive, or, to a peer that allows it
+/// docs/benchmarks.md "Cross-node"). With a <see cref="WriteInterval"/>, a burst that would start within that time of
+/// the previous write waits for it instead. A write the kernel does not take at once continues asynchronously on the
+/// pool; frames queued meanwhile wait for it, in order. The read loop parses every complete frame of one receive and
+/// hands each, in order, to the handler; ACKs go out once per receive, or, to a peer that allows it
 /// (<see cref="LinkCapabilities.DelayedAck"/>), with the next frame written to it, after <see cref="AckDelay"/>, or once
 /// <see cref="UseDelayedAcks"/>'s count of stanzas waits, whichever comes first. A full queue means the peer cannot keep
 /// up: the link is aborted, and what it carried is recovered on the next link (stanzas are re-sent until acknowledged,
@@ -48,6 +51,7 @@ internal sealed class NodeLink
     private bool _writing; // a thread owns the writer role (under _queueGate)
     private bool _aborted; // under _queueGate: nothing is queued or written any more
     private Task _asyncWrite = Task.CompletedTask; // the writer's continuation after a write that did not complete at once
+    private long _lastWriteStarted; // Stopwatch timestamp of the newest burst's write; owned by the writer
     private long _lastReceived;
     private volatile AckMode _ackMode;
     private int _ackEvery = 1;
@@ -106,6 +110,19 @@ internal sealed class NodeLink
 
     /// <summary>True once the link closed.</summary>
     public bool IsClosed => _closed.IsCancellationRequested;
+
+    /// <summary>
+    /// Paces the writes (<c>Cluster:LinkWriteInterval</c>); null writes every burst as soon as the pool runs it. With a
+    /// pacer, a frame queued while the link is quiet goes out at once; one queued within <see cref="WriteInterval"/> of
+    /// the previous write waits for the rest of it, with everything else queued meanwhile, and the pacer's thread writes
+    /// them. Under load the peer then wakes once per interval for a large burst instead of once per small one (on a
+    /// shared core, a context switch between the two processes every few stanzas); a forwarded stanza waits at most
+    /// about one interval longer.
+    /// </summary>
+    public LinkWritePacer? Pacer { get; init; }
+
+    /// <summary>The shortest time between the starts of two writes: the <see cref="Pacer"/>'s interval, or zero.</summary>
+    public TimeSpan WriteInterval => Pacer?.Interval ?? TimeSpan.Zero;
 
     /// <summary>How long a delayed ACK waits for a frame to travel with before it goes alone; set before the link runs.</summary>
     public TimeSpan AckDelay { get; init; } = DefaultAckDelay;
@@ -404,18 +421,48 @@ internal sealed class NodeLink
     /// The caller took the writer role: the write goes to the thread pool's global queue, behind the work already
     /// waiting, so that the stanzas this thread and that work route meanwhile join the burst.
     /// </summary>
-    private void StartWriting() => ThreadPool.UnsafeQueueUserWorkItem(_deferredWrite, preferLocal: false);
+    private void StartWriting()
+    {
+        if (!WaitForInterval())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_deferredWrite, preferLocal: false);
+        }
+    }
 
     /// <summary>
-    /// The writer, a thread-pool work item: writes the queue out burst by burst while the writes complete at once (the
-    /// kernel took every byte); the first that does not is finished asynchronously, which then goes on.
+    /// For the writer: true when less than <see cref="WriteInterval"/> has passed since the previous write started, and
+    /// the pacer will run the writer at its end. The writer role stays taken meanwhile, so frames queued in between join
+    /// that burst instead of starting one of their own.
     /// </summary>
-    private void WriteQueued()
+    private bool WaitForInterval()
+    {
+        if (Pacer is not { } pacer)
+        {
+            return false;
+        }
+
+        var due = Volatile.Read(ref _lastWriteStarted) + (long)(pacer.Interval.TotalSeconds * Stopwatch.Frequency);
+        if (Stopwatch.GetTimestamp() >= due)
+        {
+            return false;
+        }
+
+        pacer.Schedule(this, due);
+        return true;
+    }
+
+    /// <summary>
+    /// The writer, a thread-pool work item or the <see cref="Pacer"/>'s thread: writes the queue out burst by burst while
+    /// the writes complete at once (the kernel took every byte) and the pacing allows; the first that does not complete
+    /// is finished asynchronously, which then goes on.
+    /// </summary>
+    internal void WriteQueued()
     {
         try
         {
             while (TakeBurst())
             {
+                Volatile.Write(ref _lastWriteStarted, Stopwatch.GetTimestamp());
                 var write = _output.WriteAsync(_batch.WrittenMemory, _closed.Token);
                 if (!write.IsCompletedSuccessfully)
                 {
@@ -429,6 +476,10 @@ internal sealed class NodeLink
 
                 write.GetAwaiter().GetResult();
                 EndBurst();
+                if (PaceNextBurst())
+                {
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
@@ -443,8 +494,9 @@ internal sealed class NodeLink
         {
             await pending.ConfigureAwait(false);
             EndBurst();
-            while (TakeBurst())
+            while (!PaceNextBurst() && TakeBurst())
             {
+                Volatile.Write(ref _lastWriteStarted, Stopwatch.GetTimestamp());
                 await _output.WriteAsync(_batch.WrittenMemory, _closed.Token).ConfigureAwait(false);
                 EndBurst();
             }
@@ -453,6 +505,29 @@ internal sealed class NodeLink
         {
             Abort();
         }
+    }
+
+    /// <summary>
+    /// After a burst: true when the writer stops here, because nothing more is queued (the role is given up) or because
+    /// the next burst waits for <see cref="WriteInterval"/> (the timer continues it); false to write the next at once.
+    /// </summary>
+    private bool PaceNextBurst()
+    {
+        if (Pacer is null)
+        {
+            return false;
+        }
+
+        lock (_queueGate)
+        {
+            if (_queue.Count == 0 && !_aborted)
+            {
+                _writing = false;
+                return true;
+            }
+        }
+
+        return WaitForInterval();
     }
 
     /// <summary>

@@ -1,16 +1,16 @@
 using System.Runtime.InteropServices;
 
-namespace Rookery.Bench.Scenarios;
+namespace Rookery.Cluster.Links;
 
 /// <summary>
-/// Sleeps for less than a millisecond where the system allows it. <see cref="Thread.Sleep(int)"/> counts whole
-/// milliseconds (about 1.1 ms on Linux), so a pacer that sleeps with it writes each millisecond's messages in one burst
-/// (≈ 85 at 85,000 msg/s); <c>clock_nanosleep</c> on CLOCK_MONOTONIC wakes after the request plus the thread's timer
-/// slack (50 µs by default), which lets the pacer spread the same messages over several smaller bursts without spinning
-/// on the core it shares with the receive side. Elsewhere, or if libc cannot be bound, it falls back to
-/// <see cref="Thread.Sleep(int)"/> with at least one millisecond.
+/// Sleeps for less than a millisecond where the system allows it. <see cref="Thread.Sleep(int)"/> and timers count whole
+/// milliseconds (about 1.1 ms on Linux, and often two); <c>clock_nanosleep</c> on CLOCK_MONOTONIC wakes after the
+/// request plus the thread's timer slack (50 µs by default), without spinning on a core that other threads need.
+/// Elsewhere, or if libc cannot be bound, it falls back to <see cref="Thread.Sleep(int)"/> with at least one millisecond.
+/// Used by the node links' write pacer (<c>LinkWritePacer</c>) and, as a linked source file, by rookery-bench's
+/// message pacer, which has no reference to the server's assemblies.
 /// </summary>
-internal static class PacerSleep
+internal static class PreciseSleep
 {
     private const int ClockMonotonic = 1;
     private static bool s_native = OperatingSystem.IsLinux();
@@ -32,8 +32,8 @@ internal static class PacerSleep
             {
                 var ticks = duration.Ticks;
                 var request = new Timespec { Seconds = ticks / TimeSpan.TicksPerSecond, Nanoseconds = ticks % TimeSpan.TicksPerSecond * 100 };
-                // The result is an error number, not -1 with errno; EINTR ends the sleep early, which the pacer's
-                // loop tolerates (it looks at the clock again).
+                // The result is an error number, not -1 with errno; EINTR ends the sleep early, which the callers'
+                // loops tolerate (they look at the clock again).
                 _ = ClockNanosleep(ClockMonotonic, 0, ref request, IntPtr.Zero);
                 return;
             }
