@@ -47,6 +47,9 @@ def idle_rows(r):
         ("server RSS per connection, KiB", b / 1024 if b is not None else None, False, "{:.1f}"),
         ("server RSS before → online, MiB", (i.get("rssBeforeKiB"), i.get("rssOnlineKiB")), None, "pair"),
         ("dropped", i.get("dropped"), None, "{}"),
+        # Projection, not a measurement: the process's RSS before the run plus the measured cost per connection.
+        ("projected RSS at 1,000,000 connections, GiB",
+         (i.get("rssBeforeKiB") * 1024 + b * 1_000_000) / 2**30 if b is not None and i.get("rssBeforeKiB") is not None else None, False, "{:.1f}"),
     ]
 
 

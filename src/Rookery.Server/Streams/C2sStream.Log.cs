@@ -38,10 +38,10 @@ public sealed partial class C2sStream
         [LoggerMessage(EventId = 509, Level = LogLevel.Error, Message = "Deleting the temporary account {Jid} failed")]
         public static partial void AnonymousDeleteFailed(ILogger logger, Exception e, Jid jid);
 
-        [LoggerMessage(EventId = 510, Level = LogLevel.Debug, Message = "Connection {ConnectionId} stops reading: its recipient has {Queued} stanzas waiting to be written")]
+        [LoggerMessage(EventId = 510, Level = LogLevel.Debug, Message = "Connection {ConnectionId} stops reading: its destination has {Queued} stanzas waiting")]
         public static partial void FloodPaused(ILogger logger, string connectionId, int queued);
 
-        [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Connection {ConnectionId} reads on although its recipient still has {Queued} stanzas waiting")]
+        [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Connection {ConnectionId} reads on although its destination still has {Queued} stanzas waiting")]
         public static partial void FloodPauseExpired(ILogger logger, string connectionId, int queued);
 
         // Next free EventId: 510

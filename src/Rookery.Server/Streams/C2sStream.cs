@@ -7,6 +7,7 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
+using Rookery.Server.Routing;
 using Rookery.Server.Sessions;
 
 namespace Rookery.Server.Streams;
@@ -229,7 +230,7 @@ public sealed partial class C2sStream : IStanzaConnection
             {
                 while (_parser.TryRead(ref buffer, out var ev))
                 {
-                    TakeCongestedRecipient(); // a note left on this thread by routing that was not ours
+                    Backpressure.Take(); // a note left on this thread by routing that was not ours
                     upgrade = await HandleEventAsync(ev).ConfigureAwait(false);
                     if (upgrade || _state == StreamState.Closed)
                     {
