@@ -121,6 +121,33 @@ public sealed class NodeLinkTests
     }
 
     [Fact]
+    public async Task Writer_BacklogOfMegabytes_WrittenInBatchesOfAboutThirtyTwoKilobytes_InOrder()
+    {
+        // A peer that fell behind leaves a backlog: encoded into one buffer, it grew that buffer on the large object heap
+        // at every burst, and the sending node ran gen2 collections several times a second (bench/cluster.sh, 17:34).
+        var (link, peer, output) = await ConnectAsync(capacity: 5000);
+        using var peerSocket = peer;
+        await using var peerStream = new NetworkStream(peer);
+        var frames = Enumerable.Range(0, 2000).Select(i => new Frame(FrameType.Stanza, Filled(1000, (byte)i))).ToList();
+
+        foreach (var frame in frames)
+        {
+            link.TryEnqueueHeld(frame).Should().BeTrue();
+        }
+
+        link.Flush();
+        foreach (var expected in frames)
+        {
+            var frame = await ReadAsync(peerStream);
+            frame.Payload.ToArray().Should().Equal(expected.Payload.ToArray());
+        }
+
+        output.Writes.Should().HaveCountGreaterThan(50, "two megabytes go out in many writes")
+            .And.OnlyContain(w => w.Bytes <= 32 * 1024 + 1100, "a write holds about 32 KiB: the frames up to that, plus the one that crossed it");
+        link.Abort();
+    }
+
+    [Fact]
     public async Task Writer_KernelTakesNoMore_CallerNotBlocked_RestFollowsInOrder()
     {
         var (link, peer, _) = await ConnectAsync(capacity: 1000, smallBuffers: true);

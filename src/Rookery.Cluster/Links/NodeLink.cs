@@ -513,9 +513,9 @@ internal sealed class NodeLink
     /// </summary>
     private bool PaceNextBurst()
     {
-        if (Pacer is null)
+        if (Pacer is null || _draining.Count > 0)
         {
-            return false;
+            return false; // no pacing, or the rest of a burst larger than one write: written at once
         }
 
         lock (_queueGate)
@@ -531,8 +531,9 @@ internal sealed class NodeLink
     }
 
     /// <summary>
-    /// Takes what is queued and encodes it into the batch, with the newest recorded ACK at its end (an ACK travels with
-    /// any frame); false, and the writer role given up, when there is nothing to write.
+    /// Takes what is queued, up to about <see cref="BatchBytes"/> of it, and encodes it into the batch, with the newest
+    /// recorded ACK at its end (an ACK travels with any frame); false, and the writer role given up, when there is
+    /// nothing to write.
     /// </summary>
     private bool TakeBurst()
     {
@@ -543,18 +544,24 @@ internal sealed class NodeLink
                 return false; // the writer role is kept: nothing is written to a closed link
             }
 
-            if (_queue.Count == 0)
+            if (_draining.Count == 0)
             {
-                _writing = false;
-                return false;
-            }
+                if (_queue.Count == 0)
+                {
+                    _writing = false;
+                    return false;
+                }
 
-            (_queue, _draining) = (_draining, _queue);
+                (_queue, _draining) = (_draining, _queue);
+            }
         }
 
+        // At most about BatchBytes per write, the rest of the burst in the next: a backlog of megabytes (a peer that
+        // fell behind) encoded in one buffer grew it on the large object heap each time, and those buffers, dropped
+        // after the write, made the sending node run a gen2 collection several times a second.
         var cumulative = _ackMode != AckMode.PerStanza;
         var ack = false;
-        while (_draining.TryDequeue(out var frame))
+        while (_batch.WrittenCount < BatchBytes && _draining.TryDequeue(out var frame))
         {
             if (frame.Type == FrameType.Ack && frame.Payload.IsEmpty)
             {
