@@ -23,6 +23,21 @@ public sealed class FailureDetectorTests
     }
 
     [Fact]
+    public void IsDead_ThisNodeStoppedBetweenReadingAndJudging_PeerNotDeclaredDead()
+    {
+        var detector = new FailureDetector(_clock, Timeout);
+        var beat = DateTimeOffset.UnixEpoch;
+        detector.Observe(7, beat, _clock.GetTimestamp());
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var readAt = _clock.GetTimestamp(); // the next round reads the same value...
+        _clock.Advance(TimeSpan.FromSeconds(8)); // ...and this node is stopped before it judges it
+
+        detector.Observe(7, beat, readAt);
+        detector.IsDead(7, lockFree: false, heartbeatAge: TimeSpan.FromSeconds(1), readAt).Should().BeFalse("as of the read, the heartbeat was 1 s old");
+        detector.IsSuspect(7).Should().BeTrue("judged as of now, the same observation would count the stop against the peer");
+    }
+
+    [Fact]
     public void IsSuspect_HeartbeatStops_SuspectOnlyAfterTheTimeout()
     {
         var detector = new FailureDetector(_clock, Timeout);

@@ -340,6 +340,8 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
                 listener.DrainRequested();
             }
 
+            // The peers are judged as of this read: a pause of this node before the judgement does not count.
+            var readAt = _time.GetTimestamp();
             var nodes = await _registry.ListAsync(GoneWithin, ct).ConfigureAwait(false);
             var live = new List<NodeRecord>(nodes.Count);
             foreach (var node in nodes)
@@ -361,9 +363,9 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
             var survivors = new List<NodeRecord>(live.Count);
             foreach (var peer in live)
             {
-                _detector.Observe(peer.NodeId, peer.HeartbeatAt);
+                _detector.Observe(peer.NodeId, peer.HeartbeatAt, readAt);
                 var lockFree = await _registry.IsLockFreeAsync(peer.NodeId, ct).ConfigureAwait(false);
-                if (_detector.IsDead(peer.NodeId, lockFree, peer.HeartbeatAge))
+                if (_detector.IsDead(peer.NodeId, lockFree, peer.HeartbeatAge, readAt))
                 {
                     if (await _registry.DeclareDeadAsync(peer.NodeId, NodeId, ct).ConfigureAwait(false))
                     {
