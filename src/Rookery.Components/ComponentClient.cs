@@ -250,7 +250,9 @@ public sealed partial class ComponentClient : IComponentContext
             {
                 if (!ct.IsCancellationRequested)
                 {
-                    Log.NodeRefused(_logger, Domain, remote, e.Message);
+                    // The reader completes the event channel with what ended it; "the channel has been closed" alone
+                    // would hide whether the node hung up or sent something unparsable.
+                    Log.NodeRefused(_logger, Domain, remote, (e as ChannelClosedException)?.InnerException?.Message ?? e.Message);
                 }
             }
         }

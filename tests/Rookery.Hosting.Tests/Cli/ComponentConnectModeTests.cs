@@ -60,7 +60,7 @@ public sealed class ComponentConnectModeTests : IDisposable
         var (node, _) = await StartNodeAsync(componentPort, "another-secret");
         await using var nodeProcess = node;
 
-        await WaitForOutputAsync(component, "wrong secret in the handshake");
+        await WaitForOutputAsync(component, "wrong secret in the handshake", node);
         await WaitForOutputAsync(node, "refused this node's handshake: not-authorized");
         component.StandardOutput.Should().NotContain("connected to us");
     }
@@ -100,14 +100,16 @@ public sealed class ComponentConnectModeTests : IDisposable
         return reply.ChildText("body", Ns.Client)!;
     }
 
-    private static async Task WaitForOutputAsync(RookeryProcess process, string text)
+    /// <summary>Waits for <paramref name="text"/> in <paramref name="process"/>'s output; a timeout shows the peer's output too.</summary>
+    private static async Task WaitForOutputAsync(RookeryProcess process, string text, RookeryProcess? peer = null)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (!process.StandardOutput.Contains(text, StringComparison.Ordinal))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"'{text}' did not appear.\nstdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}");
+                var peerOutput = peer is null ? "" : $"\npeer (exited: {peer.HasExited}) stdout:\n{peer.StandardOutput}\npeer stderr:\n{peer.StandardError}";
+                throw new TimeoutException($"'{text}' did not appear.\nstdout:\n{process.StandardOutput}\nstderr:\n{process.StandardError}{peerOutput}");
             }
 
             await Task.Delay(50);
