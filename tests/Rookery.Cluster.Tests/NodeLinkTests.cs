@@ -154,7 +154,7 @@ public sealed class NodeLinkTests
         using var peerSocket = peer;
         await using var peerStream = new NetworkStream(peer);
         // Far more than the two socket buffers hold while the peer reads nothing: the first write cannot complete at once.
-        var frames = Enumerable.Range(0, 64).Select(i => new Frame(FrameType.Stanza, Filled(64 * 1024, (byte)i))).ToList();
+        var frames = Enumerable.Range(0, 16).Select(i => new Frame(FrameType.Stanza, Filled(16 * 1024, (byte)i))).ToList();
 
         var queued = Task.Run(() => frames.All(link.TryEnqueue));
         (await queued.WaitAsync(Wait)).Should().BeTrue("queueing never waits for the peer: the pool finishes the write");
