@@ -53,6 +53,35 @@ public sealed class HttpUploadTests
     }
 
     [Fact]
+    public async Task OnlyHttpsListener_SlotUrlsAreHttpsOnItsPort_RoundTrip()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Listeners = new ListenerOptions
+        {
+            Client = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+            DirectTls = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+            Component = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+            Server = new EndpointOptions { Address = "127.0.0.1", Port = 0 },
+            Http = new EndpointOptions { Enabled = false },
+            Https = new EndpointOptions { Address = "127.0.0.1", Port = 0, Enabled = true },
+        });
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+        // The host's certificate is self-signed (generated at first start).
+        using var https = new HttpClient(new SocketsHttpHandler { UseProxy = false, SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } });
+
+        var (put, get) = Urls((await RequestAsync(alice, server, "a.txt", 5)).ShouldBeResult()!);
+        var content = new ByteArrayContent("hello"u8.ToArray());
+        using var stored = await https.PutAsync(put, content);
+
+        get.Should().StartWith($"https://{server.Domain}:{server.HttpsPort}/upload/");
+        stored.StatusCode.Should().Be(HttpStatusCode.Created);
+        (await https.GetStringAsync(get)).Should().Be("hello");
+        // The default folder: <DataDirectory>/upload.
+        UploadFolderOf(server).Should().EndWith(Path.DirectorySeparatorChar + "upload");
+        StoredFiles(server).Should().HaveCount(2, "the file and its sidecar");
+    }
+
+    [Fact]
     public async Task Head_StoredFile_HeadersWithoutBody()
     {
         await using var server = await TestServer.StartAsync();
