@@ -210,6 +210,28 @@ public sealed class HttpUploadTests
     }
 
     [Fact]
+    public async Task ModuleDisabledOnOneHost_OnlyThatHostLosesTheService()
+    {
+        await using var server = await TestServer.StartAsync(o =>
+        {
+            o.Hosts["localhost"] = new HostOptions();
+            o.Hosts["other.test"] = new HostOptions { DisabledModules = ["http_upload"] };
+        });
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var localItems = (await alice.GetAsync("localhost", "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!;
+        var otherItems = (await alice.GetAsync("other.test", "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!;
+        var otherInfo = await alice.GetAsync("upload.other.test", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+        var localInfo = await alice.GetAsync("upload.localhost", "<query xmlns='http://jabber.org/protocol/disco#info'/>");
+
+        localItems.Elements().Select(e => e.GetAttribute("jid")).Should().Contain("upload.localhost");
+        otherItems.Elements().Select(e => e.GetAttribute("jid")).Should().NotContain("upload.other.test");
+        otherInfo.GetAttribute("type").Should().Be("error", "no service runs on upload.other.test");
+        localInfo.ShouldBeResult();
+    }
+
+    [Fact]
     public async Task NoHttpListener_ServiceNotListed()
     {
         await using var server = await TestServer.StartAsync(o => o.Listeners = new ListenerOptions
