@@ -1,5 +1,6 @@
 using Rookery.Modules.Blocking;
 using Rookery.Modules.Disco;
+using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Muc;
@@ -35,8 +36,12 @@ public sealed class ModulesOptions
 
     /// <summary>Personal eventing (<c>pep</c>): item, payload and node limits.</summary>
     public PepOptions Pep { get; init; } = new();
+
     /// <summary>Multi-user chat (<c>muc</c>): service names, room creation, history and occupant limits.</summary>
     public MucOptions Muc { get; init; } = new();
+
+    /// <summary>HTTP file upload (<c>http_upload</c>): service names, size limit, folder, public URL, slot lifetime.</summary>
+    public HttpUploadOptions HttpUpload { get; init; } = new();
 
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
@@ -48,6 +53,7 @@ public sealed class ModulesOptions
         Throw(nameof(Blocking), Blocking.Validate());
         Throw(nameof(Pep), Pep.Validate());
         Throw(nameof(Muc), Muc.Validate());
+        Throw(nameof(HttpUpload), HttpUpload.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

@@ -171,6 +171,9 @@ public sealed partial class RookeryNode : IAsyncDisposable
         });
 
         var app = builder.Build();
+        var web = app.Services.GetRequiredService<WebListeners>();
+        web.Http = () => http;
+        web.Https = () => https;
         if (http is not null || https is not null)
         {
             WebEndpoints.Map(app);

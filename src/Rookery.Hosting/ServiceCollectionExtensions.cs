@@ -4,6 +4,7 @@ using Rookery.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Modules;
+using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Muc;
 using Rookery.Server.Auth;
 using Rookery.Server.Components;
@@ -94,6 +95,12 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Blocking));
         services.AddSingleton(Options.Create(options.Modules.Pep));
         services.AddSingleton(Options.Create(options.Modules.Muc));
+        services.AddSingleton(Options.Create(options.Modules.HttpUpload));
+        var web = new WebListeners(options.Listeners);
+        services.AddSingleton(web);
+        services.AddSingleton(new HttpUploadSite(options.Modules.HttpUpload, UploadFolderPath(options.Modules.HttpUpload, dataDirectory), web.Any ? web.BaseUrlFor : null));
+        // On a cluster every node derives the same key, so a slot handed out by one node is accepted by all (XEP-0363).
+        services.AddSingleton(new UploadSignatures(options.Cluster.Enabled ? options.Cluster.Secret : null));
         services.AddRookeryModules();
         services.AddRookeryMuc();
         services.AddSingleton<ModuleRegistry>();
@@ -116,6 +123,10 @@ public static class ServiceCollectionExtensions
 
         return services;
     }
+
+    /// <summary>The upload folder: <c>Modules:HttpUpload:Folder</c>, relative to the data directory, or <c>&lt;DataDirectory&gt;/upload</c>.</summary>
+    private static string UploadFolderPath(HttpUploadOptions options, string dataDirectory) =>
+        string.IsNullOrWhiteSpace(options.Folder) ? Path.Combine(dataDirectory, "upload") : Path.GetFullPath(options.Folder, dataDirectory);
 
     /// <summary>The configured backend; <see cref="RookeryConfiguration.Validate"/> has checked the provider name and its settings.</summary>
     private static IStorage CreateStorage(RookeryOptions options, string dataDirectory)

@@ -5,12 +5,18 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Rookery.Modules.HttpUpload;
+using Rookery.Server.Hosts;
+using Rookery.Server.Modules;
 using Rookery.Server.Transport;
 using Rookery.Server.Web;
 
 namespace Rookery.Hosting;
 
-/// <summary>Maps the web client endpoints (RFC 7395 WebSocket, XEP-0124/0206 BOSH, XEP-0156 host-meta) on the node's HTTP listeners.</summary>
+/// <summary>
+/// Maps the web client endpoints (RFC 7395 WebSocket, XEP-0124/0206 BOSH, XEP-0156 host-meta) and the files of XEP-0363
+/// HTTP File Upload on the node's HTTP listeners.
+/// </summary>
 internal static class WebEndpoints
 {
     /// <summary>Adds the WebSocket middleware and the routes.</summary>
@@ -25,6 +31,12 @@ internal static class WebEndpoints
         app.Map("/bosh", bosh.HandleAsync); // ejabberd's path
         app.MapGet("/.well-known/host-meta", HostMetaEndpoint.XrdAsync);
         app.MapGet("/.well-known/host-meta.json", HostMetaEndpoint.JsonAsync);
+        var modules = app.Services.GetRequiredService<ModuleRegistry>();
+        if (app.Services.GetRequiredService<HostRegistry>().Domains.Any(h => modules.IsEnabled(HttpUploadModule.ModuleName, h)))
+        {
+            // One endpoint for PUT, GET, HEAD and the CORS preflight (OPTIONS); see HttpUploadEndpoint.HandleAsync.
+            app.Map(HttpUploadEndpoint.Route, app.Services.GetRequiredService<HttpUploadEndpoint>().HandleAsync);
+        }
     }
 
     /// <summary>HTTPS with the certificate of the host the client names (SNI), from the store the XMPP listeners use.</summary>

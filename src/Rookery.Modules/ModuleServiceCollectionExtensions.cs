@@ -7,6 +7,7 @@ using Rookery.Modules.Blocking;
 using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
+using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
@@ -35,6 +36,10 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new MamOptions()));
         services.TryAddSingleton(Options.Create(new BlockingOptions()));
         services.TryAddSingleton(Options.Create(new PepOptions()));
+        services.TryAddSingleton(Options.Create(new HttpUploadOptions()));
+        // The composition root knows the HTTP listeners and the cluster secret; without them nothing is uploaded.
+        services.TryAddSingleton(HttpUploadSite.None);
+        services.TryAddSingleton(_ => new UploadSignatures(clusterSecret: null));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -55,6 +60,11 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
         services.AddSingleton<IXmppModule, PepModule>();
+        services.AddSingleton<IXmppModule, HttpUploadModule>();
+        services.AddSingleton<HttpUploadServiceHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<HttpUploadServiceHost>());
+        services.AddSingleton<UploadFolder>();
+        services.AddSingleton<HttpUploadEndpoint>();
         return services;
     }
 

@@ -111,6 +111,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Offline).Should().Be(Json(defaults.Offline));
         Json(options.Cluster).Should().Be(Json(defaults.Cluster));
         Json(options.S2S).Should().Be(Json(defaults.S2S));
+        Json(options.Modules.HttpUpload).Should().Be(Json(defaults.Modules.HttpUpload));
         options.S2S.Enabled.Should().BeTrue("a node federates by default, as ejabberd and Prosody do");
         options.Listeners.ServerDirectTls.Enabled.Should().BeFalse("direct TLS for servers is opt-in, as Prosody's s2s_direct_tls_ports");
         options.Listeners.ServerDirectTls.Port.Should().Be(5270);
@@ -208,6 +209,27 @@ public sealed class RookeryConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Bind_HttpUploadSection_BindsEveryKey()
+    {
+        var options = Load(
+            null,
+            ("Modules:HttpUpload:Subdomain", "share"),
+            ("Modules:HttpUpload:ServiceNames:example.com", "files.example.com"),
+            ("Modules:HttpUpload:MaxFileSize", "104857600"),
+            ("Modules:HttpUpload:Folder", "/srv/uploads"),
+            ("Modules:HttpUpload:BaseUrl", "https://@HOST@/xmpp"),
+            ("Modules:HttpUpload:SlotLifetimeSeconds", "600"));
+
+        var upload = options.Modules.HttpUpload;
+        upload.ServiceFor("example.com").Should().Be("files.example.com");
+        upload.ServiceFor("example.org").Should().Be("share.example.org");
+        upload.MaxFileSize.Should().Be(100 * 1024 * 1024);
+        upload.Folder.Should().Be("/srv/uploads");
+        upload.BaseUrl.Should().Be("https://@HOST@/xmpp");
+        upload.SlotLifetimeSeconds.Should().Be(600);
+    }
+
+    [Fact]
     public void Bind_BoshLimits_ReachTheServerOptions()
     {
         var options = Load(null, ("Bosh:MaxWaitSeconds", "30"), ("Bosh:MaxInactivitySeconds", "90"));
@@ -276,6 +298,10 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("Auth:MaxFailureDelayMilliseconds", "10", "Auth:MaxFailureDelayMilliseconds")]
     [InlineData("Hosts:example.com:KeyPath", "/nonexistent.key", "Hosts:example.com:KeyPath")]
     [InlineData("Hosts:example.com:CertificatePath", "/nonexistent.pem", "Hosts:example.com:CertificatePath")]
+    [InlineData("Modules:HttpUpload:MaxFileSize", "0", "Modules:HttpUpload:MaxFileSize")]
+    [InlineData("Modules:HttpUpload:BaseUrl", "files.example.com", "Modules:HttpUpload:BaseUrl")]
+    [InlineData("Modules:HttpUpload:SlotLifetimeSeconds", "1", "Modules:HttpUpload:SlotLifetimeSeconds")]
+    [InlineData("Modules:HttpUpload:Subdomain", "", "Modules:HttpUpload:Subdomain")]
     public void Bind_InvalidValue_ThrowsNamingTheKey(string key, string value, string named)
     {
         var act = () => Load(null, (key, value));

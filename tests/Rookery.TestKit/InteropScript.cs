@@ -15,13 +15,19 @@ public static class InteropScript
     /// <summary>How long a script may run before it is killed and its run reported as such.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
 
-    private static readonly Lazy<string?> MissingReason = new(FindMissingSlixmpp);
+    private static readonly Lazy<string?> MissingReason = new(() => FindMissingModule("slixmpp", "python3-slixmpp"));
+    private static readonly Lazy<string?> MissingAiohttpReason = new(() => MissingReason.Value ?? FindMissingModule("aiohttp", "python3-aiohttp"));
 
     /// <summary>True when the environment says this is a CI run (where a missing client fails instead of skipping).</summary>
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Why slixmpp cannot run here, or null when it can.</summary>
     public static string? MissingSlixmpp => MissingReason.Value;
+
+    /// <summary>
+    /// Why slixmpp's HTTP upload plugin (XEP-0363, which PUTs with aiohttp) cannot run here, or null when it can.
+    /// </summary>
+    public static string? MissingAiohttp => MissingAiohttpReason.Value;
 
     /// <summary>The path of a script copied next to the test assembly (the test projects copy interop/*.py).</summary>
     public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "interop", name);
@@ -92,16 +98,16 @@ public static class InteropScript
         }
     }
 
-    private static string? FindMissingSlixmpp()
+    private static string? FindMissingModule(string module, string package)
     {
         if (!File.Exists(Python))
         {
-            return $"{Python} does not exist; apt-get install python3-slixmpp";
+            return $"{Python} does not exist; apt-get install {package}";
         }
 
         try
         {
-            using var probe = Process.Start(new ProcessStartInfo(Python, ["-c", "import slixmpp"])
+            using var probe = Process.Start(new ProcessStartInfo(Python, ["-c", "import " + module])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -112,10 +118,10 @@ public static class InteropScript
             if (!probe.WaitForExit(TimeSpan.FromSeconds(30)))
             {
                 probe.Kill(entireProcessTree: true);
-                return $"{Python} -c 'import slixmpp' did not finish within 30 s";
+                return $"{Python} -c 'import {module}' did not finish within 30 s";
             }
 
-            return probe.ExitCode == 0 ? null : $"python3-slixmpp is not installed for {Python}: {stderr.Result.Trim()}";
+            return probe.ExitCode == 0 ? null : $"{package} is not installed for {Python}: {stderr.Result.Trim()}";
         }
         catch (System.ComponentModel.Win32Exception e)
         {

@@ -22,6 +22,25 @@ public sealed class SlixmppFactAttribute : FactAttribute
         }
     }
 
+    /// <summary>
+    /// Whether the test also needs aiohttp (Debian's python3-aiohttp), which slixmpp's XEP-0363 plugin uploads with;
+    /// skipped without it outside CI, as without slixmpp.
+    /// </summary>
+    public bool NeedsAiohttp
+    {
+        get => _needsAiohttp;
+        set
+        {
+            _needsAiohttp = value;
+            if (value && InteropScript.MissingAiohttp is { } reason && !IsCi)
+            {
+                Skip = reason + " (set CI=true to make this a failure)";
+            }
+        }
+    }
+
+    private bool _needsAiohttp;
+
     /// <summary>True when the environment says this is a CI run.</summary>
     public static bool IsCi => InteropScript.IsCi;
 

@@ -196,7 +196,7 @@ public sealed class DiscoTests
     }
 
     [Fact]
-    public async Task DiscoItems_Host_ListsTheMucService()
+    public async Task DiscoItems_Host_ListsTheMucAndUploadServices()
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
@@ -206,14 +206,15 @@ public sealed class DiscoTests
 
         query.Name.Should().Be("query");
         query.Namespace.Should().Be(DiscoModule.ItemsNamespace);
-        // XEP-0045 §6.1: the MUC service is found among the server's items.
-        query.Elements().Select(e => e.GetAttribute("jid")).Should().Equal($"conference.{server.Domain}");
+        // XEP-0045 §6.1 and XEP-0363 §3: the MUC and upload services are found among the server's items (upload is on
+        // because the test server has an HTTP listener).
+        query.Elements().Select(e => e.GetAttribute("jid")).Should().BeEquivalentTo($"conference.{server.Domain}", $"upload.{server.Domain}");
     }
 
     [Fact]
-    public async Task DiscoItems_Host_MucDisabled_ServiceNotListed()
+    public async Task DiscoItems_Host_MucAndUploadDisabled_ServicesNotListed()
     {
-        await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["muc"]);
+        await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["muc", "http_upload"]);
         await server.CreateUserAsync("alice");
         await using var alice = await server.LoginAsync("alice");
 

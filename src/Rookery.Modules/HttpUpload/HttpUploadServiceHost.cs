@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rookery.Protocol.Addressing;
+using Rookery.Server.Hosts;
+using Rookery.Server.Modules;
+using Rookery.Server.Routing;
+
+namespace Rookery.Modules.HttpUpload;
+
+/// <summary>
+/// Runs an upload service for every host where the <c>http_upload</c> module is on, when the node has an HTTP listener:
+/// creates the upload folder, builds each service on <c>upload.&lt;host&gt;</c> (or the configured name) and registers
+/// its domain in the <see cref="RouteTable"/>; unregisters them on stop.
+/// </summary>
+public sealed partial class HttpUploadServiceHost(
+    IOptions<HttpUploadOptions> options,
+    HttpUploadSite site,
+    UploadSignatures signatures,
+    HostRegistry hosts,
+    ModuleRegistry modules,
+    RouteTable routes,
+    Router router,
+    TimeProvider time,
+    ILoggerFactory loggers) : IHostedService
+{
+    private readonly List<(string Domain, HttpUploadRoute Route)> _registered = [];
+
+    /// <summary>The services started, by service domain.</summary>
+    public IReadOnlyDictionary<string, HttpUploadService> Services => _registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!site.IsServed || !hosts.Domains.Any(h => modules.IsEnabled(HttpUploadModule.ModuleName, h)))
+        {
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(site.Folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Configuration key 'Modules:HttpUpload:Folder': the upload folder '{site.Folder}' cannot be created: {e.Message}", e);
+        }
+
+        var o = options.Value;
+        var logger = loggers.CreateLogger<HttpUploadService>();
+        var hostLogger = loggers.CreateLogger<HttpUploadServiceHost>();
+        foreach (var host in hosts.Domains)
+        {
+            if (!modules.IsEnabled(HttpUploadModule.ModuleName, host))
+            {
+                continue;
+            }
+
+            var domain = Jid.Create(null, o.ServiceFor(host));
+            if (routes.IsRegistered(domain.Domain))
+            {
+                throw new InvalidOperationException($"Configuration key 'Modules:HttpUpload': the upload service domain {domain} of {host} is already served by something else");
+            }
+
+            var route = new HttpUploadRoute(new HttpUploadService(domain, host, o, site, signatures, router, time, logger));
+            routes.Register(domain.Domain, route);
+            _registered.Add((domain.Domain, route));
+            var baseUrl = site.BaseUrlFor(host);
+            Log.ServiceStarted(hostLogger, domain, host, baseUrl, site.Folder);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (domain, route) in _registered)
+        {
+            routes.Unregister(domain, route);
+        }
+
+        _registered.Clear();
+        return Task.CompletedTask;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4710, Level = LogLevel.Information, Message = "Upload service {Service} of {Host} started: files at {BaseUrl}/upload/, kept in {Folder}")]
+        public static partial void ServiceStarted(ILogger logger, Jid service, string host, string baseUrl, string folder);
+    }
+}
