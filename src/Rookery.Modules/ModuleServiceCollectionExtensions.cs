@@ -12,6 +12,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Push;
 using Rookery.Modules.Time;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -35,6 +36,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new MamOptions()));
         services.TryAddSingleton(Options.Create(new BlockingOptions()));
         services.TryAddSingleton(Options.Create(new PepOptions()));
+        services.TryAddSingleton(Options.Create(new PushOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -55,6 +57,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
         services.AddSingleton<IXmppModule, PepModule>();
+        services.AddSingleton<IXmppModule, PushModule>();
         return services;
     }
 
