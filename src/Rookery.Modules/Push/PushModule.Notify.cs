@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -50,6 +51,10 @@ public sealed partial class PushModule
     // Per waiting session, the important messages queued during its current wait (the notification's message-count).
     private readonly ConditionalWeakTable<IClientSession, WaitCount> _waitCounts = new();
 
+    // How many queued items each target (an account's offline queue, or one waiting session) has: an item with a newer
+    // one behind it for the same target is not published, the newer one carries the count (see Coalesce).
+    private readonly ConcurrentDictionary<(Jid Owner, IClientSession? Session), int> _queuedFor = new();
+
     private void OnMessageWaiting(WaitingMessage waiting)
     {
         if (!IsWorthNotifying(waiting.Message, out _))
@@ -78,10 +83,25 @@ public sealed partial class PushModule
             return;
         }
 
+        var target = (waiting.To.Bare, waiting.Session);
+        _queuedFor.AddOrUpdate(target, 1, static (_, n) => n + 1);
         if (!_queue.Writer.TryWrite(new Queued(waiting, count)))
         {
+            Dequeued(target);
             Log.QueueFull(logger, waiting.To.Bare.ToString());
         }
+    }
+
+    /// <summary>Counts an item of <paramref name="target"/> out of the queue; returns how many are still queued behind it.</summary>
+    private int Dequeued((Jid Owner, IClientSession? Session) target)
+    {
+        var left = _queuedFor.AddOrUpdate(target, 0, static (_, n) => n - 1);
+        if (left <= 0)
+        {
+            _queuedFor.TryRemove(new KeyValuePair<(Jid, IClientSession?), int>(target, left));
+        }
+
+        return left;
     }
 
     private async Task RunAsync(CancellationToken ct)
@@ -109,6 +129,19 @@ public sealed partial class PushModule
     private async Task NotifyAsync(Queued item, CancellationToken ct)
     {
         var waiting = item.Waiting;
+        // Coalesce: a burst that arrives faster than notifications go out wakes the device once, with the count of the
+        // whole burst, rather than once per message (XEP-0357 asks for no more; the app server would collapse them).
+        if (Dequeued((waiting.To.Bare, waiting.Session)) > 0)
+        {
+            if (waiting.Session is not null)
+            {
+                // Covered by the newer notification, so not notified again should its session never be resumed.
+                _notified.AddOrUpdate(waiting.Message, Marker);
+            }
+
+            return;
+        }
+
         var owner = waiting.To.Bare;
         var ownerText = owner.ToString();
         var registrations = await store.GetAsync(ownerText, ct).ConfigureAwait(false);

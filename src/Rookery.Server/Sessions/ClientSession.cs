@@ -74,8 +74,9 @@ public sealed class ClientSession : ILocalClientSession
     public bool IsAnonymous { get; init; }
 
     /// <summary>
-    /// Told of each message queued while the session waits for resumption, with the number of that wait (push
-    /// notifications, XEP-0357); called outside the session's lock. Null when nobody listens.
+    /// Told of each message queued while the session waits for resumption, and when its connection drops of each message
+    /// still unacknowledged, with the number of that wait (push notifications, XEP-0357); called outside the session's
+    /// lock. Null when nobody listens.
     /// </summary>
     public Action<ClientSession, Element, int>? WhileDetached { get; init; }
 
@@ -369,6 +370,9 @@ public sealed class ClientSession : ILocalClientSession
     /// </summary>
     public bool Detach(IStanzaConnection connection)
     {
+        List<Element>? unacked = null;
+        bool waits;
+        int hibernation;
         lock (_gate)
         {
             if (!ReferenceEquals(_connection, connection))
@@ -379,9 +383,31 @@ public sealed class ClientSession : ILocalClientSession
 
             _connection = null;
             _ackRequested = false;
-            _hibernation++;
-            return ResumptionId is not null && !_ended;
+            hibernation = ++_hibernation;
+            waits = ResumptionId is not null && !_ended;
+            if (waits && WhileDetached is not null && _unacked is { Count: > 0 })
+            {
+                // Written to a connection that was already dead, never acknowledged: they wait now like the ones that
+                // will be queued from here on.
+                foreach (var stanza in _unacked)
+                {
+                    if (stanza.Name == "message")
+                    {
+                        (unacked ??= []).Add(stanza);
+                    }
+                }
+            }
         }
+
+        if (unacked is not null)
+        {
+            foreach (var message in unacked)
+            {
+                WhileDetached!(this, message, hibernation);
+            }
+        }
+
+        return waits;
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Components;
+using Rookery.Server.Hosts;
 using Rookery.Server.Sessions;
 using Rookery.TestKit;
 
@@ -186,9 +187,7 @@ public sealed class PushTests
 
         // The socket dies without </stream:stream>: the session waits for resumption (XEP-0198 §5).
         alice.Abort();
-        await Eventually.TrueAsync(
-            () => server.Services.GetRequiredService<SessionTable>().Find(aliceJid) is ClientSession { IsDetached: true },
-            "alice's session waits for resumption");
+        await WaitDetachedAsync(server, aliceJid);
 
         await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat' id='h1'><body>are you there?</body></message>");
         var publish = await NextPublishAsync(app);
@@ -202,9 +201,71 @@ public sealed class PushTests
     }
 
     [Fact]
-    public async Task SessionWaitingForResumption_RegisteredFromAnotherResource_NoNotification()
+    public async Task ConnectionDrops_WithUnacknowledgedMessages_AppServerNotifiedOfAllOfThem()
     {
         await using var server = await StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var app = await ConnectAppServerAsync(server);
+        await using var bob = await server.LoginAsync("bob");
+        var alice = await server.LoginAsync("alice", resource: "phone");
+        (await alice.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
+        await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
+        await alice.WaitForAsync(e => e.Name == "enabled" && e.Namespace == Sm);
+
+        // Three messages reach a client that never acknowledges them (its network is already gone, say), and a receipt.
+        for (var i = 1; i <= 3; i++)
+        {
+            await bob.SendAsync($"<message to='{alice.Jid}' type='chat' id='u{i}'><body>unacked {i}</body></message>");
+            await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == $"u{i}");
+        }
+
+        await bob.SendAsync($"<message to='{alice.Jid}' type='chat' id='u4'><received xmlns='urn:xmpp:receipts' id='x'/></message>");
+        await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "u4");
+        await app.ExpectNothingAsync(TimeSpan.FromMilliseconds(200), IsPublish); // nothing waits while the client is connected
+
+        // The connection drops: what the client never acknowledged waits for resumption, and the device is woken for it
+        // without waiting for another message (a burst may be published once, with the count of the whole burst).
+        alice.Abort();
+        await WaitDetachedAsync(server, alice.Jid!);
+        var counts = new List<string?>();
+        while (counts.LastOrDefault() != "3")
+        {
+            var publish = await NextPublishAsync(app);
+            counts.Add(Field(Summary(publish), "message-count"));
+        }
+
+        counts.Should().HaveCountLessThanOrEqualTo(3).And.OnlyHaveUniqueItems();
+        await app.ExpectNothingAsync(Quiet, IsPublish);
+    }
+
+    [Fact]
+    public async Task SessionWaitingForResumption_NotResumed_MessageStoredOfflineWithoutSecondNotification()
+    {
+        await using var server = await StartAsync(resumeSeconds: 3);
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var app = await ConnectAppServerAsync(server);
+        await using var bob = await server.LoginAsync("bob");
+        var alice = await server.LoginAsync("alice", resource: "phone");
+        (await alice.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
+        await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
+        await alice.WaitForAsync(e => e.Name == "enabled" && e.Namespace == Sm);
+        alice.Abort();
+        await WaitDetachedAsync(server, alice.Jid!);
+
+        await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat'><body>before the wait ends</body></message>");
+        await AnswerAsync(app, await NextPublishAsync(app), error: null);
+
+        // The wait runs out: the message goes to offline storage (XEP-0198 §5), and the device was told already.
+        await Eventually.TrueAsync(async () => await server.Storage.Offline.CountAsync(server.Bare("alice")) == 1, "the message is stored offline after the wait");
+        await app.ExpectNothingAsync(Quiet, IsPublish);
+    }
+
+    [Fact]
+    public async Task SessionWaitingForResumption_RegisteredFromAnotherResource_NotifiedOnlyOnceStoredOffline()
+    {
+        await using var server = await StartAsync(resumeSeconds: 3);
         await server.CreateUserAsync("alice");
         await server.CreateUserAsync("bob");
         await using var app = await ConnectAppServerAsync(server);
@@ -218,14 +279,16 @@ public sealed class PushTests
         await laptop.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
         await laptop.WaitForAsync(e => e.Name == "enabled" && e.Namespace == Sm);
         laptop.Abort();
-        await Eventually.TrueAsync(
-            () => server.Services.GetRequiredService<SessionTable>().Find(laptop.Jid!) is ClientSession { IsDetached: true },
-            "the laptop's session waits for resumption");
+        await WaitDetachedAsync(server, laptop.Jid!);
 
         // The laptop never enabled push: its waiting session wakes no device (the phone's registration is for the phone).
         await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat'><body>for the laptop</body></message>");
-
         await app.ExpectNothingAsync(Quiet, IsPublish);
+
+        // When the laptop's wait runs out, the message is stored offline, which wakes every registered device.
+        var publish = await NextPublishAsync(app);
+        Field(Summary(publish), "message-count").Should().Be("1");
+        (await server.Storage.Offline.CountAsync(server.Bare("alice"))).Should().Be(1);
     }
 
     [Fact]
@@ -278,10 +341,15 @@ public sealed class PushTests
         await app.ExpectNothingAsync(Quiet, IsPublish);
     }
 
-    private static Task<TestServer> StartAsync(PushOptions? push = null, bool disabled = false) =>
+    private static Task<TestServer> StartAsync(PushOptions? push = null, bool disabled = false, int? resumeSeconds = null) =>
         TestServer.StartAsync(o =>
         {
             o.Components[AppServer] = new ComponentDomainOptions { Secret = Secret };
+            if (resumeSeconds is { } seconds)
+            {
+                o.StreamManagement = new StreamManagementOptions { ResumeTimeoutSeconds = seconds };
+            }
+
             if (push is not null)
             {
                 ModuleTestExtensions.SetInit(o.Modules, nameof(o.Modules.Push), push);
@@ -317,6 +385,11 @@ public sealed class PushTests
         Eventually.TrueAsync(
             () => server.Services.GetRequiredService<SessionTable>().Sessions(Jid.Parse(server.Bare(user))).Length == 0,
             $"{user} has no session left");
+
+    private static Task WaitDetachedAsync(TestServer server, Jid jid) =>
+        Eventually.TrueAsync(
+            () => server.Services.GetRequiredService<SessionTable>().Find(jid) is ClientSession { IsDetached: true },
+            $"{jid}'s session waits for resumption");
 
     private static bool IsPublish(Element e) => e.Name == "iq" && e.GetAttribute("type") == "set" && e.Child("pubsub", Pubsub) is not null;
 
