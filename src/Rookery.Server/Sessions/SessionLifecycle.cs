@@ -32,8 +32,9 @@ public sealed partial class SessionLifecycle(
     private Action<ClientSession, Element, int>? _whileDetached;
 
     /// <summary>
-    /// What a new session calls for each message queued while it waits for resumption: the modules' waiting-message
-    /// hooks (push notifications, XEP-0357); null when no module listens. One shared delegate for every session.
+    /// What a new session calls for each message queued while it waits for resumption, and for each one left
+    /// unacknowledged when its connection drops: the modules' waiting-message hooks (push notifications, XEP-0357); null
+    /// when no module listens. One shared delegate for every session.
     /// </summary>
     public Action<ClientSession, Element, int>? WhileDetached =>
         !modules.HasWaitingHooks ? null : _whileDetached ??= OnQueuedWhileDetached;
