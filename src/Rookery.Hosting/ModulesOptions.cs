@@ -5,6 +5,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Muc;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Push;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
 
@@ -37,6 +38,9 @@ public sealed class ModulesOptions
     /// <summary>Personal eventing (<c>pep</c>): item, payload and node limits.</summary>
     public PepOptions Pep { get; init; } = new();
 
+    /// <summary>Push notifications (<c>push</c>): what a notification tells the app server, registrations per account.</summary>
+    public PushOptions Push { get; init; } = new();
+
     /// <summary>Multi-user chat (<c>muc</c>): service names, room creation, history and occupant limits.</summary>
     public MucOptions Muc { get; init; } = new();
 
@@ -52,6 +56,7 @@ public sealed class ModulesOptions
         Throw(nameof(Mam), Mam.Validate());
         Throw(nameof(Blocking), Blocking.Validate());
         Throw(nameof(Pep), Pep.Validate());
+        Throw(nameof(Push), Push.Validate());
         Throw(nameof(Muc), Muc.Validate());
         Throw(nameof(HttpUpload), HttpUpload.Validate());
     }

@@ -45,6 +45,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().MucCluster);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Caps);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Push);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -94,6 +95,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Mam));
         services.AddSingleton(Options.Create(options.Modules.Blocking));
         services.AddSingleton(Options.Create(options.Modules.Pep));
+        services.AddSingleton(Options.Create(options.Modules.Push));
         services.AddSingleton(Options.Create(options.Modules.Muc));
         services.AddSingleton(Options.Create(options.Modules.HttpUpload));
         var web = new WebListeners(options.Listeners);

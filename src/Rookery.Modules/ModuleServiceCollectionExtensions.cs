@@ -13,6 +13,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Push;
 using Rookery.Modules.Time;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -40,6 +41,7 @@ public static class ModuleServiceCollectionExtensions
         // The composition root knows the HTTP listeners and the cluster secret; without them nothing is uploaded.
         services.TryAddSingleton(HttpUploadSite.None);
         services.TryAddSingleton(_ => new UploadSignatures(clusterSecret: null));
+        services.TryAddSingleton(Options.Create(new PushOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -65,6 +67,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<HttpUploadServiceHost>());
         services.AddSingleton<UploadFolder>();
         services.AddSingleton<HttpUploadEndpoint>();
+        services.AddSingleton<IXmppModule, PushModule>();
         return services;
     }
 

@@ -184,6 +184,7 @@ internal sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                     DELETE FROM mam_prefs_jids WHERE owner = @Owner;
                     DELETE FROM block_list WHERE owner = @Owner;
                     DELETE FROM pubsub_nodes WHERE owner = @Owner;
+                    DELETE FROM push_registrations WHERE owner = @Owner;
                     """,
                     new { Owner = owner },
                     transaction,

@@ -37,6 +37,7 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
         Muc = new PostgresMucStore(_db);
         MucCluster = new PostgresMucClusterStore(_db);
         Caps = new PostgresCapsStore(_db);
+        Push = new PostgresPushStore(_db);
     }
 
     /// <inheritdoc />
@@ -71,6 +72,9 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
 
     /// <inheritdoc />
     public ICapsStore Caps { get; }
+
+    /// <inheritdoc />
+    public IPushStore Push { get; }
 
     internal PostgresDatabase Database => _db;
 

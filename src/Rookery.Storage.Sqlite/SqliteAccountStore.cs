@@ -171,6 +171,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                     DELETE FROM mam_prefs_jids WHERE owner = @Owner;
                     DELETE FROM block_list WHERE owner = @Owner;
                     DELETE FROM pubsub_nodes WHERE owner = @Owner;
+                    DELETE FROM push_registrations WHERE owner = @Owner;
                     """,
                     new { Owner = user + "@" + domain },
                     transaction,

@@ -36,6 +36,7 @@ public sealed class SqliteStorage : IStorage
         Muc = new SqliteMucStore(_db);
         MucCluster = new SqliteMucClusterStore(_db);
         Caps = new SqliteCapsStore(_db);
+        Push = new SqlitePushStore(_db);
     }
 
     /// <inheritdoc />
@@ -70,6 +71,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public ICapsStore Caps { get; }
+
+    /// <inheritdoc />
+    public IPushStore Push { get; }
 
     internal SqliteDatabase Database => _db;
 

@@ -39,4 +39,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Verified entity capabilities hashes and their features (XEP-0115 §5.4).</summary>
     ICapsStore Caps { get; }
+
+    /// <summary>Push notification registrations per user (XEP-0357).</summary>
+    IPushStore Push { get; }
 }

@@ -109,6 +109,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Limits).Should().Be(Json(defaults.Limits));
         Json(options.Auth).Should().Be(Json(defaults.Auth));
         Json(options.Offline).Should().Be(Json(defaults.Offline));
+        Json(options.Modules.Push).Should().Be(Json(defaults.Modules.Push));
         Json(options.Cluster).Should().Be(Json(defaults.Cluster));
         Json(options.S2S).Should().Be(Json(defaults.S2S));
         Json(options.Modules.HttpUpload).Should().Be(Json(defaults.Modules.HttpUpload));
@@ -195,6 +196,27 @@ public sealed class RookeryConfigurationTests : IDisposable
         var act = () => Load(null, (key, value));
 
         act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain($"'{key}'");
+    }
+
+    [Fact]
+    public void Bind_PushSection_BindsAndDefaults()
+    {
+        var defaults = Load(null).Modules.Push;
+        var options = Load(null,
+            ("Modules:Push:IncludeSender", "true"), ("Modules:Push:IncludeBody", "true"), ("Modules:Push:MaxRegistrationsPerUser", "3")).Modules.Push;
+
+        (defaults.IncludeSender, defaults.IncludeBody, defaults.MaxRegistrationsPerUser).Should().Be((false, false, 10));
+        (options.IncludeSender, options.IncludeBody, options.MaxRegistrationsPerUser).Should().Be((true, true, 3));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    public void Bind_PushMaxRegistrationsOutOfRange_ThrowsNamingTheKey(string value)
+    {
+        var act = () => Load(null, ("Modules:Push:MaxRegistrationsPerUser", value));
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain("'Modules:Push:MaxRegistrationsPerUser'");
     }
 
     [Fact]

@@ -85,6 +85,11 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public void OnMessageDelivered(MessageDeliveredHook hook) => DeliveredHooks.Add(hook);
 
+    /// <summary>The waiting-message hooks the module registered, in order.</summary>
+    public List<MessageWaitingHook> WaitingHooks { get; } = [];
+
+    public void OnMessageWaiting(MessageWaitingHook hook) => WaitingHooks.Add(hook);
+
     /// <summary>The disco nodes the module added, by node.</summary>
     public Dictionary<string, DiscoNodeHandler> DiscoNodes { get; } = new(StringComparer.Ordinal);
 

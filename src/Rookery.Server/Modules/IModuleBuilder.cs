@@ -83,4 +83,10 @@ public interface IModuleBuilder
 
     /// <summary>Runs <paramref name="hook"/> after each message the session manager delivered to local resources.</summary>
     void OnMessageDelivered(MessageDeliveredHook hook);
+
+    /// <summary>
+    /// Runs <paramref name="hook"/> for each message for an account on a host where the module is enabled that reached no
+    /// connected client: stored offline, or queued for a session waiting for resumption (XEP-0198).
+    /// </summary>
+    void OnMessageWaiting(MessageWaitingHook hook);
 }

@@ -27,6 +27,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _outbound = [];
     private readonly List<(string Module, int Priority, StanzaHook Hook)> _inbound = [];
     private readonly List<(string Module, MessageDeliveredHook Hook)> _delivered = [];
+    private readonly List<(string Module, MessageWaitingHook Hook)> _waiting = [];
     private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _discoNodes = new(StringComparer.Ordinal);
     private volatile Dictionary<string, StanzaHook[][]>? _enabledHooks; // per served host: [outbound, inbound] (EnabledHooks)
     private readonly ILogger<ModuleRegistry> _logger;
@@ -247,6 +248,8 @@ public sealed partial class ModuleRegistry
         }
 
         public void OnMessageDelivered(MessageDeliveredHook hook) => registry._delivered.Add((module, hook));
+
+        public void OnMessageWaiting(MessageWaitingHook hook) => registry._waiting.Add((module, hook));
     }
 
     /// <summary>True when any module hooks stanzas at <paramref name="point"/> (callers skip building a context otherwise).</summary>
@@ -356,6 +359,32 @@ public sealed partial class ModuleRegistry
         }
     }
 
+    /// <summary>True when any module wants to hear about messages that wait for their recipient.</summary>
+    public bool HasWaitingHooks => _waiting.Count > 0;
+
+    /// <summary>
+    /// Tells the waiting-message hooks of the modules enabled on the recipient's host about a message that reached no
+    /// connected client. Never throws: a failing hook is logged.
+    /// </summary>
+    public void MessageWaiting(WaitingMessage waiting)
+    {
+        ArgumentNullException.ThrowIfNull(waiting);
+        foreach (var (module, hook) in _waiting)
+        {
+            if (IsEnabled(module, waiting.To.Domain))
+            {
+                try
+                {
+                    hook(waiting);
+                }
+                catch (Exception e)
+                {
+                    Log.WaitingHookFailed(_logger, e, module, waiting.From);
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// Handles an iq addressed to <paramref name="target"/> (the host or a local bare JID) and routes the answer back.
     /// Results and errors addressed to the server are consumed: nothing waits for them yet.
@@ -421,6 +450,9 @@ public sealed partial class ModuleRegistry
         [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Delivered-message hook of module {Module} failed for a message from {From}")]
         public static partial void DeliveredHookFailed(ILogger logger, Exception e, string module, Jid from);
 
-        // Next free EventId: 202
+        [LoggerMessage(EventId = 5400, Level = LogLevel.Error, Message = "Waiting-message hook of module {Module} failed for a message from {From}")]
+        public static partial void WaitingHookFailed(ILogger logger, Exception e, string module, Jid from);
+
+        // Next free EventId: 202 (5401 in the push range 5400-5449)
     }
 }

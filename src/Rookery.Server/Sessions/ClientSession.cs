@@ -26,6 +26,7 @@ public sealed class ClientSession : ILocalClientSession
     private volatile bool _interested;
     private volatile bool _carbons;
     private IClientSession? _movedTo;
+    private int _hibernation;
 
     /// <summary>Creates the session of a newly bound resource on its first connection.</summary>
     public ClientSession(Jid jid, IStanzaConnection connection, int maxUnacked)
@@ -48,6 +49,8 @@ public sealed class ClientSession : ILocalClientSession
         _interested = state.Interested;
         _carbons = state.CarbonsEnabled;
         _inactive = state.Inactive;
+        // Created detached: its wait for resumption goes on here.
+        _hibernation = 1;
         foreach (var jid in state.DirectedPresence)
         {
             DirectedPresence.Add(jid);
@@ -58,10 +61,10 @@ public sealed class ClientSession : ILocalClientSession
     /// Recreates, detached, a session handed over by another cluster node: it waits for its client to resume it here
     /// with the same id (XEP-0198 §5), keeping the unacknowledged stanzas it brought and what arrives meanwhile.
     /// </summary>
-    public static ClientSession FromHandover(SessionHandover state, int maxUnacked)
+    public static ClientSession FromHandover(SessionHandover state, int maxUnacked, Action<ClientSession, Element, int>? whileDetached = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return new ClientSession(state, maxUnacked);
+        return new ClientSession(state, maxUnacked) { WhileDetached = whileDetached };
     }
 
     /// <inheritdoc />
@@ -69,6 +72,13 @@ public sealed class ClientSession : ILocalClientSession
 
     /// <summary>True for the session of a temporary SASL ANONYMOUS account, which is deleted when the session ends.</summary>
     public bool IsAnonymous { get; init; }
+
+    /// <summary>
+    /// Told of each message queued while the session waits for resumption, and when its connection drops of each message
+    /// still unacknowledged, with the number of that wait (push notifications, XEP-0357); called outside the session's
+    /// lock. Null when nobody listens.
+    /// </summary>
+    public Action<ClientSession, Element, int>? WhileDetached { get; init; }
 
     /// <inheritdoc />
     public int Priority => _priority;
@@ -130,6 +140,7 @@ public sealed class ClientSession : ILocalClientSession
         Element[]? flush = null;
         bool managed;
         IClientSession? movedTo;
+        var hibernation = 0;
         lock (_gate)
         {
             movedTo = _movedTo;
@@ -158,6 +169,7 @@ public sealed class ClientSession : ILocalClientSession
             }
 
             connection = _connection;
+            hibernation = managed && connection is null && movedTo is null && WhileDetached is not null && stanza.Name == "message" ? _hibernation : 0;
         }
 
         if (movedTo is not null)
@@ -179,6 +191,11 @@ public sealed class ClientSession : ILocalClientSession
         {
             // The stanza is kept until acknowledged: written now if connected, re-sent on resumption, re-routed otherwise.
             connection?.Write(stanza);
+            if (hibernation != 0)
+            {
+                WhileDetached!(this, stanza, hibernation);
+            }
+
             return true;
         }
 
@@ -353,6 +370,9 @@ public sealed class ClientSession : ILocalClientSession
     /// </summary>
     public bool Detach(IStanzaConnection connection)
     {
+        List<Element>? unacked = null;
+        bool waits;
+        int hibernation;
         lock (_gate)
         {
             if (!ReferenceEquals(_connection, connection))
@@ -363,8 +383,31 @@ public sealed class ClientSession : ILocalClientSession
 
             _connection = null;
             _ackRequested = false;
-            return ResumptionId is not null && !_ended;
+            hibernation = ++_hibernation;
+            waits = ResumptionId is not null && !_ended;
+            if (waits && WhileDetached is not null && _unacked is { Count: > 0 })
+            {
+                // Written to a connection that was already dead, never acknowledged: they wait now like the ones that
+                // will be queued from here on.
+                foreach (var stanza in _unacked)
+                {
+                    if (stanza.Name == "message")
+                    {
+                        (unacked ??= []).Add(stanza);
+                    }
+                }
+            }
         }
+
+        if (unacked is not null)
+        {
+            foreach (var message in unacked)
+            {
+                WhileDetached!(this, message, hibernation);
+            }
+        }
+
+        return waits;
     }
 
     /// <summary>

@@ -21,6 +21,7 @@ public sealed partial class SessionLifecycle(
     PresenceManager presence,
     Router router,
     Auth.AnonymousAccounts anonymous,
+    Modules.ModuleRegistry modules,
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILogger<SessionLifecycle> logger) : IDisposable
@@ -28,6 +29,25 @@ public sealed partial class SessionLifecycle(
     private const string CarbonsNs = "urn:xmpp:carbons:2";
     private readonly ConcurrentDictionary<string, ClientSession> _resumable = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ClientSession, ITimer> _waiting = new();
+    private Action<ClientSession, Element, int>? _whileDetached;
+
+    /// <summary>
+    /// What a new session calls for each message queued while it waits for resumption, and for each one left
+    /// unacknowledged when its connection drops: the modules' waiting-message hooks (push notifications, XEP-0357); null
+    /// when no module listens. One shared delegate for every session.
+    /// </summary>
+    public Action<ClientSession, Element, int>? WhileDetached =>
+        !modules.HasWaitingHooks ? null : _whileDetached ??= OnQueuedWhileDetached;
+
+    private void OnQueuedWhileDetached(ClientSession session, Element message, int hibernation)
+    {
+        if (message.GetAttribute("from") is not { } fromText || !Jid.TryParse(fromText, out var from))
+        {
+            return;
+        }
+
+        modules.MessageWaiting(new Modules.WaitingMessage(message, from, session.Jid, session, hibernation));
+    }
 
     /// <summary>How long a detached session waits for its client to resume.</summary>
     public TimeSpan ResumeTimeout => TimeSpan.FromSeconds(options.Value.StreamManagement.ResumeTimeoutSeconds);
@@ -148,7 +168,7 @@ public sealed partial class SessionLifecycle(
     public async ValueTask<ClientSession> AdoptAsync(SessionHandover state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var session = ClientSession.FromHandover(state, options.Value.StreamManagement.MaxUnacked);
+        var session = ClientSession.FromHandover(state, options.Value.StreamManagement.MaxUnacked, WhileDetached);
         _resumable[state.ResumptionId] = session;
         var replaced = table.Bind(session);
         if (replaced is ClientSession local)

@@ -132,6 +132,13 @@ public sealed class SessionManager(
         if (!await offline.TryStoreAsync(stanza, ct).ConfigureAwait(false))
         {
             await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable, "Offline message storage is full").ConfigureAwait(false);
+            return;
+        }
+
+        if (modules.HasWaitingHooks)
+        {
+            // Stored, so durable: now it may wake the user's devices (XEP-0357).
+            modules.MessageWaiting(new WaitingMessage(stanza.Element, stanza.From, stanza.To, Session: null, Hibernation: 0));
         }
     }
 

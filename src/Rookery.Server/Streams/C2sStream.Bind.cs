@@ -39,7 +39,11 @@ public sealed partial class C2sStream
             return;
         }
 
-        _session = new ClientSession(full, this, _services.Options.StreamManagement.MaxUnacked) { IsAnonymous = _anonymousAccount is not null };
+        _session = new ClientSession(full, this, _services.Options.StreamManagement.MaxUnacked)
+        {
+            IsAnonymous = _anonymousAccount is not null,
+            WhileDetached = _services.Lifecycle.WhileDetached,
+        };
         _state = StreamState.Bound;
         var result = new Element("iq", Ns.Client).SetAttribute("type", "result").SetAttribute("id", iq.GetAttribute("id"));
         result.AddChild("bind", Ns.Bind).AddChild("jid", Ns.Bind).AddText(full.ToString());

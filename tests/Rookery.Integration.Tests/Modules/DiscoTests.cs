@@ -1,5 +1,6 @@
 using Rookery.Modules.Disco;
 using Rookery.Modules.Pep;
+using Rookery.Modules.Push;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
@@ -32,7 +33,7 @@ public sealed class DiscoTests
         "vcard-temp",
     ];
 
-    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359, XEP-0163 §6.1).</summary>
+    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359, XEP-0163 §6.1, XEP-0357 §4.1).</summary>
     internal static readonly string[] AccountFeatures =
     [
         .. new[]
@@ -40,6 +41,7 @@ public sealed class DiscoTests
             "http://jabber.org/protocol/disco#info",
             "urn:xmpp:mam:2",
             "urn:xmpp:mam:2#extended",
+            "urn:xmpp:push:0",
             "urn:xmpp:sid:0",
         }.Concat(PepModule.Features).Order(StringComparer.Ordinal),
     ];
@@ -164,7 +166,7 @@ public sealed class DiscoTests
         var host = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
         var query = await alice.SetAsync(null, "<query xmlns='urn:xmpp:mam:2'/>");
 
-        Features(account).Should().Equal(new[] { DiscoModule.InfoNamespace }.Concat(PepModule.Features).Order(StringComparer.Ordinal));
+        Features(account).Should().Equal(new[] { DiscoModule.InfoNamespace, PushModule.Namespace }.Concat(PepModule.Features).Order(StringComparer.Ordinal));
         Features(host).Should().Equal(AllFeatures);
         query.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }
