@@ -1,5 +1,6 @@
 using Rookery.Modules.Blocking;
 using Rookery.Modules.Disco;
+using Rookery.Modules.ExternalServices;
 using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
@@ -47,6 +48,9 @@ public sealed class ModulesOptions
     /// <summary>HTTP file upload (<c>http_upload</c>): service names, size limit, folder, public URL, slot lifetime.</summary>
     public HttpUploadOptions HttpUpload { get; init; } = new();
 
+    /// <summary>External service discovery (<c>extdisco</c>): the STUN and TURN servers, credential lifetime.</summary>
+    public ExternalServicesOptions ExternalServices { get; init; } = new();
+
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
     {
@@ -59,6 +63,7 @@ public sealed class ModulesOptions
         Throw(nameof(Push), Push.Validate());
         Throw(nameof(Muc), Muc.Validate());
         Throw(nameof(HttpUpload), HttpUpload.Validate());
+        Throw(nameof(ExternalServices), ExternalServices.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

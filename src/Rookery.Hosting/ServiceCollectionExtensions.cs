@@ -98,6 +98,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Push));
         services.AddSingleton(Options.Create(options.Modules.Muc));
         services.AddSingleton(Options.Create(options.Modules.HttpUpload));
+        services.AddSingleton(Options.Create(options.Modules.ExternalServices));
         var web = new WebListeners(options.Listeners);
         services.AddSingleton(web);
         services.AddSingleton(new HttpUploadSite(options.Modules.HttpUpload, UploadFolderPath(options.Modules.HttpUpload, dataDirectory), web.Any ? web.BaseUrlFor : null));

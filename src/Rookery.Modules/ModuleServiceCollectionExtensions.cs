@@ -7,6 +7,7 @@ using Rookery.Modules.Blocking;
 using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
+using Rookery.Modules.ExternalServices;
 using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
@@ -42,6 +43,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(HttpUploadSite.None);
         services.TryAddSingleton(_ => new UploadSignatures(clusterSecret: null));
         services.TryAddSingleton(Options.Create(new PushOptions()));
+        services.TryAddSingleton(Options.Create(new ExternalServicesOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -68,6 +70,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<UploadFolder>();
         services.AddSingleton<HttpUploadEndpoint>();
         services.AddSingleton<IXmppModule, PushModule>();
+        services.AddSingleton<IXmppModule, ExternalServicesModule>();
         return services;
     }
 
