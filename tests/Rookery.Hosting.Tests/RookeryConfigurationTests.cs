@@ -113,6 +113,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.Cluster).Should().Be(Json(defaults.Cluster));
         Json(options.S2S).Should().Be(Json(defaults.S2S));
         Json(options.Modules.HttpUpload).Should().Be(Json(defaults.Modules.HttpUpload));
+        Json(options.Modules.ExternalServices).Should().Be(Json(defaults.Modules.ExternalServices));
         options.S2S.Enabled.Should().BeTrue("a node federates by default, as ejabberd and Prosody do");
         options.Listeners.ServerDirectTls.Enabled.Should().BeFalse("direct TLS for servers is opt-in, as Prosody's s2s_direct_tls_ports");
         options.Listeners.ServerDirectTls.Port.Should().Be(5270);
@@ -249,6 +250,65 @@ public sealed class RookeryConfigurationTests : IDisposable
         upload.Folder.Should().Be("/srv/uploads");
         upload.BaseUrl.Should().Be("https://@HOST@/xmpp");
         upload.SlotLifetimeSeconds.Should().Be(600);
+    }
+
+    [Fact]
+    public void Bind_ExternalServicesSection_BindsEveryKey()
+    {
+        var file = _folder.Write("rookery.json", """
+            {
+              "Modules": {
+                "ExternalServices": {
+                  "CredentialLifetime": "12:00:00",
+                  "Services": [
+                    { "Type": "stun", "Host": "stun.example.com", "Port": 3478, "Name": "STUN" },
+                    { "Type": "turn", "Host": "turn.example.com", "Port": 3478, "Transport": "tcp", "Secret": "coturn-secret" },
+                    { "Type": "turns", "Host": "turn.example.com", "Port": 5349, "Username": "u", "Password": "p" }
+                  ]
+                }
+              }
+            }
+            """);
+
+        var options = Load(file).Modules.ExternalServices;
+
+        options.CredentialLifetime.Should().Be(TimeSpan.FromHours(12));
+        options.Services.Select(s => (s.Type, s.Host, s.Port, s.EffectiveTransport, s.Name, s.Secret, s.Username, s.Password, s.IsRestricted)).Should().Equal(
+            ("stun", "stun.example.com", 3478, "udp", "STUN", "", "", "", false),
+            ("turn", "turn.example.com", 3478, "tcp", "", "coturn-secret", "", "", true),
+            ("turns", "turn.example.com", 5349, "tcp", "", "", "u", "p", true));
+        Load(null).Modules.ExternalServices.Services.Should().BeEmpty("a default install announces no service it cannot serve");
+    }
+
+    [Theory]
+    [InlineData("Type", "ftp", "Modules:ExternalServices:Services:0:Type")]
+    [InlineData("Host", "", "Modules:ExternalServices:Services:0:Host")]
+    [InlineData("Port", "70000", "Modules:ExternalServices:Services:0:Port")]
+    [InlineData("Transport", "sctp", "Modules:ExternalServices:Services:0:Transport")]
+    [InlineData("Password", "p", "Modules:ExternalServices:Services:0:Secret")]
+    public void Bind_ExternalServiceInvalid_ThrowsNamingTheKey(string key, string value, string named)
+    {
+        // A good TURN service with a secret, then one key changed.
+        var settings = new Dictionary<string, string>
+        {
+            ["Modules:ExternalServices:Services:0:Type"] = "turn",
+            ["Modules:ExternalServices:Services:0:Host"] = "turn.example.com",
+            ["Modules:ExternalServices:Services:0:Port"] = "3478",
+            ["Modules:ExternalServices:Services:0:Secret"] = "s",
+        };
+        settings[$"Modules:ExternalServices:Services:0:{key}"] = value;
+
+        var act = () => Load(null, [.. settings.Select(s => (s.Key, s.Value))]);
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain($"'{named}'");
+    }
+
+    [Fact]
+    public void Bind_ExternalServicesLifetimeTooShort_ThrowsNamingTheKey()
+    {
+        var act = () => Load(null, ("Modules:ExternalServices:CredentialLifetime", "00:00:30"));
+
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain("'Modules:ExternalServices:CredentialLifetime'");
     }
 
     [Fact]
