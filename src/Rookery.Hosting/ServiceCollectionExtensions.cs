@@ -1,8 +1,8 @@
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
-using Rookery.Cluster;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rookery.Cluster;
 using Rookery.Modules;
 using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Muc;

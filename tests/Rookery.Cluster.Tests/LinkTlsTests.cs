@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Rookery.TestKit;
 using Rookery.Cluster.Links;
+using Rookery.TestKit;
 
 namespace Rookery.Cluster.Tests;
 
