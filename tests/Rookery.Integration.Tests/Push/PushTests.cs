@@ -37,11 +37,8 @@ public sealed class PushTests
     [Fact]
     public async Task Enable_ThenOffline_AppServerGetsPublishWithNodeSummaryAndPublishOptions()
     {
-        await using var server = await StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync();
+        var (server, app, bob) = scene;
         await using (var alice = await server.LoginAsync("alice", resource: "phone"))
         {
             // §4.1: the client checks its own bare JID for the feature.
@@ -86,11 +83,8 @@ public sealed class PushTests
     [Fact]
     public async Task Notification_IncludeSenderAndBodyConfigured_CarriesThem()
     {
-        await using var server = await StartAsync(push: new PushOptions { IncludeSender = true, IncludeBody = true });
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync(push: new PushOptions { IncludeSender = true, IncludeBody = true });
+        var (server, app, bob) = scene;
         await EnableAndLeaveAsync(server, "alice", $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>");
 
         await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat'><body>Hello there</body></message>");
@@ -105,11 +99,8 @@ public sealed class PushTests
     [Fact]
     public async Task Notification_EncryptedMessageWithoutBody_IsSent()
     {
-        await using var server = await StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync();
+        var (server, app, bob) = scene;
         await EnableAndLeaveAsync(server, "alice", $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>");
 
         await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat'><encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='1'/></encrypted></message>");
@@ -120,11 +111,8 @@ public sealed class PushTests
     [Fact]
     public async Task Disable_ThatNode_NoMoreNotificationsAndRegistrationGone()
     {
-        await using var server = await StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync();
+        var (server, app, bob) = scene;
         await using (var alice = await server.LoginAsync("alice", resource: "phone"))
         {
             (await alice.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
@@ -149,11 +137,8 @@ public sealed class PushTests
     [Fact]
     public async Task AppServerError_Cancel_RegistrationRemoved_Wait_RegistrationKept()
     {
-        await using var server = await StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync();
+        var (server, app, bob) = scene;
         await EnableAndLeaveAsync(server, "alice", $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>");
 
         // A wait error is transient: the registration stays, and the next message is notified again.
@@ -174,11 +159,8 @@ public sealed class PushTests
     [Fact]
     public async Task SessionWaitingForResumption_MessageArrives_AppServerNotifiedWithCount()
     {
-        await using var server = await StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync();
+        var (server, app, bob) = scene;
         var alice = await server.LoginAsync("alice", resource: "phone");
         (await alice.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
         await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
@@ -203,11 +185,8 @@ public sealed class PushTests
     [Fact]
     public async Task ConnectionDrops_WithUnacknowledgedMessages_AppServerNotifiedOfAllOfThem()
     {
-        await using var server = await StartAsync();
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync();
+        var (server, app, bob) = scene;
         var alice = await server.LoginAsync("alice", resource: "phone");
         (await alice.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
         await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
@@ -242,11 +221,8 @@ public sealed class PushTests
     [Fact]
     public async Task SessionWaitingForResumption_NotResumed_MessageStoredOfflineWithoutSecondNotification()
     {
-        await using var server = await StartAsync(resumeSeconds: 3);
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync(resumeSeconds: 3);
+        var (server, app, bob) = scene;
         var alice = await server.LoginAsync("alice", resource: "phone");
         (await alice.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
         await alice.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
@@ -265,11 +241,8 @@ public sealed class PushTests
     [Fact]
     public async Task SessionWaitingForResumption_RegisteredFromAnotherResource_NotifiedOnlyOnceStoredOffline()
     {
-        await using var server = await StartAsync(resumeSeconds: 3);
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync(resumeSeconds: 3);
+        var (server, app, bob) = scene;
         await using (var phone = await server.LoginAsync("alice", resource: "phone"))
         {
             (await phone.SetAsync(null, $"<enable xmlns='{Push}' jid='{AppServer}' node='{Node}'/>")).ShouldBeResult();
@@ -321,11 +294,8 @@ public sealed class PushTests
     [Fact]
     public async Task ModuleDisabled_NoFeature_EnableServiceUnavailable_NoNotification()
     {
-        await using var server = await StartAsync(disabled: true);
-        await server.CreateUserAsync("alice");
-        await server.CreateUserAsync("bob");
-        await using var app = await ConnectAppServerAsync(server);
-        await using var bob = await server.LoginAsync("bob");
+        await using var scene = await Scene.StartAsync(disabled: true);
+        var (server, app, bob) = scene;
         await using (var alice = await server.LoginAsync("alice"))
         {
             var info = (await alice.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#info'/>")).ShouldBeResult()!;
@@ -405,4 +375,35 @@ public sealed class PushTests
     private static Task AnswerAsync(RawXmppClient app, Element publish, string? error) =>
         app.SendAsync(
             $"<iq type='{(error is null ? "result" : "error")}' from='{AppServer}' to='{publish.GetAttribute("from")}' id='{publish.GetAttribute("id")}'>{error}</iq>");
+
+    /// <summary>
+    /// What most tests start from: a server with alice and bob, the app server connected as a component, and bob
+    /// logged in to send the messages that wait for alice.
+    /// </summary>
+    private sealed record Scene(TestServer Server, RawXmppClient App, RawXmppClient Bob) : IAsyncDisposable
+    {
+        public static async Task<Scene> StartAsync(PushOptions? push = null, bool disabled = false, int? resumeSeconds = null)
+        {
+            var server = await PushTests.StartAsync(push, disabled, resumeSeconds);
+            try
+            {
+                await server.CreateUserAsync("alice");
+                await server.CreateUserAsync("bob");
+                var app = await ConnectAppServerAsync(server);
+                return new Scene(server, app, await server.LoginAsync("bob"));
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Bob.DisposeAsync();
+            await App.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+    }
 }
