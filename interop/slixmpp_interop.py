@@ -394,11 +394,36 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+async def run_scenario(runner, timeout):
+    """Runs a scenario runner (run() and close_all()) to its end within timeout seconds; prints the verdict the tests
+    read ("ALL PASSED" or "FAIL step: reason" then "INTEROP FAILED") and returns the exit code."""
+    ok = False
+    try:
+        await asyncio.wait_for(runner.run(), timeout)
+        ok = True
+    except StepFailed as e:
+        name, _, reason = str(e).partition(": ")
+        print(f"FAIL {name}: {reason}", flush=True)
+    except asyncio.TimeoutError:
+        print(f"FAIL overall: run exceeded {timeout:g} s", flush=True)
+    except Exception as e:  # noqa: BLE001 - any crash is a failed run, with its reason
+        print(f"FAIL unexpected: {type(e).__name__}: {e}", flush=True)
+    finally:
+        await runner.close_all()
+    print("ALL PASSED" if ok else "INTEROP FAILED", flush=True)
+    return 0 if ok else 1
+
+
+def run_script(amain, parse, argv=None):
+    """The main of every interop script: parse the arguments, slixmpp's log on stderr only with --debug, run amain."""
+    args = parse(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     return asyncio.run(amain(args))
+
+
+def main(argv=None):
+    return run_script(amain, parse_args, argv)
 
 
 if __name__ == "__main__":

@@ -20,13 +20,12 @@ every step passed.
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from slixmpp_interop import InteropClient, StepFailed  # noqa: E402
+from slixmpp_interop import InteropClient, StepFailed, run_scenario, run_script  # noqa: E402
 
 import slixmpp  # noqa: E402
 from slixmpp.exceptions import PresenceError  # noqa: E402
@@ -211,22 +210,7 @@ class MucRunner:
 
 
 async def amain(args):
-    runner = MucRunner(args)
-    ok = False
-    try:
-        await asyncio.wait_for(runner.run(), args.timeout)
-        ok = True
-    except StepFailed as e:
-        name, _, reason = str(e).partition(": ")
-        print(f"FAIL {name}: {reason}", flush=True)
-    except asyncio.TimeoutError:
-        print(f"FAIL overall: run exceeded {args.timeout:g} s", flush=True)
-    except Exception as e:  # noqa: BLE001 - any crash is a failed run, with its reason
-        print(f"FAIL unexpected: {type(e).__name__}: {e}", flush=True)
-    finally:
-        await runner.close_all()
-    print("ALL PASSED" if ok else "INTEROP FAILED", flush=True)
-    return 0 if ok else 1
+    return await run_scenario(MucRunner(args), args.timeout)
 
 
 def parse_args(argv):
@@ -250,10 +234,7 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.CRITICAL,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    return asyncio.run(amain(args))
+    return run_script(amain, parse_args, argv)
 
 
 if __name__ == "__main__":
