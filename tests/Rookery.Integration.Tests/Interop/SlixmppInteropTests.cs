@@ -26,20 +26,7 @@ public sealed class SlixmppInteropTests
     public async Task SlixmppClient_StepGroup_EveryStepPasses(string group)
     {
         Assert.True(SlixmppFactAttribute.Missing is null, SlixmppFactAttribute.Missing);
-        var script = Path.Combine(AppContext.BaseDirectory, "interop", "slixmpp_interop.py");
-        File.Exists(script).Should().BeTrue("the test project copies interop/*.py next to the assembly ({0})", script);
-        await using var server = await TestServer.StartAsync();
-        await server.CreateUserAsync("alice", "alice-pass-1");
-        await server.CreateUserAsync("bob", "bob-pass-2");
-
-        var (exitCode, output) = await RunAsync(script,
-        [
-            "--host", "127.0.0.1", "--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--domain", server.Domain,
-            "--user1", "alice", "--pass1", "alice-pass-1",
-            "--user2", "bob", "--pass2", "bob-pass-2",
-            "--groups", group,
-        ]);
+        var (exitCode, output) = await RunAgainstFreshServerAsync("slixmpp_interop.py", users: 2, "--groups", group);
 
         // The failing step's own line first, so the reason is the first thing a reader sees.
         var failures = output.Split('\n').Where(l => l.StartsWith("FAIL", StringComparison.Ordinal)).ToList();
@@ -52,21 +39,7 @@ public sealed class SlixmppInteropTests
     public async Task SlixmppClient_MucScenario_EveryStepPasses()
     {
         Assert.True(SlixmppFactAttribute.Missing is null, SlixmppFactAttribute.Missing);
-        var script = Path.Combine(AppContext.BaseDirectory, "interop", "slixmpp_muc_interop.py");
-        File.Exists(script).Should().BeTrue("the test project copies interop/*.py next to the assembly ({0})", script);
-        await using var server = await TestServer.StartAsync();
-        await server.CreateUserAsync("alice", "alice-pass-1");
-        await server.CreateUserAsync("bob", "bob-pass-2");
-        await server.CreateUserAsync("carol", "carol-pass-3");
-
-        var (exitCode, output) = await RunAsync(script,
-        [
-            "--host", "127.0.0.1", "--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--domain", server.Domain,
-            "--user1", "alice", "--pass1", "alice-pass-1",
-            "--user2", "bob", "--pass2", "bob-pass-2",
-            "--user3", "carol", "--pass3", "carol-pass-3",
-        ]);
+        var (exitCode, output) = await RunAgainstFreshServerAsync("slixmpp_muc_interop.py", users: 3);
 
         exitCode.Should().Be(0, "every MUC interop step must pass; the script said:\n{0}", output);
         output.Should().Contain("ALL PASSED");
@@ -74,4 +47,26 @@ public sealed class SlixmppInteropTests
 
     internal static Task<(int ExitCode, string Output)> RunAsync(string script, string[] args) =>
         InteropScript.RunAsync(script, args, RunTimeout);
+
+    /// <summary>
+    /// Runs <paramref name="scriptName"/> (copied next to the assembly) against a fresh server with the users the
+    /// scripts know: alice, bob and, for three, carol, passed as --userN/--passN, then <paramref name="extra"/>.
+    /// </summary>
+    internal static async Task<(int ExitCode, string Output)> RunAgainstFreshServerAsync(string scriptName, int users, params string[] extra)
+    {
+        var script = InteropScript.PathOf(scriptName);
+        File.Exists(script).Should().BeTrue("the test project copies interop/*.py next to the assembly ({0})", script);
+        await using var server = await TestServer.StartAsync();
+        List<string> args = ["--host", "127.0.0.1", "--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--domain", server.Domain];
+        string[] names = ["alice", "bob", "carol"];
+        for (var i = 1; i <= users; i++)
+        {
+            var password = $"{names[i - 1]}-pass-{i}";
+            await server.CreateUserAsync(names[i - 1], password);
+            args.AddRange([$"--user{i}", names[i - 1], $"--pass{i}", password]);
+        }
+
+        args.AddRange(extra);
+        return await RunAsync(script, [.. args]);
+    }
 }
