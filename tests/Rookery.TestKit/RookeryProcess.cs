@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -18,6 +19,8 @@ public sealed class RookeryProcess : IAsyncDisposable
     public static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly Lazy<string> s_dll = new(LocateDll);
+
+    private static readonly ConcurrentDictionary<int, byte> s_handedOut = new();
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
@@ -200,9 +203,16 @@ public sealed class RookeryProcess : IAsyncDisposable
         // Below Linux's ephemeral range (32768-60999): a port the OS hands out for bind(0) is just as likely to be taken
         // next by some test's outgoing connection as its local port before the child process binds it (several test
         // projects run at once, one with a thousand clients). Ports under 32768 are only ever taken by listeners.
+        // A port is handed out once per test process: two tests running side by side that drew the same free port
+        // before either child bound it would start two listeners on it, and one child would die at startup.
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var port = Random.Shared.Next(20000, 32768);
+            if (!s_handedOut.TryAdd(port, 0))
+            {
+                continue;
+            }
+
             var listener = new TcpListener(IPAddress.Loopback, port);
             try
             {
