@@ -68,6 +68,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<HttpUploadServiceHost>();
         services.AddHostedService(sp => sp.GetRequiredService<HttpUploadServiceHost>());
         services.AddSingleton<UploadFolder>();
+        services.AddHostedService<UploadExpiryService>();
         services.AddSingleton<HttpUploadEndpoint>();
         services.AddSingleton<IXmppModule, PushModule>();
         services.AddSingleton<IXmppModule, ExternalServicesModule>();

@@ -241,7 +241,8 @@ public sealed class RookeryConfigurationTests : IDisposable
             ("Modules:HttpUpload:MaxFileSize", "104857600"),
             ("Modules:HttpUpload:Folder", "/srv/uploads"),
             ("Modules:HttpUpload:BaseUrl", "https://@HOST@/xmpp"),
-            ("Modules:HttpUpload:SlotLifetimeSeconds", "600"));
+            ("Modules:HttpUpload:SlotLifetimeSeconds", "600"),
+            ("Modules:HttpUpload:ExpireAfterDays", "30"));
 
         var upload = options.Modules.HttpUpload;
         upload.ServiceFor("example.com").Should().Be("files.example.com");
@@ -250,6 +251,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         upload.Folder.Should().Be("/srv/uploads");
         upload.BaseUrl.Should().Be("https://@HOST@/xmpp");
         upload.SlotLifetimeSeconds.Should().Be(600);
+        upload.ExpireAfterDays.Should().Be(30);
     }
 
     [Fact]

@@ -41,6 +41,13 @@ public sealed class HttpUploadOptions
     /// <summary>Seconds a slot's PUT URL stays valid after it was handed out. Default 300 (5 minutes); 10 to 86400.</summary>
     public int SlotLifetimeSeconds { get; init; } = 300;
 
+    /// <summary>
+    /// Days an uploaded file is kept before it is deleted, counted from the end of its upload; 0 (the default) keeps
+    /// files until they are removed by hand, as ejabberd does unless <c>mod_http_upload_quota</c>'s <c>max_days</c> is
+    /// set (Prosody deletes after a week). 0 to 36500.
+    /// </summary>
+    public int ExpireAfterDays { get; init; }
+
     /// <summary>Checks the settings; yields each problem with its key relative to <c>Modules:HttpUpload</c>.</summary>
     public IEnumerable<(string Key, string Problem)> Validate()
     {
@@ -70,6 +77,11 @@ public sealed class HttpUploadOptions
         if (SlotLifetimeSeconds is < 10 or > 86_400)
         {
             yield return (nameof(SlotLifetimeSeconds), "must be between 10 and 86400");
+        }
+
+        if (ExpireAfterDays is < 0 or > 36_500)
+        {
+            yield return (nameof(ExpireAfterDays), "must be between 0 (keep files) and 36500");
         }
     }
 

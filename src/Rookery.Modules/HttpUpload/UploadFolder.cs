@@ -122,6 +122,62 @@ public sealed class UploadFolder(HttpUploadSite site)
         }
     }
 
+    /// <summary>
+    /// Deletes every file uploaded before <paramref name="uploadedBefore"/> (its bytes' last write, which is when its
+    /// upload ended), with its sidecar; returns how many. The sidecar goes first, so a file is never served half deleted.
+    /// Names that are not uploads (an operator's own files) are left alone.
+    /// </summary>
+    public int DeleteUploadedBefore(DateTimeOffset uploadedBefore)
+    {
+        var deleted = 0;
+        foreach (var data in EnumerateUploads())
+        {
+            if (File.GetLastWriteTimeUtc(data) < uploadedBefore.UtcDateTime && File.Exists(data))
+            {
+                File.Delete(data + ".meta");
+                File.Delete(data);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Deletes what uploads that never finished left behind, last written before <paramref name="before"/>: temporary
+    /// files of a process that died mid-upload, bytes whose sidecar was never written, sidecars whose bytes are gone.
+    /// The cut-off must lie well before any upload still running (a day is used), as these are an upload's normal
+    /// states for the moment it takes; returns how many files were deleted.
+    /// </summary>
+    public int DeleteLeftovers(DateTimeOffset before)
+    {
+        if (!Directory.Exists(Path))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var file in Directory.EnumerateFiles(Path))
+        {
+            var name = System.IO.Path.GetFileName(file);
+            var leftover = name.EndsWith(".part", StringComparison.Ordinal)
+                || (name.EndsWith(".meta", StringComparison.Ordinal) && UploadSignatures.IsValidId(name[..^5]) && !File.Exists(file[..^5]))
+                || (UploadSignatures.IsValidId(name) && !File.Exists(file + ".meta"));
+            if (leftover && File.GetLastWriteTimeUtc(file) < before.UtcDateTime)
+            {
+                File.Delete(file);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    private IEnumerable<string> EnumerateUploads() =>
+        Directory.Exists(Path)
+            ? Directory.EnumerateFiles(Path).Where(f => UploadSignatures.IsValidId(System.IO.Path.GetFileName(f)))
+            : [];
+
     private async Task WriteMetaAsync(string id, string name, string contentType, long size, CancellationToken ct)
     {
         var temp = TempPath(id);

@@ -440,6 +440,52 @@ public sealed class HttpUploadTests
             $"upload.{server.Domain}",
             $"<request xmlns='{Ns}' filename='{SecurityElement.Escape(fileName)}' size='{size}'{(contentType is null ? "" : $" content-type='{contentType}'")}/>");
 
+    [Fact]
+    public async Task ExpireAfterDays_FileUploadedBeforeThat_DeletedAtStartUp_ItsUrlAnswers404_NewerFileServed()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "rookery-upload-expiry-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string oldPath, newPath;
+            await using (var first = await StartWithFolderAsync(folder, expireAfterDays: 0))
+            {
+                await first.CreateUserAsync("alice");
+                await using var alice = await first.LoginAsync("alice");
+                oldPath = await UploadAsync(alice, first, "old.txt");
+                newPath = await UploadAsync(alice, first, "new.txt");
+            }
+
+            File.SetLastWriteTimeUtc(Path.Combine(folder, IdOf(oldPath)), DateTime.UtcNow.AddDays(-2));
+
+            await using var second = await StartWithFolderAsync(folder, expireAfterDays: 1);
+            await Eventually.TrueAsync(() => !File.Exists(Path.Combine(folder, IdOf(oldPath))), "the sweep at start-up deletes the two-day-old file");
+            using var old = await Http.GetAsync($"http://127.0.0.1:{second.HttpPort}{oldPath}");
+            using var kept = await Http.GetAsync($"http://127.0.0.1:{second.HttpPort}{newPath}");
+
+            old.StatusCode.Should().Be(HttpStatusCode.NotFound);
+            kept.StatusCode.Should().Be(HttpStatusCode.OK);
+            File.Exists(Path.Combine(folder, IdOf(oldPath) + ".meta")).Should().BeFalse("the sidecar goes with the file");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static Task<TestServer> StartWithFolderAsync(string folder, int expireAfterDays) =>
+            TestServer.StartAsync(o => o.Modules = new ModulesOptions { HttpUpload = new HttpUploadOptions { Folder = folder, ExpireAfterDays = expireAfterDays } });
+
+        static async Task<string> UploadAsync(RawXmppClient alice, TestServer server, string name)
+        {
+            var (put, get) = Urls((await RequestAsync(alice, server, name, 2)).ShouldBeResult()!);
+            using var stored = await PutAsync(put, "hi"u8.ToArray(), "text/plain");
+            stored.StatusCode.Should().Be(HttpStatusCode.Created);
+            return new Uri(get).AbsolutePath;
+        }
+
+        // The GET path is /upload/<id>/<name>.
+        static string IdOf(string path) => path.Split('/')[2];
+    }
+
     private static (string Put, string Get) Urls(Element slot) =>
         (slot.Child("put", Ns)!.GetAttribute("url")!, slot.Child("get", Ns)!.GetAttribute("url")!);
 

@@ -13,6 +13,7 @@ public sealed class HttpUploadOptionsTests
         options.Validate().Should().BeEmpty();
         options.MaxFileSize.Should().Be(10 * 1024 * 1024);
         options.SlotLifetimeSeconds.Should().Be(300);
+        options.ExpireAfterDays.Should().Be(0, "files are kept until removed by hand unless an expiry is set");
         options.ServiceFor("example.com").Should().Be("upload.example.com");
     }
 
@@ -36,6 +37,8 @@ public sealed class HttpUploadOptionsTests
         { new HttpUploadOptions { BaseUrl = "https://files.example.com/?a=b" }, "BaseUrl" },
         { new HttpUploadOptions { SlotLifetimeSeconds = 5 }, "SlotLifetimeSeconds" },
         { new HttpUploadOptions { SlotLifetimeSeconds = 86_401 }, "SlotLifetimeSeconds" },
+        { new HttpUploadOptions { ExpireAfterDays = -1 }, "ExpireAfterDays" },
+        { new HttpUploadOptions { ExpireAfterDays = 36_501 }, "ExpireAfterDays" },
     };
 
     [Theory]

@@ -84,6 +84,68 @@ public sealed class UploadFolderTests : IDisposable
         _folder.Find(id).Should().BeNull();
     }
 
+    [Fact]
+    public async Task DeleteUploadedBefore_OlderFileGoesWithItsSidecar_NewerFileAndForeignFilesStay()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var old = await StoreAsync("old.txt", now.AddDays(-8));
+        var recent = await StoreAsync("recent.txt", now.AddDays(-6));
+        var foreign = Path.Combine(_path, "README");
+        await File.WriteAllTextAsync(foreign, "the operator's");
+        File.SetLastWriteTimeUtc(foreign, now.AddYears(-1).UtcDateTime);
+
+        var deleted = _folder.DeleteUploadedBefore(now.AddDays(-7));
+
+        deleted.Should().Be(1);
+        _folder.Find(old).Should().BeNull();
+        _folder.Find(recent)!.Name.Should().Be("recent.txt");
+        Directory.EnumerateFiles(_path).Select(Path.GetFileName).Should().BeEquivalentTo(recent, recent + ".meta", "README");
+    }
+
+    [Fact]
+    public async Task DeleteLeftovers_OldUnfinishedUploads_Deleted_RecentOnesAndCompleteFilesStay()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var complete = await StoreAsync("done.txt", now.AddDays(-30));
+        var oldPart = Leftover(UploadSignatures.NewId() + ".0123456789abcdef.part", now.AddDays(-2));
+        var oldData = Leftover(UploadSignatures.NewId(), now.AddDays(-2));
+        var oldMeta = Leftover(UploadSignatures.NewId() + ".meta", now.AddDays(-2));
+        var recentPart = Leftover(UploadSignatures.NewId() + ".fedcba9876543210.part", now.AddMinutes(-5));
+        var recentData = Leftover(UploadSignatures.NewId(), now.AddMinutes(-5));
+
+        var deleted = _folder.DeleteLeftovers(now.AddDays(-1));
+
+        deleted.Should().Be(3);
+        Directory.EnumerateFiles(_path).Select(Path.GetFileName).Should().BeEquivalentTo(complete, complete + ".meta", recentPart, recentData);
+        new[] { oldPart, oldData, oldMeta }.Should().OnlyContain(name => !File.Exists(Path.Combine(_path, name)));
+    }
+
+    [Fact]
+    public void Sweeps_NoFolderYet_DeleteNothing()
+    {
+        _folder.DeleteUploadedBefore(DateTimeOffset.UtcNow).Should().Be(0);
+        _folder.DeleteLeftovers(DateTimeOffset.UtcNow).Should().Be(0);
+    }
+
+    /// <summary>Stores a file and dates its upload at <paramref name="uploaded"/>; returns its id.</summary>
+    private async Task<string> StoreAsync(string name, DateTimeOffset uploaded)
+    {
+        var id = UploadSignatures.NewId();
+        (await _folder.StoreAsync(id, name, "text/plain", 2, new MemoryStream("hi"u8.ToArray()), default)).Should().Be(UploadFolder.StoreResult.Stored);
+        File.SetLastWriteTimeUtc(Path.Combine(_path, id), uploaded.UtcDateTime);
+        return id;
+    }
+
+    /// <summary>Writes a file of an unfinished upload, last written at <paramref name="written"/>; returns its name.</summary>
+    private string Leftover(string name, DateTimeOffset written)
+    {
+        Directory.CreateDirectory(_path);
+        var path = Path.Combine(_path, name);
+        File.WriteAllText(path, "partial");
+        File.SetLastWriteTimeUtc(path, written.UtcDateTime);
+        return name;
+    }
+
     /// <summary>Yields two bytes, then fails as a dropped connection does.</summary>
     private sealed class FailingStream : Stream
     {
