@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +14,7 @@ internal sealed partial class UploadExpiryService(
     HttpUploadSite site,
     IOptions<HttpUploadOptions> options,
     TimeProvider time,
-    ILogger<UploadExpiryService> logger) : BackgroundService
+    ILogger<UploadExpiryService> logger) : PeriodicService(Interval, time)
 {
     /// <summary>How often the folder is swept.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -28,7 +27,7 @@ internal sealed partial class UploadExpiryService(
     /// <summary>Sweeps the folder now; returns the number of expired files and of leftovers deleted.</summary>
     public (int Expired, int Leftovers) SweepOnce()
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var expired = _expireAfterDays > 0 ? folder.DeleteUploadedBefore(now.AddDays(-_expireAfterDays)) : 0;
         var leftovers = folder.DeleteLeftovers(now - LeftoverAge);
         if (expired > 0 || leftovers > 0)
@@ -40,40 +39,17 @@ internal sealed partial class UploadExpiryService(
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!site.IsServed)
-        {
-            return;
-        }
+    protected override bool IsOn => site.IsServed;
 
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                SweepOnce();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The next tick tries again (a shared folder may be briefly unreachable); the node goes on serving.
-                Log.SweepFailed(logger, e, folder.Path);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+    /// <inheritdoc />
+    protected override Task RunRoundAsync(CancellationToken ct)
+    {
+        SweepOnce();
+        return Task.CompletedTask;
     }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    /// <inheritdoc />
+    protected override void OnRoundFailed(Exception e) => Log.SweepFailed(logger, e, folder.Path);
 
     private static partial class Log
     {

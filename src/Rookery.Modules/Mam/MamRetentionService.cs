@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Storage;
@@ -11,7 +10,7 @@ namespace Rookery.Modules.Mam;
 /// retention is 0 (keep forever).
 /// </summary>
 internal sealed partial class MamRetentionService(IMessageArchiveStore store, IOptions<MamOptions> options, TimeProvider time, ILogger<MamRetentionService> logger)
-    : BackgroundService
+    : PeriodicService(Interval, time)
 {
     /// <summary>How often expired messages are removed.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
@@ -26,7 +25,7 @@ internal sealed partial class MamRetentionService(IMessageArchiveStore store, IO
             return 0;
         }
 
-        var removed = await store.PruneAsync(time.GetUtcNow().AddDays(-_retentionDays), ct).ConfigureAwait(false);
+        var removed = await store.PruneAsync(Time.GetUtcNow().AddDays(-_retentionDays), ct).ConfigureAwait(false);
         if (removed > 0)
         {
             Log.Pruned(logger, removed, _retentionDays);
@@ -36,40 +35,13 @@ internal sealed partial class MamRetentionService(IMessageArchiveStore store, IO
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (_retentionDays == 0)
-        {
-            return;
-        }
+    protected override bool IsOn => _retentionDays > 0;
 
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await PruneOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The next tick tries again; a failing prune must not stop the node.
-                Log.PruneFailed(logger, e);
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
+    /// <inheritdoc />
+    protected override Task RunRoundAsync(CancellationToken ct) => PruneOnceAsync(ct);
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken ct)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    /// <inheritdoc />
+    protected override void OnRoundFailed(Exception e) => Log.PruneFailed(logger, e);
 
     private static partial class Log
     {
