@@ -109,4 +109,70 @@ public sealed class OutboundQueueTests
         (await reader.WaitAsync(Patience)).Should().Be(Writers * PerWriter);
         queue.HoldsSlots.Should().BeFalse();
     }
+
+    [Fact]
+    public async Task TryClaimIdleWriter_OnlyWhileTheReaderIsParkedOnAnEmptyQueue()
+    {
+        var queue = new OutboundQueue();
+        queue.TryClaimIdleWriter().Should().BeFalse("the reader is not waiting yet");
+
+        var wait = queue.WaitToReadAsync().AsTask();
+        queue.TryClaimIdleWriter().Should().BeTrue();
+        queue.TryClaimIdleWriter().Should().BeFalse("one claimant at a time");
+        queue.ReleaseClaim(wakeReader: false);
+        wait.IsCompleted.Should().BeFalse("nothing was left for the reader");
+
+        queue.TryWrite(Item(0));
+        queue.TryClaimIdleWriter().Should().BeFalse("an item is waiting: it must be written first");
+        (await wait.WaitAsync(Patience)).Should().BeTrue();
+        queue.TryClaimIdleWriter().Should().BeFalse("the reader is awake");
+    }
+
+    [Fact]
+    public async Task TryWrite_WhileClaimed_ReaderStaysParkedUntilTheClaimEnds_ThenReadsInOrder()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync().AsTask();
+        queue.TryClaimIdleWriter().Should().BeTrue();
+
+        queue.TryWrite(Item(1));
+        queue.TryWrite(Item(2));
+        await Task.Delay(50);
+        wait.IsCompleted.Should().BeFalse("the claimant is writing: a second writer would interleave with it");
+
+        queue.ReleaseClaim(wakeReader: false);
+        (await wait.WaitAsync(Patience)).Should().BeTrue();
+        queue.TryRead(out var a).Should().BeTrue();
+        queue.TryRead(out var b).Should().BeTrue();
+        (a.Element!.Name, b.Element!.Name).Should().Be(("m1", "m2"));
+    }
+
+    [Fact]
+    public async Task ReleaseClaim_WakeReader_WakesItWithAnEmptyQueue()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync().AsTask();
+        queue.TryClaimIdleWriter().Should().BeTrue();
+
+        queue.ReleaseClaim(wakeReader: true);
+
+        (await wait.WaitAsync(Patience)).Should().BeTrue("the claimant left the reader a flush to finish");
+        queue.TryRead(out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task TryComplete_WhileClaimed_EndsTheReadersWaitOnlyWhenTheClaimEnds()
+    {
+        var queue = new OutboundQueue();
+        var wait = queue.WaitToReadAsync().AsTask();
+        queue.TryClaimIdleWriter().Should().BeTrue();
+
+        queue.TryComplete();
+        await Task.Delay(50);
+        wait.IsCompleted.Should().BeFalse();
+        queue.TryClaimIdleWriter().Should().BeFalse("a completed queue has no writer to stand in for");
+
+        queue.ReleaseClaim(wakeReader: false);
+        (await wait.WaitAsync(Patience)).Should().BeFalse();
+    }
 }
