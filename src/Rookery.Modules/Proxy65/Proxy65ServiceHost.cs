@@ -25,9 +25,6 @@ public sealed partial class Proxy65ServiceHost(
 {
     private readonly List<(string Domain, Proxy65Route Route)> _registered = [];
 
-    /// <summary>The proxies started, by service domain.</summary>
-    public IReadOnlyDictionary<string, Proxy65Service> Services => _registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
-
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
