@@ -43,6 +43,13 @@ public sealed class ListenerOptions
     public EndpointOptions Https { get; init; } = new() { Port = 5281, Enabled = false };
 
     /// <summary>
+    /// The SOCKS5 proxy of XEP-0065 mediated bytestreams (module <c>proxy65</c>, on <c>proxy.&lt;host&gt;</c>). Default port
+    /// 7777, as ejabberd and Prosody; off unless enabled (as Prosody, where the proxy is configured explicitly): the port
+    /// must be reachable by clients at the address streamhosts name (<c>Modules:Proxy65:Host</c>).
+    /// </summary>
+    public EndpointOptions Proxy65 { get; init; } = new() { Port = 7777, Enabled = false };
+
+    /// <summary>
     /// Whether a socket's completion continues on the socket engine's own thread (true, the default) instead of being
     /// handed to the thread pool. See <see cref="SocketCompletionMode"/>; applied by <c>rookery run</c> at start-up.
     /// </summary>

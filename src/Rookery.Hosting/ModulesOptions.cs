@@ -6,6 +6,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Muc;
 using Rookery.Modules.Pep;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Proxy65;
 using Rookery.Modules.Push;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -51,6 +52,9 @@ public sealed class ModulesOptions
     /// <summary>External service discovery (<c>extdisco</c>): the STUN and TURN servers, credential lifetime.</summary>
     public ExternalServicesOptions ExternalServices { get; init; } = new();
 
+    /// <summary>SOCKS5 bytestreams proxy (<c>proxy65</c>): service name, advertised host, activation timeout, access.</summary>
+    public Proxy65Options Proxy65 { get; init; } = new();
+
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
     {
@@ -64,6 +68,7 @@ public sealed class ModulesOptions
         Throw(nameof(Muc), Muc.Validate());
         Throw(nameof(HttpUpload), HttpUpload.Validate());
         Throw(nameof(ExternalServices), ExternalServices.Validate());
+        Throw(nameof(Proxy65), Proxy65.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

@@ -139,6 +139,7 @@ public static class RookeryConfiguration
         ValidateEndpoint(o.Listeners.ServerDirectTls, "Listeners:ServerDirectTls");
         ValidateEndpoint(o.Listeners.Http, "Listeners:Http");
         ValidateEndpoint(o.Listeners.Https, "Listeners:Https");
+        ValidateEndpoint(o.Listeners.Proxy65, "Listeners:Proxy65");
         if (o.S2S.Describe() is { } s2sProblem)
         {
             throw new ConfigurationException("Configuration key " + s2sProblem);

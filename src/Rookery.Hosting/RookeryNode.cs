@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Cluster;
+using Rookery.Modules.Proxy65;
 using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 using Rookery.Server.Modules;
@@ -33,9 +34,11 @@ public sealed partial class RookeryNode : IAsyncDisposable
     private readonly Func<ListenOptions?> _serverDirectTls;
     private readonly Func<ListenOptions?> _http;
     private readonly Func<ListenOptions?> _https;
+    private readonly Func<ListenOptions?> _proxy65;
 
-    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server, Func<ListenOptions?> serverDirectTls, Func<ListenOptions?> http, Func<ListenOptions?> https)
+    private RookeryNode(WebApplication app, ListenOptions? client, ListenOptions? directTls, Func<ListenOptions?> component, Func<ListenOptions?> server, Func<ListenOptions?> serverDirectTls, Func<ListenOptions?> http, Func<ListenOptions?> https, Func<ListenOptions?> proxy65)
     {
+        _proxy65 = proxy65;
         _serverDirectTls = serverDirectTls;
         _http = http;
         _https = https;
@@ -73,6 +76,12 @@ public sealed partial class RookeryNode : IAsyncDisposable
     /// <summary>The bound HTTPS endpoint for web clients, once started; null when off.</summary>
     public IPEndPoint? HttpsEndPoint => _https()?.IPEndPoint;
 
+    /// <summary>
+    /// The bound SOCKS5 endpoint of the bytestreams proxy (XEP-0065), once started; null unless <c>Listeners:Proxy65</c> is
+    /// enabled and the <c>proxy65</c> module is on for some host.
+    /// </summary>
+    public IPEndPoint? Proxy65EndPoint => _proxy65()?.IPEndPoint;
+
     /// <summary>Builds a node from validated options; <paramref name="configureLogging"/> lets tests capture logs.</summary>
     public static RookeryNode Create(RookeryOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
@@ -88,7 +97,7 @@ public sealed partial class RookeryNode : IAsyncDisposable
             builder.Services.AddHostedService<ClusterShutdownService>();
         }
 
-        ListenOptions? client = null, directTls = null, component = null, server = null, serverDirectTls = null, http = null, https = null;
+        ListenOptions? client = null, directTls = null, component = null, server = null, serverDirectTls = null, http = null, https = null, proxy65 = null;
         // Rookery's own transport behind Kestrel's IConnectionListenerFactory (Kestrel binds with the factory registered
         // last): a stream reads and writes its socket directly, with a zero-byte receive while idle, instead of Kestrel's
         // socket transport with two pipes and a receive and a send loop per connection (issue #6, docs/benchmarks.md
@@ -168,18 +177,29 @@ public sealed partial class RookeryNode : IAsyncDisposable
                     WebEndpoints.UseHostCertificates(lo);
                 });
             }
+
+            // XEP-0065 mediated bytestreams: raw SOCKS5, relayed by this node once the requester activates the stream.
+            if (new Proxy65Endpoint(options).IsOpen)
+            {
+                kestrel.Listen(RookeryConfiguration.ParseAddress(listeners.Proxy65.Address)!, listeners.Proxy65.Port, lo =>
+                {
+                    proxy65 = lo;
+                    lo.UseConnectionHandler<Proxy65ConnectionHandler>();
+                });
+            }
         });
 
         var app = builder.Build();
         var web = app.Services.GetRequiredService<WebListeners>();
         web.Http = () => http;
         web.Https = () => https;
+        app.Services.GetRequiredService<Proxy65Endpoint>().Bound = () => proxy65;
         if (http is not null || https is not null)
         {
             WebEndpoints.Map(app);
         }
 
-        return new RookeryNode(app, client, directTls, () => component, () => server, () => serverDirectTls, () => http, () => https);
+        return new RookeryNode(app, client, directTls, () => component, () => server, () => serverDirectTls, () => http, () => https, () => proxy65);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, LoggingOptions options)

@@ -99,6 +99,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Muc));
         services.AddSingleton(Options.Create(options.Modules.HttpUpload));
         services.AddSingleton(Options.Create(options.Modules.ExternalServices));
+        services.AddSingleton(Options.Create(options.Modules.Proxy65));
+        var proxy65 = new Proxy65Endpoint(options);
+        services.AddSingleton(proxy65);
+        services.AddSingleton(proxy65.ToListener());
         var web = new WebListeners(options.Listeners);
         services.AddSingleton(web);
         services.AddSingleton(new HttpUploadSite(options.Modules.HttpUpload, UploadFolderPath(options.Modules.HttpUpload, dataDirectory), web.Any ? web.BaseUrlFor : null));

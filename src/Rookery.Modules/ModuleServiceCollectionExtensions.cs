@@ -14,6 +14,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Proxy65;
 using Rookery.Modules.Push;
 using Rookery.Modules.Time;
 using Rookery.Modules.VCard;
@@ -44,6 +45,9 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(_ => new UploadSignatures(clusterSecret: null));
         services.TryAddSingleton(Options.Create(new PushOptions()));
         services.TryAddSingleton(Options.Create(new ExternalServicesOptions()));
+        services.TryAddSingleton(Options.Create(new Proxy65Options()));
+        // The composition root knows the SOCKS5 listener; without one the proxy serves nothing.
+        services.TryAddSingleton(Proxy65Listener.None);
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -72,6 +76,11 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<HttpUploadEndpoint>();
         services.AddSingleton<IXmppModule, PushModule>();
         services.AddSingleton<IXmppModule, ExternalServicesModule>();
+        services.AddSingleton<BytestreamRegistry>();
+        services.AddSingleton<IXmppModule, Proxy65Module>();
+        services.AddSingleton<Proxy65ServiceHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<Proxy65ServiceHost>());
+        services.AddSingleton<Proxy65ConnectionHandler>();
         return services;
     }
 

@@ -20,6 +20,7 @@ internal sealed class NodeOptions
     public Option<int?> S2sPort { get; } = new("--s2s-port") { Description = "Federate (S2S:Enabled) and listen for other servers on this port. Overrides Listeners:Server:Port.", CustomParser = ParsePort };
     public Option<int?> S2sTlsPort { get; } = new("--s2s-tls-port") { Description = "Federate (S2S:Enabled) and listen for other servers over direct TLS (XEP-0368) on this port. Enables Listeners:ServerDirectTls and overrides its port.", CustomParser = ParsePort };
     public Option<int?> HttpPort { get; } = new("--http-port") { Description = "HTTP port for web clients (XMPP over WebSocket, host-meta). Overrides Listeners:Http:Port.", CustomParser = ParsePort };
+    public Option<int?> Proxy65Port { get; } = new("--proxy65-port") { Description = "Open the SOCKS5 bytestreams proxy (XEP-0065, proxy.<domain>) on this port. Enables Listeners:Proxy65 and overrides its port.", CustomParser = ParsePort };
     public Option<bool> NoDirectTls { get; } = new("--no-direct-tls") { Description = "Do not open the direct-TLS listener." };
     public Option<bool> AllowRegistration { get; } = new("--allow-registration") { Description = "Allow in-band registration on the served domains." };
     public Option<bool> TlsRequired { get; } = new("--tls-required") { Description = "Require TLS before authentication on the served domains." };
@@ -58,6 +59,7 @@ internal sealed class NodeOptions
         command.Add(S2sPort);
         command.Add(S2sTlsPort);
         command.Add(HttpPort);
+        command.Add(Proxy65Port);
         command.Add(NoDirectTls);
         command.Add(AllowRegistration);
         command.Add(TlsRequired);
@@ -110,6 +112,12 @@ internal sealed class NodeOptions
         {
             overrides["Listeners:Http:Port"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             overrides["Listeners:Http:Enabled"] = "true";
+        }
+
+        if (parse.GetResult(Proxy65Port) is not null && parse.GetValue(Proxy65Port) is { } proxy65Port)
+        {
+            overrides["Listeners:Proxy65:Port"] = proxy65Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["Listeners:Proxy65:Enabled"] = "true";
         }
 
         if (parse.GetResult(NoDirectTls) is not null && parse.GetValue(NoDirectTls))

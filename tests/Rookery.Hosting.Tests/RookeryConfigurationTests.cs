@@ -255,6 +255,29 @@ public sealed class RookeryConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Bind_Proxy65Sections_BindEveryKey_ListenerOffOn7777ByDefault()
+    {
+        var defaults = Load(null);
+        var options = Load(
+            null,
+            ("Listeners:Proxy65:Enabled", "true"),
+            ("Listeners:Proxy65:Port", "7778"),
+            ("Listeners:Proxy65:Address", "192.0.2.1"),
+            ("Modules:Proxy65:Subdomain", "relay"),
+            ("Modules:Proxy65:Host", "files.@HOST@"),
+            ("Modules:Proxy65:ActivationTimeoutSeconds", "60"),
+            ("Modules:Proxy65:Access", "all"));
+
+        (defaults.Listeners.Proxy65.Enabled, defaults.Listeners.Proxy65.Port).Should().Be((false, 7777));
+        (options.Listeners.Proxy65.Enabled, options.Listeners.Proxy65.Port, options.Listeners.Proxy65.Address).Should().Be((true, 7778, "192.0.2.1"));
+        var proxy = options.Modules.Proxy65;
+        proxy.ServiceFor("example.com").Should().Be("relay.example.com");
+        proxy.Host.Should().Be("files.@HOST@");
+        proxy.ActivationTimeoutSeconds.Should().Be(60);
+        proxy.Access.Should().Be("all");
+    }
+
+    [Fact]
     public void Bind_ExternalServicesSection_BindsEveryKey()
     {
         var file = _folder.Write("rookery.json", """
@@ -386,6 +409,11 @@ public sealed class RookeryConfigurationTests : IDisposable
     [InlineData("Modules:HttpUpload:BaseUrl", "files.example.com", "Modules:HttpUpload:BaseUrl")]
     [InlineData("Modules:HttpUpload:SlotLifetimeSeconds", "1", "Modules:HttpUpload:SlotLifetimeSeconds")]
     [InlineData("Modules:HttpUpload:Subdomain", "", "Modules:HttpUpload:Subdomain")]
+    [InlineData("Modules:Proxy65:Access", "everyone", "Modules:Proxy65:Access")]
+    [InlineData("Modules:Proxy65:ActivationTimeoutSeconds", "0", "Modules:Proxy65:ActivationTimeoutSeconds")]
+    [InlineData("Modules:Proxy65:Host", "not a host", "Modules:Proxy65:Host")]
+    [InlineData("Listeners:Proxy65:Port", "70000", "Listeners:Proxy65:Port")]
+    [InlineData("Listeners:Proxy65:Address", "somewhere", "Listeners:Proxy65:Address")]
     public void Bind_InvalidValue_ThrowsNamingTheKey(string key, string value, string named)
     {
         var act = () => Load(null, (key, value));

@@ -207,6 +207,29 @@ public sealed class RunCommandTests : IDisposable
         features.Name.LocalName.Should().Be("features");
     }
 
+    [Fact]
+    public async Task Run_Proxy65PortSwitch_OpensTheSocks5Listener()
+    {
+        var port = RookeryProcess.FreePort();
+        var proxyPort = RookeryProcess.FreePort();
+        await using var node = StartNode("--port", Port(port), "--no-direct-tls", "--Listeners:Proxy65:Address=127.0.0.1", "--proxy65-port", Port(proxyPort));
+        await node.WaitForPortAsync(proxyPort, StartTimeout);
+
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, proxyPort);
+        await socket.SendAsync(new byte[] { 5, 1, 0 });
+        var answer = new byte[2];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var read = 0;
+        while (read < 2)
+        {
+            read += await socket.ReceiveAsync(answer.AsMemory(read), timeout.Token);
+        }
+
+        answer.Should().Equal(5, 0);
+        await Eventually.TrueAsync(() => node.StandardOutput.Contains($"clients connect to 127.0.0.1:{Port(proxyPort)}", StringComparison.Ordinal), "the node logs the proxy's streamhost");
+    }
+
     [Theory]
     [InlineData(null, "Socket completions continue on the socket engine threads")]
     [InlineData("--Listeners:InlineCompletions=false", "Socket completions continue on the thread pool")]

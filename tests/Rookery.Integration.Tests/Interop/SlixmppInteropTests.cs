@@ -52,11 +52,15 @@ public sealed class SlixmppInteropTests
     /// Runs <paramref name="scriptName"/> (copied next to the assembly) against a fresh server with the users the
     /// scripts know: alice, bob and, for three, carol, passed as --userN/--passN, then <paramref name="extra"/>.
     /// </summary>
-    internal static async Task<(int ExitCode, string Output)> RunAgainstFreshServerAsync(string scriptName, int users, params string[] extra)
+    internal static Task<(int ExitCode, string Output)> RunAgainstFreshServerAsync(string scriptName, int users, params string[] extra) =>
+        RunAgainstFreshServerAsync(scriptName, users, () => TestServer.StartAsync(), extra);
+
+    /// <summary>As above, against a server that <paramref name="start"/> starts (with listeners the script needs).</summary>
+    internal static async Task<(int ExitCode, string Output)> RunAgainstFreshServerAsync(string scriptName, int users, Func<Task<TestServer>> start, params string[] extra)
     {
         var script = InteropScript.PathOf(scriptName);
         File.Exists(script).Should().BeTrue("the test project copies interop/*.py next to the assembly ({0})", script);
-        await using var server = await TestServer.StartAsync();
+        await using var server = await start();
         List<string> args = ["--host", "127.0.0.1", "--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--domain", server.Domain];
         string[] names = ["alice", "bob", "carol"];
         for (var i = 1; i <= users; i++)
