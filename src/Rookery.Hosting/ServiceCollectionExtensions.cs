@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().PubsubService);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().MucCluster);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Caps);
