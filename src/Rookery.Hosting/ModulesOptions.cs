@@ -6,6 +6,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Muc;
 using Rookery.Modules.Pep;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Pubsub;
 using Rookery.Modules.Push;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -51,6 +52,9 @@ public sealed class ModulesOptions
     /// <summary>External service discovery (<c>extdisco</c>): the STUN and TURN servers, credential lifetime.</summary>
     public ExternalServicesOptions ExternalServices { get; init; } = new();
 
+    /// <summary>Publish-subscribe service (<c>pubsub</c>): service name, who creates nodes, item, payload and node limits.</summary>
+    public PubsubOptions Pubsub { get; init; } = new();
+
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
     {
@@ -64,6 +68,7 @@ public sealed class ModulesOptions
         Throw(nameof(Muc), Muc.Validate());
         Throw(nameof(HttpUpload), HttpUpload.Validate());
         Throw(nameof(ExternalServices), ExternalServices.Validate());
+        Throw(nameof(Pubsub), Pubsub.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

@@ -100,6 +100,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(Options.Create(options.Modules.Muc));
         services.AddSingleton(Options.Create(options.Modules.HttpUpload));
         services.AddSingleton(Options.Create(options.Modules.ExternalServices));
+        services.AddSingleton(Options.Create(options.Modules.Pubsub));
         var web = new WebListeners(options.Listeners);
         services.AddSingleton(web);
         services.AddSingleton(new HttpUploadSite(options.Modules.HttpUpload, UploadFolderPath(options.Modules.HttpUpload, dataDirectory), web.Any ? web.BaseUrlFor : null));

@@ -14,6 +14,7 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
+using Rookery.Modules.Pubsub;
 using Rookery.Modules.Push;
 using Rookery.Modules.Time;
 using Rookery.Modules.VCard;
@@ -44,6 +45,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(_ => new UploadSignatures(clusterSecret: null));
         services.TryAddSingleton(Options.Create(new PushOptions()));
         services.TryAddSingleton(Options.Create(new ExternalServicesOptions()));
+        services.TryAddSingleton(Options.Create(new PubsubOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -71,6 +73,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<HttpUploadEndpoint>();
         services.AddSingleton<IXmppModule, PushModule>();
         services.AddSingleton<IXmppModule, ExternalServicesModule>();
+        services.AddSingleton<IXmppModule, PubsubModule>();
+        services.AddSingleton<PubsubServiceHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<PubsubServiceHost>());
         return services;
     }
 
