@@ -10,10 +10,10 @@ Both clients load slixmpp's XEP-0030, XEP-0004 and XEP-0060 plugins. Steps:
   login of both users (no roster subscription is needed: the service is not PEP),
   user2 finds the service in the domain's disco#items and its pubsub/service identity (XEP-0060 §5.1),
   user1 creates a node with a configuration form (§8.1.3) and user2 subscribes (§6.1),
-  user1 publishes an Atom entry; user2 gets the notification with the payload (§7.1.2.1) and retrieves it (§6.5),
-  user2 lists its subscriptions (§5.6); publishing as user2 is refused (forbidden, §7.1.3.1) until user1
+  user1 publishes an Atom entry; user2 gets the notification with the payload (§7.1.2) and retrieves it (§6.5),
+  user2 lists its subscriptions (§5.6); publishing as user2 is refused (forbidden, §7.1.3) until user1
   makes user2 a publisher (§8.9.2),
-  user1 retracts an item and deletes the node; user2 is notified of both (§7.2.2.1, §8.4.2),
+  user1 retracts an item and deletes the node; user2 is notified of both (§7.2.2, §8.4.2),
   publishing to the deleted node is item-not-found.
 With --port2 (a cluster's second node), user2 is on the other node, so every notification crosses nodes.
 Output and exit status as in slixmpp_interop.py.

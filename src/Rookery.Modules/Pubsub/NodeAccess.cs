@@ -17,17 +17,17 @@ public static class NodeAccess
         ArgumentNullException.ThrowIfNull(config);
         return affiliation switch
         {
-            // §6.1.3.8 and §6.5.9 ("blocked"): outcasts are forbidden; §4.1: publish-only affiliates neither subscribe
+            // §6.1.3 and §6.5.9 ("blocked"): outcasts are forbidden; §4.1: publish-only affiliates neither subscribe
             // nor retrieve.
             Affiliation.Outcast or Affiliation.PublishOnly => new StanzaErrorException(StanzaErrorCondition.Forbidden),
-            // §6.1.3.4 and §6.5.9.8: not on the whitelist.
+            // §6.1.3 and §6.5.9: not on the whitelist.
             Affiliation.None when config.Access == AccessModel.Whitelist =>
                 PubsubErrors.WithCondition(StanzaErrorCondition.NotAllowed, "closed-node"),
             _ => null,
         };
     }
 
-    /// <summary>Whether an entity may publish to the node (§7.1.3.1: else forbidden).</summary>
+    /// <summary>Whether an entity may publish to the node (§7.1.3: else forbidden).</summary>
     public static bool MayPublish(NodeConfiguration config, Affiliation affiliation, bool subscribed)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -40,7 +40,7 @@ public static class NodeAccess
     }
 
     /// <summary>
-    /// Whether an entity may retract an item (§7.2.3.1: else forbidden): owners and publishers any item, whoever
+    /// Whether an entity may retract an item (§7.2.3: else forbidden): owners and publishers any item, whoever
     /// published an item (a publish-only affiliate, or anyone on an open node) that item, outcasts none.
     /// </summary>
     public static bool MayRetract(Affiliation affiliation, bool ownItem) => affiliation switch

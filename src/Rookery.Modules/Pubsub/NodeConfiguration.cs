@@ -118,7 +118,7 @@ public sealed record NodeConfiguration(
 
     /// <summary>
     /// This configuration changed by the fields of a submitted form (XEP-0060 §8.2.4); a field this service does not
-    /// know or a value it cannot take is <c>not-acceptable</c> (§8.2.5.3). FORM_TYPE is checked by the caller.
+    /// know or a value it cannot take is <c>not-acceptable</c> (§8.2.5). FORM_TYPE is checked by the caller.
     /// </summary>
     public NodeConfiguration With(DataForm form)
     {

@@ -17,12 +17,12 @@ public static class PubsubErrors
     public static StanzaErrorException Unsupported(string feature) =>
         new(StanzaErrorCondition.FeatureNotImplemented, null, new Element("unsupported", Namespace).SetAttribute("feature", feature));
 
-    /// <summary>The node does not exist (§6.1.3.11, §7.1.3.3, §8.2.3.5 …).</summary>
+    /// <summary>The node does not exist (§6.1.3, §7.1.3, §8.2.3 …).</summary>
     public static StanzaErrorException NoSuchNode() => new(StanzaErrorCondition.ItemNotFound, "No such node");
 
-    /// <summary>The request names no node where one is needed: bad-request with nodeid-required (§7.1.3, §8.2.3.3).</summary>
+    /// <summary>The request names no node where one is needed: bad-request with nodeid-required (§7.1.3, §8.2.3).</summary>
     public static StanzaErrorException NodeIdRequired() => WithCondition(StanzaErrorCondition.BadRequest, "nodeid-required");
 
-    /// <summary>The requester lacks the privileges (forbidden, §7.1.3.1, §8.2.3.2 …).</summary>
+    /// <summary>The requester lacks the privileges (forbidden, §7.1.3, §8.2.3 …).</summary>
     public static StanzaErrorException Forbidden(string? text = null) => new(StanzaErrorCondition.Forbidden, text);
 }

@@ -23,7 +23,7 @@ public sealed class PubsubOptions
 
     /// <summary>
     /// The largest item payload in UTF-8 bytes of XML; a larger one is refused with not-acceptable and
-    /// <c>&lt;payload-too-big/&gt;</c> (XEP-0060 §7.1.3.4). Default 65536; at least 1024.
+    /// <c>&lt;payload-too-big/&gt;</c> (XEP-0060 §7.1.3). Default 65536; at least 1024.
     /// </summary>
     public int MaxPayloadBytes { get; init; } = 65536;
 

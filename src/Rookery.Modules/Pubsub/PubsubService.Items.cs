@@ -19,7 +19,7 @@ public sealed partial class PubsubService
         var subscribed = config.Publish == PublishModel.Subscribers && await IsSubscribedAsync(node, from);
         if (!NodeAccess.MayPublish(config, affiliation, subscribed))
         {
-            // §7.1.3.1.
+            // §7.1.3.
             throw PubsubErrors.Forbidden("Not allowed to publish to this node");
         }
 
@@ -68,14 +68,14 @@ public sealed partial class PubsubService
         var id = retract.Child("item", Namespace)?.GetAttribute("id");
         if (string.IsNullOrEmpty(id))
         {
-            // §7.2.3.3 and §7.2.3.4: the item and its id are required.
+            // §7.2.3 and §7.2.3: the item and its id are required.
             throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "item-required");
         }
 
         var config = await ConfigOfAsync(node);
         if (!config.PersistItems)
         {
-            // §7.2.3.7: a transient node keeps no item to retract.
+            // §7.2.3: a transient node keeps no item to retract.
             throw PubsubErrors.Unsupported("persistent-items");
         }
 
@@ -84,17 +84,17 @@ public sealed partial class PubsubService
         var ownItem = existing.Count == 1 && Jid.TryParse(existing[0].Publisher, out var publisher) && publisher.Bare == from.Bare;
         if (!NodeAccess.MayRetract(affiliation, ownItem))
         {
-            // §7.2.3.1.
+            // §7.2.3.
             throw PubsubErrors.Forbidden("Not allowed to retract this item");
         }
 
         if (existing.Count == 0 || !await _nodes.RetractAsync(_service, node, id))
         {
-            // §7.2.3.5.
+            // §7.2.3.
             throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound, "No such item");
         }
 
-        // §7.2.2.1: notify="true" asks for a notification; otherwise the node's pubsub#notify_retract decides.
+        // §7.2.2: notify="true" asks for a notification; otherwise the node's pubsub#notify_retract decides.
         var notify = retract.GetAttribute("notify") switch
         {
             "true" or "1" => true,
@@ -116,13 +116,13 @@ public sealed partial class PubsubService
         await RequireAccessAsync(node, config, from);
         if (request.GetAttribute("subid") is { } subId && !await HoldsSubscriptionAsync(node, from, subId))
         {
-            // §6.5.9.2: a subid that is not one of the requester's subscriptions to the node.
+            // §6.5.9: a subid that is not one of the requester's subscriptions to the node.
             throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAcceptable, "invalid-subid");
         }
 
         if (!config.PersistItems)
         {
-            // §6.5.9.9: a transient node keeps no items.
+            // §6.5.9: a transient node keeps no items.
             throw PubsubErrors.Unsupported("persistent-items");
         }
 
@@ -172,7 +172,7 @@ public sealed partial class PubsubService
     }
 
     /// <summary>
-    /// §7.1.3.6: a publish carries at most one item; §7.1.3 (the rules for items): persistent nodes and nodes that
+    /// §7.1.3: a publish carries at most one item; §7.1.3 (the rules for items): persistent nodes and nodes that
     /// deliver payloads need one (item-required), transient notification-only nodes take one without payload only.
     /// </summary>
     private static Element? SingleItem(Element publish, NodeConfiguration config)
@@ -202,8 +202,8 @@ public sealed partial class PubsubService
     }
 
     /// <summary>
-    /// The payload of an item and its stored text: exactly one element (§7.1.3.7, §7.1.3.8) of the node's pubsub#type
-    /// when it has one, within the size limit (§7.1.3.4); none at all on a transient notification-only node (§7.1.3.9).
+    /// The payload of an item and its stored text: exactly one element (§7.1.3, §7.1.3) of the node's pubsub#type
+    /// when it has one, within the size limit (§7.1.3); none at all on a transient notification-only node (§7.1.3).
     /// </summary>
     private (Element Element, string Xml)? PayloadOf(Element item, NodeConfiguration config)
     {
@@ -259,7 +259,7 @@ public sealed partial class PubsubService
     }
 
     /// <summary>
-    /// An item element; §7.1.2.1: with pubsub#itemreply set to publisher, it names its publisher (the bare JID, so
+    /// An item element; §7.1.2: with pubsub#itemreply set to publisher, it names its publisher (the bare JID, so
     /// that the publisher's resource does not leak).
     /// </summary>
     private static Element ItemElement(string id, Element? payload, NodeConfiguration config, Jid? publisher, string ns)

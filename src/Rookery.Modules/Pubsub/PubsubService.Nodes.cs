@@ -94,7 +94,7 @@ public sealed partial class PubsubService
             ?? throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "A configure request needs a data form");
         if (form.Type == "cancel")
         {
-            // §8.2.6: the owner cancelled; nothing changes.
+            // §8.2.5: the owner cancelled; nothing changes.
             return null;
         }
 
@@ -108,7 +108,7 @@ public sealed partial class PubsubService
         await _nodes.TrimAsync(_service, node, config.PersistItems ? config.EffectiveMaxItems(_options.MaxItems) : 0);
         if (config.NotifyConfig)
         {
-            // §8.2.5.1: subscribers learn of the change, with the new configuration when payloads are delivered.
+            // §8.2.5: subscribers learn of the change, with the new configuration when payloads are delivered.
             var changed = new Element("event", EventNamespace);
             var configuration = changed.AddChild("configuration").SetAttribute("node", node);
             if (config.DeliverPayloads)
@@ -170,7 +170,7 @@ public sealed partial class PubsubService
         var config = await RequireOwnerAsync(node, from);
         if (!config.PersistItems)
         {
-            // §8.5.3.3: a transient node has no items to purge.
+            // §8.5.3: a transient node has no items to purge.
             throw PubsubErrors.Unsupported("persistent-items");
         }
 
@@ -186,7 +186,7 @@ public sealed partial class PubsubService
         return null;
     }
 
-    /// <summary>A configuration within this service's limits: a max_items beyond them is not-acceptable (§8.2.5.3).</summary>
+    /// <summary>A configuration within this service's limits: a max_items beyond them is not-acceptable (§8.2.5).</summary>
     private NodeConfiguration WithinLimits(NodeConfiguration config) =>
         config.MaxItems > _options.MaxItems
             ? throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, $"pubsub#max_items is at most {_options.MaxItems} here")

@@ -6,7 +6,7 @@ using Rookery.Storage;
 namespace Rookery.Modules.Pubsub;
 
 /// <content>
-/// Event notifications (XEP-0060 §7.1.2.1, §7.2.2.1, §8.2.5.1, §8.4.2, §8.5.2) and the last published item on
+/// Event notifications (XEP-0060 §7.1.2, §7.2.2, §8.2.5, §8.4.2, §8.5.2) and the last published item on
 /// subscription (§6.1.7): one message from the service to each subscribed JID, handed to the router, which delivers
 /// it on this node, through the node that holds the session in a cluster, or over a server-to-server stream.
 /// </content>

@@ -109,7 +109,7 @@ public sealed partial class PubsubService
 
         if (owners.Count == 0)
         {
-            // §8.9.2.4: a node is never left without an owner.
+            // §8.9.2: a node is never left without an owner.
             throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, "A node keeps at least one owner");
         }
 

@@ -18,13 +18,13 @@ public sealed partial class PubsubService
         var jid = SubscriberJid(subscribe);
         if (jid.Bare != from.Bare)
         {
-            // §6.1.3.1: only the requester's own bare JID or one of its full JIDs may be subscribed.
+            // §6.1.3: only the requester's own bare JID or one of its full JIDs may be subscribed.
             throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "invalid-jid", "The JID to subscribe is not the requester's");
         }
 
         if (options?.Child("x", DataForms.DataForm.Namespace) is not null)
         {
-            // §6.3.7: subscription options are not implemented.
+            // §6.3: subscription options are not implemented.
             throw PubsubErrors.Unsupported("subscription-options");
         }
 
@@ -45,7 +45,7 @@ public sealed partial class PubsubService
         var jid = SubscriberJid(unsubscribe);
         if (jid.Bare != from.Bare)
         {
-            // §6.2.3.3: another entity's subscription.
+            // §6.2.3: another entity's subscription.
             throw PubsubErrors.Forbidden("The subscription is not the requester's");
         }
 
@@ -53,13 +53,13 @@ public sealed partial class PubsubService
         var subscription = await SubscriptionOfAsync(node, jid);
         if (subscription is null)
         {
-            // §6.2.3.2.
+            // §6.2.3.
             throw PubsubErrors.WithCondition(StanzaErrorCondition.UnexpectedRequest, "not-subscribed");
         }
 
         if (unsubscribe.GetAttribute("subid") is { } subId && subId != subscription.SubId)
         {
-            // §6.2.3.5.
+            // §6.2.3.
             throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAcceptable, "invalid-subid");
         }
 
@@ -117,7 +117,7 @@ public sealed partial class PubsubService
         return result;
     }
 
-    /// <summary>The jid attribute of a subscribe or unsubscribe request; §6.1.3.1: missing or malformed is invalid-jid.</summary>
+    /// <summary>The jid attribute of a subscribe or unsubscribe request; §6.1.3: missing or malformed is invalid-jid.</summary>
     private static Jid SubscriberJid(Element request) =>
         Jid.TryParse(request.GetAttribute("jid"), out var jid)
             ? jid

@@ -160,7 +160,7 @@ public sealed partial class PubsubService
             var error = StanzaErrors.BuildReply(stanza.Element, e.Condition, e.Text, by: null, e.ApplicationCondition);
             if (e.Condition == StanzaErrorCondition.UnexpectedRequest)
             {
-                // XEP-0060 §6.2.3.2 types not-subscribed 'cancel' (retrying will not help), where RFC 6120 §8.3.3.22
+                // XEP-0060 §6.2.3 types not-subscribed 'cancel' (retrying will not help), where RFC 6120 §8.3.3
                 // would have 'wait'.
                 error.Child("error", error.Namespace)?.SetAttribute("type", "cancel");
             }

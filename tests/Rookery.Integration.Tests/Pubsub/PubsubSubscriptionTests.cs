@@ -77,7 +77,7 @@ public sealed class PubsubSubscriptionTests
         (await alice.SetAsync(server.Service(), Unsubscribe(bob.Jid!.ToString()))).ShouldBeError(StanzaErrorCondition.Forbidden);
         (await bob.SetAsync(server.Service(), Unsubscribe(bob.Jid!.ToString(), " subid='other'"))).ShouldBePubsubError(StanzaErrorCondition.NotAcceptable, "invalid-subid");
         (await bob.SetAsync(server.Service(), Unsubscribe("bob@localhost"))).ShouldBePubsubError(StanzaErrorCondition.UnexpectedRequest, "not-subscribed")
-            .GetAttribute("type").Should().Be("cancel", "XEP-0060 §6.2.3.2");
+            .GetAttribute("type").Should().Be("cancel", "XEP-0060 §6.2.3");
         (await bob.SetAsync(server.Service(), Unsubscribe(bob.Jid!.ToString(), node: "nope"))).ShouldBeError(StanzaErrorCondition.ItemNotFound);
         (await bob.SetAsync(server.Service(), Unsubscribe(bob.Jid!.ToString(), $" subid='{subId}'"))).ShouldBeResult();
         (await alice.PublishAsync(server, "news", "1")).ShouldBeResult();

@@ -37,7 +37,7 @@ public sealed class NodeAccessTests
         error?.Condition.Should().Be(refusal);
         if (refusal == StanzaErrorCondition.NotAllowed)
         {
-            // §6.1.3.4: not on the whitelist is closed-node.
+            // §6.1.3: not on the whitelist is closed-node.
             error!.ApplicationCondition!.Name.Should().Be("closed-node");
             error.ApplicationCondition.Namespace.Should().Be(PubsubErrors.Namespace);
         }
