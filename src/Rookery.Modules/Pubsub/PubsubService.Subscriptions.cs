@@ -49,7 +49,7 @@ public sealed partial class PubsubService
             throw PubsubErrors.Forbidden("The subscription is not the requester's");
         }
 
-        _ = await ConfigOfAsync(node);
+        await RequireNodeAsync(node);
         var subscription = await SubscriptionOfAsync(node, jid);
         if (subscription is null)
         {
@@ -79,7 +79,7 @@ public sealed partial class PubsubService
         var list = result.AddChild("subscriptions");
         if (only is not null)
         {
-            _ = await ConfigOfAsync(only);
+            await RequireNodeAsync(only);
             list.SetAttribute("node", only);
         }
 
@@ -102,7 +102,7 @@ public sealed partial class PubsubService
         var list = result.AddChild("affiliations");
         if (only is not null)
         {
-            _ = await ConfigOfAsync(only);
+            await RequireNodeAsync(only);
             list.SetAttribute("node", only);
         }
 

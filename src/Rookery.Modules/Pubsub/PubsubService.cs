@@ -178,80 +178,74 @@ public sealed partial class PubsubService
         await _router.RouteAsync(reply, stanza.To, stanza.From);
         if (outcome.Then is { } then)
         {
-            await then();
+            try
+            {
+                await then();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The request was answered with success already, and what follows is a courtesy (the last item):
+                // a failure is logged rather than turned into a second answer to the same iq.
+                Log.FollowUpFailed(_logger, e, stanza.From, _service);
+            }
         }
     }
 
     private ValueTask<Outcome> DispatchAsync(Stanza stanza, Element payload, bool set)
     {
         var from = stanza.From;
-        switch (payload.Namespace, payload.Name, set)
+        return (payload.Namespace, payload.Name, set) switch
         {
-            case (DiscoModule.InfoNamespace, "query", false):
-                return InfoAsync(payload.GetAttribute("node"));
-            case (DiscoModule.ItemsNamespace, "query", false):
-                return ItemsDiscoAsync(from, payload.GetAttribute("node"));
-            case (Namespace, "pubsub", false):
-            {
-                var action = SingleAction(payload);
-                return action.Name switch
-                {
-                    "items" => RetrieveItemsAsync(from, action),
-                    "subscriptions" => OwnSubscriptionsAsync(from, action),
-                    "affiliations" => OwnAffiliationsAsync(from, action),
-                    // §6.3 and §6.4: subscription options are not implemented.
-                    "options" or "default" => throw PubsubErrors.Unsupported("subscription-options"),
-                    _ => throw BadAction(action),
-                };
-            }
-
-            case (Namespace, "pubsub", true):
-            {
-                var action = SingleAction(payload);
-                return action.Name switch
-                {
-                    "create" => CreateAsync(from, action, payload.Child("configure", Namespace)),
-                    "publish" => PublishAsync(from, action, payload.Child("publish-options", Namespace)),
-                    "retract" => RetractAsync(from, action),
-                    "subscribe" => SubscribeAsync(from, action, payload.Child("options", Namespace)),
-                    "unsubscribe" => UnsubscribeAsync(from, action),
-                    "options" => throw PubsubErrors.Unsupported("subscription-options"),
-                    _ => throw BadAction(action),
-                };
-            }
-
-            case (OwnerNamespace, "pubsub", false):
-            {
-                var action = SingleAction(payload);
-                return action.Name switch
-                {
-                    "configure" => GetConfigurationAsync(from, action),
-                    "default" => ValueTask.FromResult<Outcome>(DefaultConfiguration(action)),
-                    "subscriptions" => NodeSubscriptionsAsync(from, action),
-                    "affiliations" => NodeAffiliationsAsync(from, action),
-                    _ => throw BadAction(action),
-                };
-            }
-
-            case (OwnerNamespace, "pubsub", true):
-            {
-                var action = SingleAction(payload);
-                return action.Name switch
-                {
-                    "configure" => SetConfigurationAsync(from, action),
-                    "delete" => DeleteAsync(from, action),
-                    "purge" => PurgeAsync(from, action),
-                    "subscriptions" => ModifySubscriptionsAsync(from, action),
-                    "affiliations" => ModifyAffiliationsAsync(from, action),
-                    _ => throw BadAction(action),
-                };
-            }
-
-            default:
-                // As the router does for an iq nobody claims (RFC 6120 §8.2.3).
-                throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable);
-        }
+            (DiscoModule.InfoNamespace, "query", false) => InfoAsync(payload.GetAttribute("node")),
+            (DiscoModule.ItemsNamespace, "query", false) => ItemsDiscoAsync(from, payload.GetAttribute("node")),
+            (Namespace, "pubsub", false) => EntityGetAsync(from, SingleAction(payload)),
+            (Namespace, "pubsub", true) => EntitySetAsync(from, SingleAction(payload), payload),
+            (OwnerNamespace, "pubsub", false) => OwnerGetAsync(from, SingleAction(payload)),
+            (OwnerNamespace, "pubsub", true) => OwnerSetAsync(from, SingleAction(payload)),
+            // As the router does for an iq nobody claims (RFC 6120 §8.2.3).
+            _ => throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable),
+        };
     }
+
+    private ValueTask<Outcome> EntityGetAsync(Jid from, Element action) => action.Name switch
+    {
+        "items" => RetrieveItemsAsync(from, action),
+        "subscriptions" => OwnSubscriptionsAsync(from, action),
+        "affiliations" => OwnAffiliationsAsync(from, action),
+        // §6.3 and §6.4: subscription options are not implemented.
+        "options" or "default" => throw PubsubErrors.Unsupported("subscription-options"),
+        _ => throw BadAction(action),
+    };
+
+    private ValueTask<Outcome> EntitySetAsync(Jid from, Element action, Element payload) => action.Name switch
+    {
+        "create" => CreateAsync(from, action, payload.Child("configure", Namespace)),
+        "publish" => PublishAsync(from, action, payload.Child("publish-options", Namespace)),
+        "retract" => RetractAsync(from, action),
+        "subscribe" => SubscribeAsync(from, action, payload.Child("options", Namespace)),
+        "unsubscribe" => UnsubscribeAsync(from, action),
+        "options" => throw PubsubErrors.Unsupported("subscription-options"),
+        _ => throw BadAction(action),
+    };
+
+    private ValueTask<Outcome> OwnerGetAsync(Jid from, Element action) => action.Name switch
+    {
+        "configure" => GetConfigurationAsync(from, action),
+        "default" => ValueTask.FromResult<Outcome>(DefaultConfiguration(action)),
+        "subscriptions" => NodeSubscriptionsAsync(from, action),
+        "affiliations" => NodeAffiliationsAsync(from, action),
+        _ => throw BadAction(action),
+    };
+
+    private ValueTask<Outcome> OwnerSetAsync(Jid from, Element action) => action.Name switch
+    {
+        "configure" => SetConfigurationAsync(from, action),
+        "delete" => DeleteAsync(from, action),
+        "purge" => PurgeAsync(from, action),
+        "subscriptions" => ModifySubscriptionsAsync(from, action),
+        "affiliations" => ModifyAffiliationsAsync(from, action),
+        _ => throw BadAction(action),
+    };
 
     /// <summary>XEP-0060 §5.1 and §5.3: the service's identity and features, or a node's identity and meta-data.</summary>
     private async ValueTask<Outcome> InfoAsync(string? node)
@@ -353,6 +347,15 @@ public sealed partial class PubsubService
         return stored is null ? throw PubsubErrors.NoSuchNode() : NodeConfiguration.FromStored(stored.Config);
     }
 
+    /// <summary>item-not-found when the node does not exist.</summary>
+    private async ValueTask RequireNodeAsync(string node)
+    {
+        if (await _nodes.GetNodeAsync(_service, node) is null)
+        {
+            throw PubsubErrors.NoSuchNode();
+        }
+    }
+
     /// <summary>An entity's affiliation with a node, by its bare JID (§4.1).</summary>
     private async ValueTask<Affiliation> AffiliationOfAsync(string node, Jid who)
     {
@@ -425,6 +428,9 @@ public sealed partial class PubsubService
         [LoggerMessage(EventId = 5474, Level = LogLevel.Warning, Message = "Stored item {Item} of node {Node} of {Service} does not read back; skipped")]
         public static partial void UnreadableItem(ILogger logger, Exception e, string node, string service, string item);
 
-        // Next free EventId: 5475 (5470 is PubsubServiceHost's).
+        [LoggerMessage(EventId = 5475, Level = LogLevel.Warning, Message = "Sending the last published item to {Subscriber} from {Service} failed")]
+        public static partial void FollowUpFailed(ILogger logger, Exception e, Jid subscriber, string service);
+
+        // Next free EventId: 5476 (5470 is PubsubServiceHost's).
     }
 }

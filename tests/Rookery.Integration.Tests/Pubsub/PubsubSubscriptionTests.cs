@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Rookery.Integration.Tests.Modules;
 using Rookery.Protocol.Errors;
-using Element = Rookery.Protocol.Xml.Element;
 using Rookery.TestKit;
 using static Rookery.Integration.Tests.Pubsub.PubsubNodeTests;
 using static Rookery.Integration.Tests.Pubsub.PubsubTestExtensions;
+using Element = Rookery.Protocol.Xml.Element;
 
 namespace Rookery.Integration.Tests.Pubsub;
 
