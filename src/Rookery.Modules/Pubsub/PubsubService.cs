@@ -431,6 +431,6 @@ public sealed partial class PubsubService
         [LoggerMessage(EventId = 5475, Level = LogLevel.Warning, Message = "Sending the last published item to {Subscriber} from {Service} failed")]
         public static partial void FollowUpFailed(ILogger logger, Exception e, Jid subscriber, string service);
 
-        // Next free EventId: 5476 (5470 is PubsubServiceHost's).
+        // Next free EventId: 5477 (5470 and 5476 are PubsubServiceHost's).
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rookery.Protocol.Addressing;
+using Rookery.Server.Components;
 using Rookery.Server.Hosts;
 using Rookery.Server.Modules;
 using Rookery.Server.Routing;
@@ -13,7 +14,9 @@ namespace Rookery.Modules.Pubsub;
 /// <summary>
 /// Runs a publish-subscribe service for every host where the <c>pubsub</c> module is on: builds each service on
 /// <c>pubsub.&lt;host&gt;</c> (or the configured subdomain) and registers its domain in the <see cref="RouteTable"/>;
-/// unregisters them on stop. On a cluster every node runs the same services over the shared storage.
+/// unregisters them on stop. On a cluster every node runs the same services over the shared storage. A domain configured
+/// as an external component's (XEP-0114, such as a pubsub component that ran there before this module existed) is left
+/// to the component: explicit configuration wins over a default.
 /// </summary>
 public sealed partial class PubsubServiceHost(
     IOptions<PubsubOptions> options,
@@ -22,6 +25,7 @@ public sealed partial class PubsubServiceHost(
     SessionTable sessions,
     HostRegistry hosts,
     ModuleRegistry modules,
+    ComponentRegistry components,
     RouteTable routes,
     Router router,
     TimeProvider time,
@@ -46,6 +50,12 @@ public sealed partial class PubsubServiceHost(
             }
 
             var domain = Jid.Create(null, o.ServiceFor(host));
+            if (components.Find(domain.Domain) is not null)
+            {
+                Log.LeftToComponent(hostLogger, domain, host);
+                continue;
+            }
+
             if (routes.IsRegistered(domain.Domain))
             {
                 throw new InvalidOperationException($"Configuration key 'Modules:Pubsub:Subdomain': the publish-subscribe service domain {domain} of {host} is already served by something else");
@@ -76,5 +86,8 @@ public sealed partial class PubsubServiceHost(
     {
         [LoggerMessage(EventId = 5470, Level = LogLevel.Information, Message = "Publish-subscribe service {Service} of {Host} started")]
         public static partial void ServiceStarted(ILogger logger, Jid service, string host);
+
+        [LoggerMessage(EventId = 5476, Level = LogLevel.Information, Message = "Publish-subscribe service {Service} of {Host} not started: the domain is configured as an external component's")]
+        public static partial void LeftToComponent(ILogger logger, Jid service, string host);
     }
 }

@@ -50,6 +50,18 @@ public sealed class PubsubNodeTests
     }
 
     [Fact]
+    public async Task ComponentConfiguredOnTheDomain_ServiceLeftToIt()
+    {
+        await using var server = await TestServer.StartAsync(o => o.Components["pubsub.localhost"] = new Rookery.Server.Components.ComponentDomainOptions { Secret = "s3cret" });
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        server.Services.GetRequiredService<PubsubServiceHost>().Services.Should().BeEmpty();
+        // No component is connected, so nothing answers in the service's place.
+        (await alice.CreateAsync(server, "news")).ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+    }
+
+    [Fact]
     public async Task Create_Named_OwnerAffiliationListedAndSecondCreateConflicts()
     {
         await using var server = await StartAsync("alice", "bob");
