@@ -7,6 +7,7 @@ using Rookery.Modules.Muc;
 using Rookery.Modules.Pep;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.Proxy65;
+using Rookery.Modules.Pubsub;
 using Rookery.Modules.Push;
 using Rookery.Modules.VCard;
 using Rookery.Modules.Version;
@@ -54,6 +55,8 @@ public sealed class ModulesOptions
 
     /// <summary>SOCKS5 bytestreams proxy (<c>proxy65</c>): service name, advertised host, activation timeout, access.</summary>
     public Proxy65Options Proxy65 { get; init; } = new();
+    /// <summary>Publish-subscribe service (<c>pubsub</c>): service name, who creates nodes, item, payload and node limits.</summary>
+    public PubsubOptions Pubsub { get; init; } = new();
 
     /// <summary>Checks every module's settings and throws <see cref="ConfigurationException"/> naming the first bad key.</summary>
     public void Validate()
@@ -69,6 +72,7 @@ public sealed class ModulesOptions
         Throw(nameof(HttpUpload), HttpUpload.Validate());
         Throw(nameof(ExternalServices), ExternalServices.Validate());
         Throw(nameof(Proxy65), Proxy65.Validate());
+        Throw(nameof(Pubsub), Pubsub.Validate());
     }
 
     private static void Throw(string section, IEnumerable<(string Key, string Problem)> problems)

@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Archive);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().BlockLists);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Pubsub);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().PubsubService);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Muc);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().MucCluster);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Caps);
@@ -103,6 +104,7 @@ public static class ServiceCollectionExtensions
         var proxy65 = new Proxy65Endpoint(options);
         services.AddSingleton(proxy65);
         services.AddSingleton(proxy65.ToListener());
+        services.AddSingleton(Options.Create(options.Modules.Pubsub));
         var web = new WebListeners(options.Listeners);
         services.AddSingleton(web);
         services.AddSingleton(new HttpUploadSite(options.Modules.HttpUpload, UploadFolderPath(options.Modules.HttpUpload, dataDirectory), web.Any ? web.BaseUrlFor : null));

@@ -15,6 +15,7 @@ using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
 using Rookery.Modules.Proxy65;
+using Rookery.Modules.Pubsub;
 using Rookery.Modules.Push;
 using Rookery.Modules.Time;
 using Rookery.Modules.VCard;
@@ -48,6 +49,7 @@ public static class ModuleServiceCollectionExtensions
         services.TryAddSingleton(Options.Create(new Proxy65Options()));
         // The composition root knows the SOCKS5 listener; without one the proxy serves nothing.
         services.TryAddSingleton(Proxy65Listener.None);
+        services.TryAddSingleton(Options.Create(new PubsubOptions()));
 
         services.AddSingleton<IXmppModule, DiscoModule>();
         services.AddSingleton<IXmppModule, PingModule>();
@@ -81,6 +83,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<Proxy65ServiceHost>();
         services.AddHostedService(sp => sp.GetRequiredService<Proxy65ServiceHost>());
         services.AddSingleton<Proxy65ConnectionHandler>();
+        services.AddSingleton<IXmppModule, PubsubModule>();
+        services.AddSingleton<PubsubServiceHost>();
+        services.AddHostedService(sp => sp.GetRequiredService<PubsubServiceHost>());
         return services;
     }
 

@@ -167,6 +167,8 @@ internal sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                 // cleared here in the same transaction. They are cleared even when the account row is already gone,
                 // which sweeps up data stored for a JID that never had (or no longer has) an account. The roster version
                 // row stays: a client that cached a version of the old account must never see it reused (XEP-0237).
+                // On publish-subscribe services the account's subscriptions and affiliations go, and so do the nodes it
+                // was the only owner of: nobody could manage them any more (their items and subscribers go with them).
                 var deleted = await connection.ExecuteAsync(new CommandDefinition(
                     "DELETE FROM accounts WHERE domain = @Domain AND username = @User",
                     new { Domain = domain, User = user },
@@ -185,6 +187,14 @@ internal sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
                     DELETE FROM block_list WHERE owner = @Owner;
                     DELETE FROM pubsub_nodes WHERE owner = @Owner;
                     DELETE FROM push_registrations WHERE owner = @Owner;
+                    DELETE FROM pubsub_nodes WHERE EXISTS (
+                            SELECT 1 FROM pubsub_affiliations a WHERE a.service = pubsub_nodes.owner AND a.node = pubsub_nodes.node
+                                AND a.jid = @Owner AND a.affiliation = 'owner')
+                        AND NOT EXISTS (
+                            SELECT 1 FROM pubsub_affiliations a WHERE a.service = pubsub_nodes.owner AND a.node = pubsub_nodes.node
+                                AND a.jid <> @Owner AND a.affiliation = 'owner');
+                    DELETE FROM pubsub_affiliations WHERE jid = @Owner;
+                    DELETE FROM pubsub_subscriptions WHERE account = @Owner;
                     """,
                     new { Owner = owner },
                     transaction,

@@ -34,6 +34,7 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
         Archive = new PostgresMessageArchiveStore(_db);
         BlockLists = new PostgresBlockListStore(_db);
         Pubsub = new PostgresPubsubStore(_db);
+        PubsubService = new PostgresPubsubServiceStore(_db);
         Muc = new PostgresMucStore(_db);
         MucCluster = new PostgresMucClusterStore(_db);
         Caps = new PostgresCapsStore(_db);
@@ -63,6 +64,9 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
 
     /// <inheritdoc />
     public IPubsubStore Pubsub { get; }
+
+    /// <inheritdoc />
+    public IPubsubServiceStore PubsubService { get; }
 
     /// <inheritdoc />
     public IMucStore Muc { get; }

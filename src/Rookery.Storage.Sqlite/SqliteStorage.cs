@@ -33,6 +33,7 @@ public sealed class SqliteStorage : IStorage
         Archive = new SqliteMessageArchiveStore(_db);
         BlockLists = new SqliteBlockListStore(_db);
         Pubsub = new SqlitePubsubStore(_db);
+        PubsubService = new SqlitePubsubServiceStore(_db);
         Muc = new SqliteMucStore(_db);
         MucCluster = new SqliteMucClusterStore(_db);
         Caps = new SqliteCapsStore(_db);
@@ -62,6 +63,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IPubsubStore Pubsub { get; }
+
+    /// <inheritdoc />
+    public IPubsubServiceStore PubsubService { get; }
 
     /// <inheritdoc />
     public IMucStore Muc { get; }

@@ -1,8 +1,10 @@
 namespace Rookery.Storage;
 
 /// <summary>
-/// Publish-subscribe nodes of personal eventing services (XEP-0060 as profiled by XEP-0163): per owner (an account's
-/// bare JID) a set of nodes, each with its configuration and its items in publication order.
+/// Publish-subscribe nodes and their items: per owner a set of nodes, each with its configuration and its items in
+/// publication order. The owner is an account's bare JID for personal eventing (XEP-0163), or a service's JID such as
+/// <c>pubsub.example.com</c> for a generic service (XEP-0060), whose affiliations and subscriptions are in
+/// <see cref="IPubsubServiceStore"/>.
 /// </summary>
 public interface IPubsubStore
 {

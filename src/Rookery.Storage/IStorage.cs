@@ -31,6 +31,10 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Personal eventing nodes and their items (XEP-0163 on XEP-0060).</summary>
     IPubsubStore Pubsub { get; }
+
+    /// <summary>Affiliations and subscriptions of the nodes of publish-subscribe services (XEP-0060).</summary>
+    IPubsubServiceStore PubsubService { get; }
+
     /// <summary>Persistent multi-user chat rooms and their affiliations (XEP-0045).</summary>
     IMucStore Muc { get; }
 

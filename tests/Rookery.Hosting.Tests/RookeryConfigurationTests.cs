@@ -114,6 +114,7 @@ public sealed class RookeryConfigurationTests : IDisposable
         Json(options.S2S).Should().Be(Json(defaults.S2S));
         Json(options.Modules.HttpUpload).Should().Be(Json(defaults.Modules.HttpUpload));
         Json(options.Modules.ExternalServices).Should().Be(Json(defaults.Modules.ExternalServices));
+        Json(options.Modules.Pubsub).Should().Be(Json(defaults.Modules.Pubsub));
         options.S2S.Enabled.Should().BeTrue("a node federates by default, as ejabberd and Prosody do");
         options.Listeners.ServerDirectTls.Enabled.Should().BeFalse("direct TLS for servers is opt-in, as Prosody's s2s_direct_tls_ports");
         options.Listeners.ServerDirectTls.Port.Should().Be(5270);
@@ -275,6 +276,25 @@ public sealed class RookeryConfigurationTests : IDisposable
         proxy.Host.Should().Be("files.@HOST@");
         proxy.ActivationTimeoutSeconds.Should().Be(60);
         proxy.Access.Should().Be("all");
+    }
+
+    [Fact]
+    public void Bind_PubsubSection_BindsEveryKey_AndNamesABadOne()
+    {
+        var options = Load(
+            null,
+            ("Modules:Pubsub:Subdomain", "events"),
+            ("Modules:Pubsub:NodeCreation", "Admins"),
+            ("Modules:Pubsub:MaxItems", "1000"),
+            ("Modules:Pubsub:MaxPayloadBytes", "262144"),
+            ("Modules:Pubsub:MaxNodesPerOwner", "5"));
+
+        var pubsub = options.Modules.Pubsub;
+        pubsub.ServiceFor("example.com").Should().Be("events.example.com");
+        pubsub.NodeCreation.Should().Be(Rookery.Modules.Pubsub.NodeCreation.Admins);
+        (pubsub.MaxItems, pubsub.MaxPayloadBytes, pubsub.MaxNodesPerOwner).Should().Be((1000, 262144, 5));
+        var act = () => Load(null, ("Modules:Pubsub:MaxPayloadBytes", "10"));
+        act.Should().Throw<ConfigurationException>().Which.Message.Should().Contain("'Modules:Pubsub:MaxPayloadBytes'");
     }
 
     [Fact]

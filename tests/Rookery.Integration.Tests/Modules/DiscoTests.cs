@@ -198,7 +198,7 @@ public sealed class DiscoTests
     }
 
     [Fact]
-    public async Task DiscoItems_Host_ListsTheMucAndUploadServices()
+    public async Task DiscoItems_Host_ListsTheMucUploadAndPubsubServices()
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
@@ -208,15 +208,15 @@ public sealed class DiscoTests
 
         query.Name.Should().Be("query");
         query.Namespace.Should().Be(DiscoModule.ItemsNamespace);
-        // XEP-0045 §6.1 and XEP-0363 §3: the MUC and upload services are found among the server's items (upload is on
-        // because the test server has an HTTP listener).
-        query.Elements().Select(e => e.GetAttribute("jid")).Should().BeEquivalentTo($"conference.{server.Domain}", $"upload.{server.Domain}");
+        // XEP-0045 §6.1, XEP-0363 §3 and XEP-0060 §5.1: the MUC, upload and pubsub services are found among the server's
+        // items (upload is on because the test server has an HTTP listener).
+        query.Elements().Select(e => e.GetAttribute("jid")).Should().BeEquivalentTo($"conference.{server.Domain}", $"upload.{server.Domain}", $"pubsub.{server.Domain}");
     }
 
     [Fact]
-    public async Task DiscoItems_Host_MucAndUploadDisabled_ServicesNotListed()
+    public async Task DiscoItems_Host_MucUploadAndPubsubDisabled_ServicesNotListed()
     {
-        await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["muc", "http_upload"]);
+        await using var server = await TestServer.StartAsync(o => o.DisabledModules = ["muc", "http_upload", "pubsub"]);
         await server.CreateUserAsync("alice");
         await using var alice = await server.LoginAsync("alice");
 

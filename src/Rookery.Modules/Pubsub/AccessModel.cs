@@ -1,0 +1,11 @@
+namespace Rookery.Modules.Pubsub;
+
+/// <summary>Who may subscribe to a node and retrieve its items (XEP-0060 §4.5), of the models this service implements.</summary>
+public enum AccessModel
+{
+    /// <summary>Anyone who is not an outcast; the default.</summary>
+    Open,
+
+    /// <summary>Only entities affiliated as member, publisher or owner.</summary>
+    Whitelist,
+}

@@ -1,0 +1,436 @@
+using Microsoft.Extensions.Logging;
+using Rookery.Modules.DataForms;
+using Rookery.Modules.Disco;
+using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
+using Rookery.Server.Hosts;
+using Rookery.Server.Routing;
+using Rookery.Server.Sessions;
+using Rookery.Storage;
+
+namespace Rookery.Modules.Pubsub;
+
+/// <summary>
+/// The publish-subscribe service of one host on its own domain (XEP-0060), such as <c>pubsub.example.com</c>: leaf nodes
+/// created by the host's users, configured, published to, subscribed to and managed by their owners, with notifications
+/// routed to subscribers wherever they are (this node, another cluster node, another server).
+/// </summary>
+/// <remarks>
+/// Nothing is cached: every request reads the node, its affiliations and subscriptions from the shared storage, so
+/// every node of a cluster serves the same service and sees another node's changes at once (docs/dev/pubsub.md).
+/// Stanzas from one sender are handled in order on its stream's read loop.
+/// </remarks>
+public sealed partial class PubsubService
+{
+    /// <summary>The XEP-0060 namespace.</summary>
+    public const string Namespace = "http://jabber.org/protocol/pubsub";
+
+    /// <summary>The owner use cases' namespace.</summary>
+    public const string OwnerNamespace = Namespace + "#owner";
+
+    /// <summary>The notification namespace.</summary>
+    public const string EventNamespace = Namespace + "#event";
+
+    /// <summary>The service's name in its disco identity and in the host's items.</summary>
+    public const string DisplayName = "Publish-Subscribe";
+
+    /// <summary>Longest node name accepted, in characters.</summary>
+    public const int MaxNodeNameLength = 1023;
+
+    /// <summary>
+    /// The features this service implements (XEP-0060 §10), announced in its disco#info: the access models, affiliations
+    /// and use cases that work, and nothing else.
+    /// </summary>
+    public static readonly string[] Features =
+    [
+        Namespace,
+        Namespace + "#access-open",
+        Namespace + "#access-whitelist",
+        Namespace + "#config-node",
+        Namespace + "#config-node-max",
+        Namespace + "#create-and-configure",
+        Namespace + "#create-nodes",
+        Namespace + "#delete-items",
+        Namespace + "#delete-nodes",
+        Namespace + "#instant-nodes",
+        Namespace + "#item-ids",
+        Namespace + "#last-published",
+        Namespace + "#manage-subscriptions",
+        Namespace + "#member-affiliation",
+        Namespace + "#meta-data",
+        Namespace + "#modify-affiliations",
+        Namespace + "#outcast-affiliation",
+        Namespace + "#persistent-items",
+        Namespace + "#publish",
+        Namespace + "#publish-only-affiliation",
+        Namespace + "#publish-options",
+        Namespace + "#publisher-affiliation",
+        Namespace + "#purge-nodes",
+        Namespace + "#retract-items",
+        Namespace + "#retrieve-affiliations",
+        Namespace + "#retrieve-default",
+        Namespace + "#retrieve-items",
+        Namespace + "#retrieve-subscriptions",
+        Namespace + "#subscribe",
+    ];
+
+    private readonly string _host;
+    private readonly string _service;
+    private readonly PubsubOptions _options;
+    private readonly IPubsubStore _nodes;
+    private readonly IPubsubServiceStore _members;
+    private readonly SessionTable _sessions;
+    private readonly HostRegistry _hosts;
+    private readonly Router _router;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the service of <paramref name="host"/> on <paramref name="domain"/>.</summary>
+    public PubsubService(
+        Jid domain,
+        string host,
+        PubsubOptions options,
+        IPubsubStore nodes,
+        IPubsubServiceStore members,
+        SessionTable sessions,
+        HostRegistry hosts,
+        Router router,
+        TimeProvider time,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        Domain = domain;
+        _service = domain.ToString();
+        _host = host;
+        _options = options;
+        _nodes = nodes;
+        _members = members;
+        _sessions = sessions;
+        _hosts = hosts;
+        _router = router;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The service's domain JID.</summary>
+    public Jid Domain { get; }
+
+    /// <summary>Handles one stanza addressed to the service; errors go back to the sender through the router.</summary>
+    public async ValueTask HandleAsync(Stanza stanza)
+    {
+        switch (stanza.Name)
+        {
+            case "iq":
+                await HandleIqAsync(stanza);
+                return;
+            case "message":
+                // Subscription approval forms (§8.6) belong to the authorize access model, which is not implemented;
+                // the router never bounces an error message again.
+                await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+                return;
+            default:
+                // Presence-based delivery is not implemented: presence to the service is ignored (RFC 6121 §8.5.1).
+                return;
+        }
+    }
+
+    private async ValueTask HandleIqAsync(Stanza stanza)
+    {
+        if (stanza.Type is not ("get" or "set"))
+        {
+            // Results and errors (a bounced notification's is a message) need no answer.
+            return;
+        }
+
+        var payload = stanza.Element.FirstElement();
+        if (stanza.To.Local is not null || stanza.To.Resource is not null || payload is null)
+        {
+            await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+            return;
+        }
+
+        Outcome outcome;
+        try
+        {
+            outcome = await DispatchAsync(stanza, payload, stanza.Type == "set");
+        }
+        catch (StanzaErrorException e)
+        {
+            var error = StanzaErrors.BuildReply(stanza.Element, e.Condition, e.Text, by: null, e.ApplicationCondition);
+            if (e.Condition == StanzaErrorCondition.UnexpectedRequest)
+            {
+                // XEP-0060 §6.2.3 types not-subscribed 'cancel' (retrying will not help), where RFC 6120 §8.3.3
+                // would have 'wait'.
+                error.Child("error", error.Namespace)?.SetAttribute("type", "cancel");
+            }
+
+            await _router.RouteAsync(error, stanza.To, stanza.From);
+            return;
+        }
+
+        var reply = new Element("iq", stanza.Element.Namespace).SetAttribute("type", "result").SetAttribute("id", stanza.Element.GetAttribute("id"));
+        if (outcome.Result is not null)
+        {
+            reply.Add(outcome.Result);
+        }
+
+        await _router.RouteAsync(reply, stanza.To, stanza.From);
+        if (outcome.Then is { } then)
+        {
+            try
+            {
+                await then();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The request was answered with success already, and what follows is a courtesy (the last item):
+                // a failure is logged rather than turned into a second answer to the same iq.
+                Log.FollowUpFailed(_logger, e, stanza.From, _service);
+            }
+        }
+    }
+
+    private ValueTask<Outcome> DispatchAsync(Stanza stanza, Element payload, bool set)
+    {
+        var from = stanza.From;
+        return (payload.Namespace, payload.Name, set) switch
+        {
+            (DiscoModule.InfoNamespace, "query", false) => InfoAsync(payload.GetAttribute("node")),
+            (DiscoModule.ItemsNamespace, "query", false) => ItemsDiscoAsync(from, payload.GetAttribute("node")),
+            (Namespace, "pubsub", false) => EntityGetAsync(from, SingleAction(payload)),
+            (Namespace, "pubsub", true) => EntitySetAsync(from, SingleAction(payload), payload),
+            (OwnerNamespace, "pubsub", false) => OwnerGetAsync(from, SingleAction(payload)),
+            (OwnerNamespace, "pubsub", true) => OwnerSetAsync(from, SingleAction(payload)),
+            // As the router does for an iq nobody claims (RFC 6120 §8.2.3).
+            _ => throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable),
+        };
+    }
+
+    private ValueTask<Outcome> EntityGetAsync(Jid from, Element action) => action.Name switch
+    {
+        "items" => RetrieveItemsAsync(from, action),
+        "subscriptions" => OwnSubscriptionsAsync(from, action),
+        "affiliations" => OwnAffiliationsAsync(from, action),
+        // §6.3 and §6.4: subscription options are not implemented.
+        "options" or "default" => throw PubsubErrors.Unsupported("subscription-options"),
+        _ => throw BadAction(action),
+    };
+
+    private ValueTask<Outcome> EntitySetAsync(Jid from, Element action, Element payload) => action.Name switch
+    {
+        "create" => CreateAsync(from, action, payload.Child("configure", Namespace)),
+        "publish" => PublishAsync(from, action, payload.Child("publish-options", Namespace)),
+        "retract" => RetractAsync(from, action),
+        "subscribe" => SubscribeAsync(from, action, payload.Child("options", Namespace)),
+        "unsubscribe" => UnsubscribeAsync(from, action),
+        "options" => throw PubsubErrors.Unsupported("subscription-options"),
+        _ => throw BadAction(action),
+    };
+
+    private ValueTask<Outcome> OwnerGetAsync(Jid from, Element action) => action.Name switch
+    {
+        "configure" => GetConfigurationAsync(from, action),
+        "default" => ValueTask.FromResult<Outcome>(DefaultConfiguration(action)),
+        "subscriptions" => NodeSubscriptionsAsync(from, action),
+        "affiliations" => NodeAffiliationsAsync(from, action),
+        _ => throw BadAction(action),
+    };
+
+    private ValueTask<Outcome> OwnerSetAsync(Jid from, Element action) => action.Name switch
+    {
+        "configure" => SetConfigurationAsync(from, action),
+        "delete" => DeleteAsync(from, action),
+        "purge" => PurgeAsync(from, action),
+        "subscriptions" => ModifySubscriptionsAsync(from, action),
+        "affiliations" => ModifyAffiliationsAsync(from, action),
+        _ => throw BadAction(action),
+    };
+
+    /// <summary>XEP-0060 §5.1 and §5.3: the service's identity and features, or a node's identity and meta-data.</summary>
+    private async ValueTask<Outcome> InfoAsync(string? node)
+    {
+        var query = new Element("query", DiscoModule.InfoNamespace);
+        if (node is null)
+        {
+            query.AddChild("identity").SetAttribute("category", "pubsub").SetAttribute("type", "service").SetAttribute("name", DisplayName);
+            query.AddChild("feature").SetAttribute("var", DiscoModule.InfoNamespace);
+            query.AddChild("feature").SetAttribute("var", DiscoModule.ItemsNamespace);
+            foreach (var feature in Features)
+            {
+                query.AddChild("feature").SetAttribute("var", feature);
+            }
+
+            return query;
+        }
+
+        var config = await ConfigOfAsync(node);
+        var affiliations = await _members.GetAffiliationsAsync(_service, node);
+        query.SetAttribute("node", node);
+        query.AddChild("identity").SetAttribute("category", "pubsub").SetAttribute("type", "leaf");
+        query.AddChild("feature").SetAttribute("var", DiscoModule.InfoNamespace);
+        query.AddChild("feature").SetAttribute("var", Namespace);
+        query.Add(config.ToMetaData(affiliations.Where(a => a.Affiliation == "owner").Select(a => a.Jid)));
+        return query;
+    }
+
+    /// <summary>§5.2: the service's nodes; §5.5: a node's items, for those who may retrieve them.</summary>
+    private async ValueTask<Outcome> ItemsDiscoAsync(Jid from, string? node)
+    {
+        var query = new Element("query", DiscoModule.ItemsNamespace);
+        if (node is null)
+        {
+            foreach (var stored in await _nodes.GetNodesAsync(_service))
+            {
+                var item = query.AddChild("item").SetAttribute("jid", _service).SetAttribute("node", stored.Name);
+                if (NodeConfiguration.FromStored(stored.Config).Title is { Length: > 0 } title)
+                {
+                    item.SetAttribute("name", title);
+                }
+            }
+
+            return query;
+        }
+
+        var config = await ConfigOfAsync(node);
+        await RequireAccessAsync(node, config, from);
+        query.SetAttribute("node", node);
+        foreach (var item in await _nodes.GetItemsAsync(_service, node, null))
+        {
+            query.AddChild("item").SetAttribute("jid", _service).SetAttribute("name", item.Id);
+        }
+
+        return query;
+    }
+
+    /// <summary>
+    /// The one action element of a request; §7.1.1, §6.1.1 and §8.1.3: publish, subscribe and create may come with
+    /// publish-options, options and configure. Anything else beside it is bad-request.
+    /// </summary>
+    private static Element SingleAction(Element payload)
+    {
+        Element? action = null;
+        foreach (var child in payload.Elements())
+        {
+            if (child.Namespace != payload.Namespace || (payload.Namespace == Namespace && child.Name is "publish-options" or "configure" or "options"))
+            {
+                continue;
+            }
+
+            if (action is not null)
+            {
+                throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "A pubsub request holds one action");
+            }
+
+            action = child;
+        }
+
+        // A lone <options/> is itself the action (§6.3).
+        return action ?? payload.Child("options", Namespace)
+            ?? throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "A pubsub request needs an action");
+    }
+
+    private static StanzaErrorException BadAction(Element action) =>
+        new(StanzaErrorCondition.BadRequest, $"'{action.Name}' is not a pubsub action of this request type");
+
+    /// <summary>The node attribute of an action; missing or empty is bad-request with nodeid-required.</summary>
+    private static string NodeOf(Element action)
+    {
+        var node = action.GetAttribute("node");
+        return string.IsNullOrEmpty(node) ? throw PubsubErrors.NodeIdRequired() : node;
+    }
+
+    /// <summary>The node's configuration; item-not-found when it does not exist.</summary>
+    private async ValueTask<NodeConfiguration> ConfigOfAsync(string node)
+    {
+        var stored = await _nodes.GetNodeAsync(_service, node);
+        return stored is null ? throw PubsubErrors.NoSuchNode() : NodeConfiguration.FromStored(stored.Config);
+    }
+
+    /// <summary>item-not-found when the node does not exist.</summary>
+    private async ValueTask RequireNodeAsync(string node)
+    {
+        if (await _nodes.GetNodeAsync(_service, node) is null)
+        {
+            throw PubsubErrors.NoSuchNode();
+        }
+    }
+
+    /// <summary>An entity's affiliation with a node, by its bare JID (§4.1).</summary>
+    private async ValueTask<Affiliation> AffiliationOfAsync(string node, Jid who)
+    {
+        var bare = who.Bare.ToString();
+        foreach (var affiliation in await _members.GetAffiliationsAsync(_service, node))
+        {
+            if (affiliation.Jid == bare && Affiliations.TryParse(affiliation.Affiliation, out var known))
+            {
+                return known;
+            }
+        }
+
+        return Affiliation.None;
+    }
+
+    /// <summary>Throws the error of §6.5.9 when <paramref name="from"/> may not see the node's items.</summary>
+    private async ValueTask RequireAccessAsync(string node, NodeConfiguration config, Jid from)
+    {
+        if (NodeAccess.RefuseAccess(config, await AffiliationOfAsync(node, from)) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    /// <summary>Owner use cases (§8): item-not-found for a missing node first, then forbidden for anyone but an owner.</summary>
+    private async ValueTask<NodeConfiguration> RequireOwnerAsync(string node, Jid from)
+    {
+        var config = await ConfigOfAsync(node);
+        return await AffiliationOfAsync(node, from) == Affiliation.Owner ? config : throw PubsubErrors.Forbidden("Only the node's owners may do this");
+    }
+
+    /// <summary>A submitted data form of the given FORM_TYPE (XEP-0004 §3.4, XEP-0068), or null when there is none.</summary>
+    private static DataForm? ReadForm(Element? parent, string formType, bool allowCancel = false)
+    {
+        if (parent?.Child("x", DataForm.Namespace) is not { } x)
+        {
+            return null;
+        }
+
+        var form = DataForm.Parse(x);
+        if (form.Type == "cancel" && allowCancel)
+        {
+            return form;
+        }
+
+        if (form.Type != "submit")
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "The form must be of type 'submit'");
+        }
+
+        if (form.FormType is { } type && type != formType)
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.BadRequest, $"The form's FORM_TYPE must be '{formType}'");
+        }
+
+        return form;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5471, Level = LogLevel.Debug, Message = "{Owner} created node {Node} on {Service}")]
+        public static partial void NodeCreated(ILogger logger, Jid owner, string node, string service);
+
+        [LoggerMessage(EventId = 5472, Level = LogLevel.Debug, Message = "{Owner} deleted node {Node} of {Service}")]
+        public static partial void NodeDeleted(ILogger logger, Jid owner, string node, string service);
+
+        [LoggerMessage(EventId = 5473, Level = LogLevel.Debug, Message = "{Publisher} published item {Item} to {Node} of {Service}")]
+        public static partial void Published(ILogger logger, Jid publisher, string node, string service, string item);
+
+        [LoggerMessage(EventId = 5474, Level = LogLevel.Warning, Message = "Stored item {Item} of node {Node} of {Service} does not read back; skipped")]
+        public static partial void UnreadableItem(ILogger logger, Exception e, string node, string service, string item);
+
+        [LoggerMessage(EventId = 5475, Level = LogLevel.Warning, Message = "Sending the last published item to {Subscriber} from {Service} failed")]
+        public static partial void FollowUpFailed(ILogger logger, Exception e, Jid subscriber, string service);
+
+        // Next free EventId: 5477 (5470 and 5476 are PubsubServiceHost's).
+    }
+}

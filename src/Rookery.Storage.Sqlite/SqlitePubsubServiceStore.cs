@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Dapper;
+
+namespace Rookery.Storage.Sqlite;
+
+/// <summary>
+/// Affiliations (<c>pubsub_affiliations</c>) and subscriptions (<c>pubsub_subscriptions</c>) of the nodes of generic
+/// publish-subscribe services, whose nodes are rows of <c>pubsub_nodes</c> owned by the service's JID.
+/// </summary>
+internal sealed class SqlitePubsubServiceStore(SqliteDatabase db) : IPubsubServiceStore
+{
+    private const string NodeExists = "SELECT COUNT(*) FROM pubsub_nodes WHERE owner = @Service AND node = @Node";
+
+    public Task<bool> CreateNodeAsync(string service, string node, IReadOnlyDictionary<string, string> config, string owner, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        var json = JsonSerializer.Serialize(new Dictionary<string, string>(config, StringComparer.Ordinal), PubsubConfigJson.Default.DictionaryStringString);
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var created = await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO pubsub_nodes (owner, node, config) VALUES (@Service, @Node, @Config) ON CONFLICT (owner, node) DO NOTHING",
+                    new { Service = service, Node = node, Config = json },
+                    transaction,
+                    cancellationToken: ct)) > 0;
+                if (created)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO pubsub_affiliations (service, node, jid, affiliation) VALUES (@Service, @Node, @Owner, 'owner')",
+                        new { Service = service, Node = node, Owner = owner },
+                        transaction,
+                        cancellationToken: ct));
+                }
+
+                return created;
+            },
+            ct);
+    }
+
+    public async Task<IReadOnlyList<PubsubAffiliation>> GetAffiliationsAsync(string service, string node, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        await using var connection = await db.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<(string Jid, string Affiliation)>(new CommandDefinition(
+            "SELECT jid, affiliation FROM pubsub_affiliations WHERE service = @Service AND node = @Node",
+            new { Service = service, Node = node },
+            cancellationToken: ct))).Select(r => new PubsubAffiliation(node, r.Jid, r.Affiliation)).ToList();
+        // The contract is ordinal (UTF-16) order, which SQLite's byte-wise BINARY collation does not give.
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.Jid, b.Jid));
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<PubsubAffiliation>> GetAffiliationsOfAsync(string service, string jid, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(service);
+        ArgumentException.ThrowIfNullOrEmpty(jid);
+        await using var connection = await db.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<(string Node, string Affiliation)>(new CommandDefinition(
+            "SELECT node, affiliation FROM pubsub_affiliations WHERE jid = @Jid AND service = @Service",
+            new { Service = service, Jid = jid },
+            cancellationToken: ct))).Select(r => new PubsubAffiliation(r.Node, jid, r.Affiliation)).ToList();
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.Node, b.Node));
+        return rows;
+    }
+
+    public Task<bool> SetAffiliationAsync(string service, string node, string jid, string? affiliation, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        ArgumentException.ThrowIfNullOrEmpty(jid);
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    NodeExists, new { Service = service, Node = node }, transaction, cancellationToken: ct)) == 0)
+                {
+                    return false;
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    affiliation is null
+                        ? "DELETE FROM pubsub_affiliations WHERE service = @Service AND node = @Node AND jid = @Jid"
+                        : """
+                          INSERT INTO pubsub_affiliations (service, node, jid, affiliation) VALUES (@Service, @Node, @Jid, @Affiliation)
+                          ON CONFLICT (service, node, jid) DO UPDATE SET affiliation = excluded.affiliation
+                          """,
+                    new { Service = service, Node = node, Jid = jid, Affiliation = affiliation },
+                    transaction,
+                    cancellationToken: ct));
+                return true;
+            },
+            ct);
+    }
+
+    public async Task<IReadOnlyList<PubsubSubscription>> GetSubscriptionsAsync(string service, string node, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        await using var connection = await db.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<(string Jid, string SubId)>(new CommandDefinition(
+            "SELECT jid, subid FROM pubsub_subscriptions WHERE service = @Service AND node = @Node",
+            new { Service = service, Node = node },
+            cancellationToken: ct))).Select(r => new PubsubSubscription(node, r.Jid, r.SubId)).ToList();
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.Jid, b.Jid) is var byJid and not 0 ? byJid : string.CompareOrdinal(a.SubId, b.SubId));
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<PubsubSubscription>> GetSubscriptionsOfAsync(string service, string bareJid, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(service);
+        ArgumentException.ThrowIfNullOrEmpty(bareJid);
+        await using var connection = await db.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<(string Node, string Jid, string SubId)>(new CommandDefinition(
+            "SELECT node, jid, subid FROM pubsub_subscriptions WHERE account = @Account AND service = @Service",
+            new { Service = service, Account = bareJid },
+            cancellationToken: ct))).Select(r => new PubsubSubscription(r.Node, r.Jid, r.SubId)).ToList();
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.Node, b.Node) is var byNode and not 0 ? byNode : string.CompareOrdinal(a.Jid, b.Jid));
+        return rows;
+    }
+
+    public Task<PubsubSubscription?> SubscribeAsync(string service, PubsubSubscription subscription, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        Validate(service, subscription.Node);
+        ArgumentException.ThrowIfNullOrEmpty(subscription.Jid, nameof(subscription));
+        ArgumentException.ThrowIfNullOrEmpty(subscription.SubId, nameof(subscription));
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var args = new { Service = service, subscription.Node, subscription.Jid, subscription.Account, subscription.SubId };
+                if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(NodeExists, args, transaction, cancellationToken: ct)) == 0)
+                {
+                    return null;
+                }
+
+                var existing = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+                    "SELECT subid FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid", args, transaction, cancellationToken: ct));
+                if (existing is not null)
+                {
+                    return subscription with { SubId = existing };
+                }
+
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO pubsub_subscriptions (service, node, jid, account, subid) VALUES (@Service, @Node, @Jid, @Account, @SubId)",
+                    args,
+                    transaction,
+                    cancellationToken: ct));
+                return subscription;
+            },
+            ct);
+    }
+
+    public Task<bool> UnsubscribeAsync(string service, string node, string jid, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        ArgumentException.ThrowIfNullOrEmpty(jid);
+        return db.WriteAsync(
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid",
+                new { Service = service, Node = node, Jid = jid },
+                transaction,
+                cancellationToken: ct)) > 0,
+            ct);
+    }
+
+    private static void Validate(string service, string node)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(service);
+        ArgumentException.ThrowIfNullOrEmpty(node);
+    }
+}

@@ -1,0 +1,45 @@
+namespace Rookery.Storage;
+
+/// <summary>
+/// Affiliations and subscriptions of the nodes of generic publish-subscribe services (XEP-0060 on <c>pubsub.&lt;host&gt;</c>).
+/// The nodes and their items live in <see cref="IPubsubStore"/> with the service's JID as owner; deleting a node there
+/// deletes its affiliations and subscriptions too. Shared by every node of a cluster.
+/// </summary>
+public interface IPubsubServiceStore
+{
+    /// <summary>
+    /// Creates a node of <paramref name="service"/> with its configuration and <paramref name="owner"/> (a bare JID) as its
+    /// owner, in one transaction; returns false, changing nothing, when the node exists already.
+    /// </summary>
+    Task<bool> CreateNodeAsync(string service, string node, IReadOnlyDictionary<string, string> config, string owner, CancellationToken ct = default);
+
+    /// <summary>The affiliations of one node, ordered ordinally by JID; empty when none or when the node does not exist.</summary>
+    Task<IReadOnlyList<PubsubAffiliation>> GetAffiliationsAsync(string service, string node, CancellationToken ct = default);
+
+    /// <summary>The affiliations of one entity (a bare JID) across the service's nodes, ordered ordinally by node.</summary>
+    Task<IReadOnlyList<PubsubAffiliation>> GetAffiliationsOfAsync(string service, string jid, CancellationToken ct = default);
+
+    /// <summary>
+    /// Sets an entity's affiliation with a node, replacing the one it had; null removes it. Returns false, changing
+    /// nothing, when the node does not exist.
+    /// </summary>
+    Task<bool> SetAffiliationAsync(string service, string node, string jid, string? affiliation, CancellationToken ct = default);
+
+    /// <summary>The subscriptions to one node, ordered ordinally by JID then subscription id.</summary>
+    Task<IReadOnlyList<PubsubSubscription>> GetSubscriptionsAsync(string service, string node, CancellationToken ct = default);
+
+    /// <summary>
+    /// The subscriptions of one account across the service's nodes: those of its bare JID and of any of its full JIDs,
+    /// ordered ordinally by node, then JID.
+    /// </summary>
+    Task<IReadOnlyList<PubsubSubscription>> GetSubscriptionsOfAsync(string service, string bareJid, CancellationToken ct = default);
+
+    /// <summary>
+    /// Stores a subscription unless its JID is subscribed to the node already, in which case the existing subscription is
+    /// returned and nothing changes (one subscription per JID and node). Null, storing nothing, when the node does not exist.
+    /// </summary>
+    Task<PubsubSubscription?> SubscribeAsync(string service, PubsubSubscription subscription, CancellationToken ct = default);
+
+    /// <summary>Removes a JID's subscription to a node; returns false when it had none.</summary>
+    Task<bool> UnsubscribeAsync(string service, string node, string jid, CancellationToken ct = default);
+}

@@ -1,0 +1,60 @@
+using System.Globalization;
+using Rookery.Modules.Pubsub;
+using Rookery.Protocol.Xml;
+using Rookery.TestKit;
+
+namespace Rookery.Cluster.Tests;
+
+/// <summary>
+/// The pubsub.&lt;host&gt; service (XEP-0060) on a cluster of real rookery processes: every node serves the service over
+/// the shared database, so a node created through one is subscribed to through another, and a publication through the
+/// first reaches the subscriber's session on the second; then slixmpp's XEP-0060 plugin runs its scenario with the
+/// subscriber on the other node.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class PubsubAcrossNodesTests
+{
+    private const string Ns = PubsubService.Namespace;
+    private const string Service = "pubsub." + TestCluster.Domain;
+
+    [PostgresFact]
+    public async Task PublishOnNodeA_SubscriberOnNodeB_GetsEvent()
+    {
+        Assert.True(InteropScript.MissingSlixmpp is null, InteropScript.MissingSlixmpp);
+        await using var cluster = new TestCluster();
+        await cluster.CreateUsersAsync("alice", "bob");
+        var nodes = await cluster.StartNodesAsync("node-a", "node-b");
+        await cluster.RunAsync(async () =>
+        {
+            var alice = await cluster.LoginAsync(nodes[0], "alice", "laptop");
+            var bob = await cluster.LoginAsync(nodes[1], "bob", "phone");
+
+            (await alice.IqAsync($"<iq type='set' id='c1' to='{Service}'><pubsub xmlns='{Ns}'><create node='news'/></pubsub></iq>", "c1"))
+                .GetAttribute("type").Should().Be("result");
+            // Node b reads the node node a created from the shared database.
+            var subscribed = await bob.IqAsync($"<iq type='set' id='s1' to='{Service}'><pubsub xmlns='{Ns}'><subscribe node='news' jid='bob@{TestCluster.Domain}/phone'/></pubsub></iq>", "s1");
+            subscribed.GetAttribute("type").Should().Be("result", "the reply was {0}", subscribed);
+            var published = await alice.IqAsync(
+                $"<iq type='set' id='p1' to='{Service}'><pubsub xmlns='{Ns}'><publish node='news'><item id='i1'><entry xmlns='http://www.w3.org/2005/Atom'><title>Across</title></entry></item></publish></pubsub></iq>", "p1");
+            published.GetAttribute("type").Should().Be("result", "the reply was {0}", published);
+
+            var evt = await bob.WaitForAsync(e => e.Name == "message" && e.GetAttribute("from") == Service, TestCluster.Wait);
+            evt.GetAttribute("to").Should().Be($"bob@{TestCluster.Domain}/phone");
+            var item = evt.Child("event", PubsubService.EventNamespace)!.Child("items", PubsubService.EventNamespace)!.Child("item", PubsubService.EventNamespace)!;
+            item.GetAttribute("id").Should().Be("i1");
+            item.Child("entry", "http://www.w3.org/2005/Atom")!.ChildText("title", "http://www.w3.org/2005/Atom").Should().Be("Across");
+
+            var script = InteropScript.PathOf("slixmpp_pubsub.py");
+            string[] args =
+            [
+                "--host", "127.0.0.1", "--port", Port(nodes[0]), "--port2", Port(nodes[1]), "--domain", TestCluster.Domain,
+                "--user1", "alice", "--pass1", TestCluster.Password, "--user2", "bob", "--pass2", TestCluster.Password,
+            ];
+            var (exitCode, output) = await InteropScript.RunAsync(script, args, TimeSpan.FromSeconds(120));
+            exitCode.Should().Be(0, "every pubsub step must pass across nodes; the script said:\n{0}{1}", output, cluster.Logs());
+            output.Should().Contain("ALL PASSED");
+        });
+    }
+
+    private static string Port(TestNode node) => node.ClientPort.ToString(CultureInfo.InvariantCulture);
+}
