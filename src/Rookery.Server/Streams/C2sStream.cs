@@ -47,8 +47,8 @@ public sealed partial class C2sStream : IStanzaConnection
     private int _queued; // stanzas from Send() not yet written: the outgoing queue keeps no count of them itself
     private Task<FlushResult>? _handedOverFlush; // a direct write's unfinished flush, for the writer loop to complete
 
-    // RK_DIRECT_WRITES=0 turns direct writes off (for measuring them against the writer loop alone).
-    private static readonly bool DirectWrites = Environment.GetEnvironmentVariable("RK_DIRECT_WRITES") != "0";
+    // ROOKERY_DIRECT_WRITES=0 turns direct writes off (for measuring them against the writer loop alone).
+    private static readonly bool DirectWrites = Environment.GetEnvironmentVariable("ROOKERY_DIRECT_WRITES") != "0";
 
     internal C2sStream(ConnectionContext connection, C2sServices services, bool directTls)
     {
