@@ -45,10 +45,6 @@ public sealed partial class C2sStream : IStanzaConnection
     private long _lastReadTimestamp; // TimeProvider timestamp of the last bytes from the client (idle watchdog)
     private long _pingSentTimestamp; // when the watchdog pinged, 0 when no ping is outstanding
     private int _queued; // stanzas from Send() not yet written: the outgoing queue keeps no count of them itself
-    private Task<FlushResult>? _handedOverFlush; // a direct write's unfinished flush, for the writer loop to complete
-
-    // ROOKERY_DIRECT_WRITES=0 turns direct writes off (for measuring them against the writer loop alone).
-    private static readonly bool DirectWrites = Environment.GetEnvironmentVariable("ROOKERY_DIRECT_WRITES") != "0";
 
     internal C2sStream(ConnectionContext connection, C2sServices services, bool directTls)
     {
@@ -101,57 +97,7 @@ public sealed partial class C2sStream : IStanzaConnection
         }
 
         NoteQueueLength(queued);
-        if (DirectWrites && _framing is null && _outbox.TryClaimIdleWriter())
-        {
-            WriteInWritersPlace(stanza);
-            return true;
-        }
-
         return _outbox.TryWrite(new Outbound(OutboundKind.Element, stanza, counted: true));
-    }
-
-    /// <summary>
-    /// Writes a stanza on the calling thread while the writer loop is parked on an empty queue: serialised and sent at
-    /// once, instead of waking a pool thread to do it. A routing thread that reads a burst and delivers it to idle
-    /// clients then makes no hand-over per message (each of which costs a wake-up and, on a busy core, a wait for the
-    /// scheduler). The send does not block: whatever the kernel does not take at once, a failure or a peer that went
-    /// away is handed to the writer loop, which finishes it as it would its own flush.
-    /// </summary>
-    private void WriteInWritersPlace(Element stanza)
-    {
-        var wakeWriter = false;
-        try
-        {
-            ElementWriter.Write(stanza, _output, Ns.Client);
-            Interlocked.Decrement(ref _queued);
-            if (_session is { } session && session.TakeAckRequest())
-            {
-                _output.Write(AckRequest);
-            }
-
-            var flush = _output.FlushAsync();
-            if (!flush.IsCompletedSuccessfully)
-            {
-                _handedOverFlush = flush.AsTask();
-                wakeWriter = true;
-            }
-            else if (flush.Result is var finished && (finished.IsCompleted || finished.IsCanceled))
-            {
-                // The peer is gone: the writer loop ends as it does when its own flush reports that.
-                _handedOverFlush = Task.FromResult(finished);
-                wakeWriter = true;
-            }
-        }
-        catch (Exception e)
-        {
-            // The writer loop meets the failure where it would have met its own, and ends the stream the same way.
-            _handedOverFlush = Task.FromException<FlushResult>(e);
-            wakeWriter = true;
-        }
-        finally
-        {
-            _outbox.ReleaseClaim(wakeWriter);
-        }
     }
 
     /// <inheritdoc />
@@ -428,17 +374,6 @@ public sealed partial class C2sStream : IStanzaConnection
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                if (_handedOverFlush is { } handedOver)
-                {
-                    // A direct write (WriteInWritersPlace) left its flush unfinished: it completes before anything else.
-                    _handedOverFlush = null;
-                    var finished = await handedOver.ConfigureAwait(false);
-                    if (finished.IsCompleted || finished.IsCanceled)
-                    {
-                        return;
-                    }
-                }
-
                 while (reader.TryRead(out var item))
                 {
                     switch (item.Kind)

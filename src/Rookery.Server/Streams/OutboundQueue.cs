@@ -21,7 +21,6 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
     private int _count;
     private bool _completed;
     private bool _readerWaiting;
-    private bool _claimed; // a producer writes in the parked reader's place (TryClaimIdleWriter)
 
     // The reader's continuation runs on the thread pool, never on the writing thread: a routing thread must not end up
     // running the recipient's writer loop (serialising and flushing) inline.
@@ -59,9 +58,8 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
             var tail = _head + _count;
             items[tail < items.Length ? tail : tail - items.Length] = item;
             _count++;
-            // While a producer holds the writer's place the reader stays parked; ReleaseClaim wakes it for this item.
-            wake = _readerWaiting && !_claimed;
-            _readerWaiting &= !wake;
+            wake = _readerWaiting;
+            _readerWaiting = false;
         }
 
         if (wake)
@@ -84,8 +82,8 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
             }
 
             _completed = true;
-            wake = _readerWaiting && !_claimed; // a waiting reader has an empty queue: its wait ends with "no more"
-            _readerWaiting &= !wake;
+            wake = _readerWaiting; // a waiting reader has an empty queue: its wait ends with "no more"
+            _readerWaiting = false;
         }
 
         if (wake)
@@ -94,48 +92,6 @@ internal sealed class OutboundQueue : IValueTaskSource<bool>
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Takes the writer's place while the reader is parked on an empty queue: true means the caller may write to the
-    /// transport itself, as the writer loop would, and must then call <see cref="ReleaseClaim"/>. Meanwhile items
-    /// written by others wait in the queue without waking the reader, so everything reaches the transport in order and
-    /// only one thread ever writes it. False when the reader is busy, the queue is not empty, or it is completed.
-    /// </summary>
-    public bool TryClaimIdleWriter()
-    {
-        lock (this)
-        {
-            if (!_readerWaiting || _count > 0 || _completed || _claimed)
-            {
-                return false;
-            }
-
-            _claimed = true;
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Gives the writer's place back. The reader wakes when items were queued meanwhile, when the queue was completed,
-    /// or when <paramref name="wakeReader"/> asks for it (the claimant leaves it work, such as a flush to finish).
-    /// </summary>
-    public void ReleaseClaim(bool wakeReader)
-    {
-        bool wake;
-        bool result;
-        lock (this)
-        {
-            _claimed = false;
-            wake = _readerWaiting && (wakeReader || _count > 0 || _completed);
-            result = wakeReader || _count > 0;
-            _readerWaiting &= !wake;
-        }
-
-        if (wake)
-        {
-            _waiter.SetResult(result);
-        }
     }
 
     /// <summary>Takes the oldest item; false when the queue is empty. Only the writer loop calls it.</summary>
