@@ -16,6 +16,7 @@ set -euo pipefail
 RATE=$1 LABEL=$2
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RK=${ROOKERY_DLL:-$ROOT/src/Rookery/bin/Release/net10.0/rookery.dll}
+unset ROOKERY_DLL # rookery reads ROOKERY_* variables as configuration keys, and 'DLL' is none
 BN=${BENCH_DLL:-$ROOT/bench/Rookery.Bench/bin/Release/net10.0/rookery-bench.dll}
 D=${WORK:-/tmp/rookery-fixed-rate}/$LABEL
 rm -rf "$D"; mkdir -p "$D"
