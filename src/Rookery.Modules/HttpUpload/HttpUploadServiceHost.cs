@@ -24,10 +24,10 @@ public sealed partial class HttpUploadServiceHost(
     TimeProvider time,
     ILoggerFactory loggers) : IHostedService
 {
-    private readonly List<(string Domain, HttpUploadRoute Route)> _registered = [];
+    private readonly ServiceDomains<HttpUploadRoute> _domains = new(routes);
 
     /// <summary>The services started, by service domain.</summary>
-    public IReadOnlyDictionary<string, HttpUploadService> Services => _registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, HttpUploadService> Services => _domains.Registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -57,14 +57,8 @@ public sealed partial class HttpUploadServiceHost(
             }
 
             var domain = Jid.Create(null, o.ServiceFor(host));
-            if (routes.IsRegistered(domain.Domain))
-            {
-                throw new InvalidOperationException($"Configuration key 'Modules:HttpUpload': the upload service domain {domain} of {host} is already served by something else");
-            }
-
             var route = new HttpUploadRoute(new HttpUploadService(domain, host, o, site, signatures, router, time, logger));
-            routes.Register(domain.Domain, route);
-            _registered.Add((domain.Domain, route));
+            _domains.Register(domain, route, "Modules:HttpUpload", "upload service", host);
             var baseUrl = site.BaseUrlFor(host);
             Log.ServiceStarted(hostLogger, domain, host, baseUrl, site.Folder);
         }
@@ -75,12 +69,7 @@ public sealed partial class HttpUploadServiceHost(
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var (domain, route) in _registered)
-        {
-            routes.Unregister(domain, route);
-        }
-
-        _registered.Clear();
+        _domains.UnregisterAll();
         return Task.CompletedTask;
     }
 

@@ -23,7 +23,7 @@ public sealed partial class Proxy65ServiceHost(
     Router router,
     ILoggerFactory loggers) : IHostedService
 {
-    private readonly List<(string Domain, Proxy65Route Route)> _registered = [];
+    private readonly ServiceDomains<Proxy65Route> _domains = new(routes);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -44,14 +44,8 @@ public sealed partial class Proxy65ServiceHost(
             }
 
             var domain = Jid.Create(null, o.ServiceFor(host));
-            if (routes.IsRegistered(domain.Domain))
-            {
-                throw new InvalidOperationException($"Configuration key 'Modules:Proxy65:Subdomain': the proxy domain {domain} of {host} is already served by something else");
-            }
-
             var route = new Proxy65Route(new Proxy65Service(domain, host, o, listener, registry, hosts, router, logger));
-            routes.Register(domain.Domain, route);
-            _registered.Add((domain.Domain, route));
+            _domains.Register(domain, route, "Modules:Proxy65:Subdomain", "proxy", host);
             var address = listener.HostFor(host);
             var port = listener.Port;
             Log.ServiceStarted(hostLogger, domain, host, address, port);
@@ -63,12 +57,7 @@ public sealed partial class Proxy65ServiceHost(
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var (domain, route) in _registered)
-        {
-            routes.Unregister(domain, route);
-        }
-
-        _registered.Clear();
+        _domains.UnregisterAll();
         return Task.CompletedTask;
     }
 

@@ -31,10 +31,10 @@ public sealed partial class PubsubServiceHost(
     TimeProvider time,
     ILoggerFactory loggers) : IHostedService
 {
-    private readonly List<(string Domain, PubsubRoute Route)> _registered = [];
+    private readonly ServiceDomains<PubsubRoute> _domains = new(routes);
 
     /// <summary>The services started, by service domain.</summary>
-    public IReadOnlyDictionary<string, PubsubService> Services => _registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, PubsubService> Services => _domains.Registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -56,14 +56,8 @@ public sealed partial class PubsubServiceHost(
                 continue;
             }
 
-            if (routes.IsRegistered(domain.Domain))
-            {
-                throw new InvalidOperationException($"Configuration key 'Modules:Pubsub:Subdomain': the publish-subscribe service domain {domain} of {host} is already served by something else");
-            }
-
             var route = new PubsubRoute(new PubsubService(domain, host, o, nodes, members, sessions, hosts, router, time, logger));
-            routes.Register(domain.Domain, route);
-            _registered.Add((domain.Domain, route));
+            _domains.Register(domain, route, "Modules:Pubsub:Subdomain", "publish-subscribe service", host);
             Log.ServiceStarted(hostLogger, domain, host);
         }
 
@@ -73,12 +67,7 @@ public sealed partial class PubsubServiceHost(
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var (domain, route) in _registered)
-        {
-            routes.Unregister(domain, route);
-        }
-
-        _registered.Clear();
+        _domains.UnregisterAll();
         return Task.CompletedTask;
     }
 
