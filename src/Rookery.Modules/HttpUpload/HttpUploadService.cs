@@ -13,7 +13,7 @@ namespace Rookery.Modules.HttpUpload;
 /// the <c>store/file</c> identity and the size limit, and hands the host's users upload slots whose PUT URL is signed
 /// (<see cref="UploadSignatures"/>), so that whichever node receives the PUT can check it.
 /// </summary>
-public sealed partial class HttpUploadService
+public sealed partial class HttpUploadService : IqService
 {
     /// <summary>The XEP-0363 namespace.</summary>
     public const string Namespace = "urn:xmpp:http:upload:0";
@@ -31,46 +31,23 @@ public sealed partial class HttpUploadService
     private readonly HttpUploadOptions _options;
     private readonly HttpUploadSite _site;
     private readonly UploadSignatures _signatures;
-    private readonly Router _router;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     /// <summary>Creates the service of <paramref name="host"/> on <paramref name="domain"/>.</summary>
     public HttpUploadService(Jid domain, string host, HttpUploadOptions options, HttpUploadSite site, UploadSignatures signatures, Router router, TimeProvider time, ILogger logger)
+        : base(domain, router)
     {
-        ArgumentNullException.ThrowIfNull(domain);
-        Domain = domain;
         _host = host;
         _options = options;
         _site = site;
         _signatures = signatures;
-        _router = router;
         _time = time;
         _logger = logger;
     }
 
-    /// <summary>The service's domain JID.</summary>
-    public Jid Domain { get; }
-
-    /// <summary>Handles one stanza addressed to the service; errors go back to the sender through the router.</summary>
-    public async ValueTask HandleAsync(Stanza stanza)
-    {
-        switch (stanza.Name)
-        {
-            case "iq":
-                await HandleIqAsync(stanza);
-                return;
-            case "message":
-                // RFC 6120 §10.4.2 as for any entity that takes no messages (the router never bounces an error again).
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
-                return;
-            default:
-                // Presence to a service without presence is ignored (RFC 6121 §4.3, §8.5.1 for domain JIDs).
-                return;
-        }
-    }
-
-    private async ValueTask HandleIqAsync(Stanza stanza)
+    /// <inheritdoc />
+    protected override async ValueTask HandleIqAsync(Stanza stanza)
     {
         var type = stanza.Type;
         if (type is not ("get" or "set"))
@@ -81,7 +58,7 @@ public sealed partial class HttpUploadService
         var payload = stanza.Element.FirstElement();
         if (stanza.To.Local is not null || stanza.To.Resource is not null || payload is null)
         {
-            await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+            await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
             return;
         }
 
@@ -95,19 +72,19 @@ public sealed partial class HttpUploadService
                 result = new Element("query", DiscoItemsNs);
                 break;
             case (DiscoInfoNs or DiscoItemsNs, "query", "get"):
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ItemNotFound);
+                await Router.BounceAsync(stanza, StanzaErrorCondition.ItemNotFound);
                 return;
             case (Namespace, "request", "get"):
                 if (!TryCreateSlot(stanza, payload, out result, out var error))
                 {
-                    await _router.BounceAsync(stanza, error.Condition, error.Text, error.ApplicationCondition);
+                    await Router.BounceAsync(stanza, error.Condition, error.Text, error.ApplicationCondition);
                     return;
                 }
 
                 break;
             default:
                 // As the router does for an iq no module claims (RFC 6120 §8.2.3).
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+                await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
                 return;
         }
 
@@ -117,7 +94,7 @@ public sealed partial class HttpUploadService
             reply.Add(result);
         }
 
-        await _router.RouteAsync(reply, stanza.To, stanza.From);
+        await Router.RouteAsync(reply, stanza.To, stanza.From);
     }
 
     /// <summary>XEP-0363 §3: the <c>store/file</c> identity, the feature, and the size limit as an XEP-0128 form.</summary>

@@ -24,10 +24,10 @@ public sealed partial class HttpUploadServiceHost(
     TimeProvider time,
     ILoggerFactory loggers) : IHostedService
 {
-    private readonly ServiceDomains<HttpUploadRoute> _domains = new(routes);
+    private readonly ServiceDomains<HttpUploadService> _domains = new(routes);
 
     /// <summary>The services started, by service domain.</summary>
-    public IReadOnlyDictionary<string, HttpUploadService> Services => _domains.Registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, HttpUploadService> Services => _domains.Services;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -57,8 +57,8 @@ public sealed partial class HttpUploadServiceHost(
             }
 
             var domain = Jid.Create(null, o.ServiceFor(host));
-            var route = new HttpUploadRoute(new HttpUploadService(domain, host, o, site, signatures, router, time, logger));
-            _domains.Register(domain, route, "Modules:HttpUpload", "upload service", host);
+            var service = new HttpUploadService(domain, host, o, site, signatures, router, time, logger);
+            _domains.Register(service, "Modules:HttpUpload", "upload service", host);
             var baseUrl = site.BaseUrlFor(host);
             Log.ServiceStarted(hostLogger, domain, host, baseUrl, site.Folder);
         }

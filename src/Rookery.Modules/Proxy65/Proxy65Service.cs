@@ -13,7 +13,7 @@ namespace Rookery.Modules.Proxy65;
 /// answers disco with the <c>proxy/bytestreams</c> identity, tells allowed users this node's streamhost (its own address
 /// and port), and activates a stream whose two connections wait on this node's <see cref="BytestreamRegistry"/>.
 /// </summary>
-public sealed partial class Proxy65Service
+public sealed partial class Proxy65Service : IqService
 {
     /// <summary>The XEP-0065 namespace.</summary>
     public const string Namespace = "http://jabber.org/protocol/bytestreams";
@@ -29,45 +29,22 @@ public sealed partial class Proxy65Service
     private readonly Proxy65Listener _listener;
     private readonly BytestreamRegistry _registry;
     private readonly HostRegistry _hosts;
-    private readonly Router _router;
     private readonly ILogger _logger;
 
     /// <summary>Creates the proxy of <paramref name="host"/> on <paramref name="domain"/>.</summary>
     public Proxy65Service(Jid domain, string host, Proxy65Options options, Proxy65Listener listener, BytestreamRegistry registry, HostRegistry hosts, Router router, ILogger logger)
+        : base(domain, router)
     {
-        ArgumentNullException.ThrowIfNull(domain);
-        Domain = domain;
         _host = host;
         _options = options;
         _listener = listener;
         _registry = registry;
         _hosts = hosts;
-        _router = router;
         _logger = logger;
     }
 
-    /// <summary>The service's domain JID.</summary>
-    public Jid Domain { get; }
-
-    /// <summary>Handles one stanza addressed to the service; errors go back to the sender through the router.</summary>
-    public async ValueTask HandleAsync(Stanza stanza)
-    {
-        switch (stanza.Name)
-        {
-            case "iq":
-                await HandleIqAsync(stanza);
-                return;
-            case "message":
-                // RFC 6120 §10.4.2 as for any entity that takes no messages (the router never bounces an error again).
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
-                return;
-            default:
-                // Presence to a service without presence is ignored (RFC 6121 §4.3, §8.5.1 for domain JIDs).
-                return;
-        }
-    }
-
-    private async ValueTask HandleIqAsync(Stanza stanza)
+    /// <inheritdoc />
+    protected override async ValueTask HandleIqAsync(Stanza stanza)
     {
         var type = stanza.Type;
         if (type is not ("get" or "set"))
@@ -78,7 +55,7 @@ public sealed partial class Proxy65Service
         var payload = stanza.Element.FirstElement();
         if (stanza.To.Local is not null || stanza.To.Resource is not null || payload is null)
         {
-            await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+            await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
             return;
         }
 
@@ -92,12 +69,12 @@ public sealed partial class Proxy65Service
                 result = new Element("query", DiscoItemsNs);
                 break;
             case (DiscoInfoNs or DiscoItemsNs, "query", "get"):
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ItemNotFound);
+                await Router.BounceAsync(stanza, StanzaErrorCondition.ItemNotFound);
                 return;
             case (Namespace, "query", "get"):
                 if (!MayUse(stanza.From))
                 {
-                    await _router.BounceAsync(stanza, StanzaErrorCondition.Forbidden, $"This proxy serves the users of {_host} only");
+                    await Router.BounceAsync(stanza, StanzaErrorCondition.Forbidden, $"This proxy serves the users of {_host} only");
                     return;
                 }
 
@@ -113,7 +90,7 @@ public sealed partial class Proxy65Service
                 break;
             default:
                 // As the router does for an iq no module claims (RFC 6120 §8.2.3).
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+                await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
                 return;
         }
 
@@ -123,7 +100,7 @@ public sealed partial class Proxy65Service
             reply.Add(result);
         }
 
-        await _router.RouteAsync(reply, stanza.To, stanza.From);
+        await Router.RouteAsync(reply, stanza.To, stanza.From);
     }
 
     /// <summary>XEP-0065 §4: the <c>proxy/bytestreams</c> identity and the feature.</summary>
@@ -156,7 +133,7 @@ public sealed partial class Proxy65Service
     {
         if (!MayUse(stanza.From))
         {
-            await _router.BounceAsync(stanza, StanzaErrorCondition.Forbidden, $"This proxy serves the users of {_host} only");
+            await Router.BounceAsync(stanza, StanzaErrorCondition.Forbidden, $"This proxy serves the users of {_host} only");
             return false;
         }
 
@@ -164,13 +141,13 @@ public sealed partial class Proxy65Service
         var activate = query.Child("activate", Namespace);
         if (string.IsNullOrEmpty(sid) || activate is null)
         {
-            await _router.BounceAsync(stanza, StanzaErrorCondition.BadRequest, "An activation needs a sid attribute and an <activate/> element");
+            await Router.BounceAsync(stanza, StanzaErrorCondition.BadRequest, "An activation needs a sid attribute and an <activate/> element");
             return false;
         }
 
         if (!Jid.TryParse(activate.Text.Trim(), out var target))
         {
-            await _router.BounceAsync(stanza, StanzaErrorCondition.BadRequest, "The <activate/> element must hold the target's JID");
+            await Router.BounceAsync(stanza, StanzaErrorCondition.BadRequest, "The <activate/> element must hold the target's JID");
             return false;
         }
 
@@ -183,13 +160,13 @@ public sealed partial class Proxy65Service
             case ActivationOutcome.Activated:
                 return true;
             case ActivationOutcome.NotFound:
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ItemNotFound, "No connection on this proxy is waiting for that stream from you (sid, requester and target must match the SOCKS5 hash)");
+                await Router.BounceAsync(stanza, StanzaErrorCondition.ItemNotFound, "No connection on this proxy is waiting for that stream from you (sid, requester and target must match the SOCKS5 hash)");
                 return false;
             case ActivationOutcome.OnlyOneConnected:
-                await _router.BounceAsync(stanza, StanzaErrorCondition.NotAllowed, "Only one party of the stream is connected to the proxy");
+                await Router.BounceAsync(stanza, StanzaErrorCondition.NotAllowed, "Only one party of the stream is connected to the proxy");
                 return false;
             default:
-                await _router.BounceAsync(stanza, StanzaErrorCondition.NotAllowed, "The stream is active already");
+                await Router.BounceAsync(stanza, StanzaErrorCondition.NotAllowed, "The stream is active already");
                 return false;
         }
     }

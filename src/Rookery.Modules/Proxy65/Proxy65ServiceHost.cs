@@ -23,7 +23,7 @@ public sealed partial class Proxy65ServiceHost(
     Router router,
     ILoggerFactory loggers) : IHostedService
 {
-    private readonly ServiceDomains<Proxy65Route> _domains = new(routes);
+    private readonly ServiceDomains<Proxy65Service> _domains = new(routes);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -44,8 +44,8 @@ public sealed partial class Proxy65ServiceHost(
             }
 
             var domain = Jid.Create(null, o.ServiceFor(host));
-            var route = new Proxy65Route(new Proxy65Service(domain, host, o, listener, registry, hosts, router, logger));
-            _domains.Register(domain, route, "Modules:Proxy65:Subdomain", "proxy", host);
+            var service = new Proxy65Service(domain, host, o, listener, registry, hosts, router, logger);
+            _domains.Register(service, "Modules:Proxy65:Subdomain", "proxy", host);
             var address = listener.HostFor(host);
             var port = listener.Port;
             Log.ServiceStarted(hostLogger, domain, host, address, port);

@@ -88,6 +88,6 @@ public sealed partial class PubsubService
                 .SetAttribute("stamp", stamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         }
 
-        return _router.RouteAsync(message, Domain, to);
+        return Router.RouteAsync(message, Domain, to);
     }
 }

@@ -21,7 +21,7 @@ namespace Rookery.Modules.Pubsub;
 /// every node of a cluster serves the same service and sees another node's changes at once (docs/dev/pubsub.md).
 /// Stanzas from one sender are handled in order on its stream's read loop.
 /// </remarks>
-public sealed partial class PubsubService
+public sealed partial class PubsubService : IqService
 {
     /// <summary>The XEP-0060 namespace.</summary>
     public const string Namespace = "http://jabber.org/protocol/pubsub";
@@ -82,7 +82,6 @@ public sealed partial class PubsubService
     private readonly IPubsubServiceStore _members;
     private readonly SessionTable _sessions;
     private readonly HostRegistry _hosts;
-    private readonly Router _router;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -98,9 +97,8 @@ public sealed partial class PubsubService
         Router router,
         TimeProvider time,
         ILogger logger)
+        : base(domain, router)
     {
-        ArgumentNullException.ThrowIfNull(domain);
-        Domain = domain;
         _service = domain.ToString();
         _host = host;
         _options = options;
@@ -108,34 +106,12 @@ public sealed partial class PubsubService
         _members = members;
         _sessions = sessions;
         _hosts = hosts;
-        _router = router;
         _time = time;
         _logger = logger;
     }
 
-    /// <summary>The service's domain JID.</summary>
-    public Jid Domain { get; }
-
-    /// <summary>Handles one stanza addressed to the service; errors go back to the sender through the router.</summary>
-    public async ValueTask HandleAsync(Stanza stanza)
-    {
-        switch (stanza.Name)
-        {
-            case "iq":
-                await HandleIqAsync(stanza);
-                return;
-            case "message":
-                // Subscription approval forms (§8.6) belong to the authorize access model, which is not implemented;
-                // the router never bounces an error message again.
-                await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
-                return;
-            default:
-                // Presence-based delivery is not implemented: presence to the service is ignored (RFC 6121 §8.5.1).
-                return;
-        }
-    }
-
-    private async ValueTask HandleIqAsync(Stanza stanza)
+    /// <inheritdoc />
+    protected override async ValueTask HandleIqAsync(Stanza stanza)
     {
         if (stanza.Type is not ("get" or "set"))
         {
@@ -146,7 +122,7 @@ public sealed partial class PubsubService
         var payload = stanza.Element.FirstElement();
         if (stanza.To.Local is not null || stanza.To.Resource is not null || payload is null)
         {
-            await _router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
+            await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
             return;
         }
 
@@ -165,7 +141,7 @@ public sealed partial class PubsubService
                 error.Child("error", error.Namespace)?.SetAttribute("type", "cancel");
             }
 
-            await _router.RouteAsync(error, stanza.To, stanza.From);
+            await Router.RouteAsync(error, stanza.To, stanza.From);
             return;
         }
 
@@ -175,7 +151,7 @@ public sealed partial class PubsubService
             reply.Add(outcome.Result);
         }
 
-        await _router.RouteAsync(reply, stanza.To, stanza.From);
+        await Router.RouteAsync(reply, stanza.To, stanza.From);
         if (outcome.Then is { } then)
         {
             try

@@ -31,10 +31,10 @@ public sealed partial class PubsubServiceHost(
     TimeProvider time,
     ILoggerFactory loggers) : IHostedService
 {
-    private readonly ServiceDomains<PubsubRoute> _domains = new(routes);
+    private readonly ServiceDomains<PubsubService> _domains = new(routes);
 
     /// <summary>The services started, by service domain.</summary>
-    public IReadOnlyDictionary<string, PubsubService> Services => _domains.Registered.ToDictionary(r => r.Domain, r => r.Route.Service, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, PubsubService> Services => _domains.Services;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -56,8 +56,8 @@ public sealed partial class PubsubServiceHost(
                 continue;
             }
 
-            var route = new PubsubRoute(new PubsubService(domain, host, o, nodes, members, sessions, hosts, router, time, logger));
-            _domains.Register(domain, route, "Modules:Pubsub:Subdomain", "publish-subscribe service", host);
+            var service = new PubsubService(domain, host, o, nodes, members, sessions, hosts, router, time, logger);
+            _domains.Register(service, "Modules:Pubsub:Subdomain", "publish-subscribe service", host);
             Log.ServiceStarted(hostLogger, domain, host);
         }
 
