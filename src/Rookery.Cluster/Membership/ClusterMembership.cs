@@ -416,16 +416,24 @@ internal sealed partial class ClusterMembership : IAsyncDisposable
     /// The heartbeat thread's connection: unpooled, since the lock lives and dies with it. Its commands (and its
     /// connects) give up after the failure timeout, rounded up: by then the node would be declared dead anyway, and the
     /// next beat starts on a new connection. No Npgsql keepalive: a heartbeat every interval keeps it busy, and the
-    /// keepalive's timer would run on the thread pool.
+    /// keepalive's timer would run on the thread pool. And no waiting for the write-ahead log's flush
+    /// (<c>synchronous_commit=off</c>): a beat lost in a database crash costs nothing, whereas a beat that queues behind a
+    /// storm of other commits (a backlog of messages going to offline storage, each one committed) became visible to the
+    /// peers only after the failure timeout, and a live node was declared dead (docs/benchmarks.md, 2026-12-07 22:45 UTC).
     /// </summary>
-    private static string HeartbeatConnectionString(ClusterRegistry registry, ClusterOptions options) =>
-        new NpgsqlConnectionStringBuilder(registry.ConnectionString)
+    internal static string HeartbeatConnectionString(ClusterRegistry registry, ClusterOptions options)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(registry.ConnectionString)
         {
             Pooling = false,
             KeepAlive = 0,
             CommandTimeout = FailureTimeoutSeconds(options),
             Timeout = FailureTimeoutSeconds(options),
-        }.ConnectionString;
+        };
+        const string NoFlushWait = "-c synchronous_commit=off";
+        builder.Options = string.IsNullOrWhiteSpace(builder.Options) ? NoFlushWait : builder.Options + " " + NoFlushWait;
+        return builder.ConnectionString;
+    }
 
     /// <summary>
     /// The Npgsql keepalive of the listen connection, in whole seconds: the failure timeout, rounded up. Keepalive queries
