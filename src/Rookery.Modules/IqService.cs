@@ -1,12 +1,14 @@
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
+using Rookery.Protocol.Xml;
 using Rookery.Server.Routing;
 
 namespace Rookery.Modules;
 
 /// <summary>
 /// A service on a domain of its own that speaks only iq (HTTP upload, the SOCKS5 proxy, the publish-subscribe service):
-/// an iq goes to <see cref="HandleIqAsync"/>; a message bounces with <c>service-unavailable</c>, as for any entity that
+/// a get or set with a payload, addressed to the domain itself, goes to <see cref="HandleIqAsync"/>, any other get or set
+/// bounces with <c>service-unavailable</c>, and results and errors need no answer; a message bounces with <c>service-unavailable</c>, as for any entity that
 /// takes no messages (RFC 6120 §10.4.2; the router never bounces an error again); presence is ignored (RFC 6121 §8.5.1
 /// for domain JIDs).
 /// </summary>
@@ -32,8 +34,14 @@ public abstract class IqService
     {
         switch (stanza.Name)
         {
-            case "iq":
-                await HandleIqAsync(stanza).ConfigureAwait(false);
+            case "iq" when stanza.Type is "get" or "set":
+                if (stanza.To.Local is not null || stanza.To.Resource is not null || stanza.Element.FirstElement() is not { } payload)
+                {
+                    await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+                    return;
+                }
+
+                await HandleIqAsync(stanza, payload).ConfigureAwait(false);
                 return;
             case "message":
                 await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
@@ -43,6 +51,6 @@ public abstract class IqService
         }
     }
 
-    /// <summary>Handles one iq addressed to the service.</summary>
-    protected abstract ValueTask HandleIqAsync(Stanza stanza);
+    /// <summary>Handles one get or set addressed to the service, with its payload (the iq's first child).</summary>
+    protected abstract ValueTask HandleIqAsync(Stanza stanza, Element payload);
 }

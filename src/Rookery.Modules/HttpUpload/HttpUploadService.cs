@@ -47,21 +47,9 @@ public sealed partial class HttpUploadService : IqService
     }
 
     /// <inheritdoc />
-    protected override async ValueTask HandleIqAsync(Stanza stanza)
+    protected override async ValueTask HandleIqAsync(Stanza stanza, Element payload)
     {
         var type = stanza.Type;
-        if (type is not ("get" or "set"))
-        {
-            return;
-        }
-
-        var payload = stanza.Element.FirstElement();
-        if (stanza.To.Local is not null || stanza.To.Resource is not null || payload is null)
-        {
-            await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
-            return;
-        }
-
         Element? result;
         switch (payload.Namespace, payload.Name, type)
         {

@@ -111,21 +111,8 @@ public sealed partial class PubsubService : IqService
     }
 
     /// <inheritdoc />
-    protected override async ValueTask HandleIqAsync(Stanza stanza)
+    protected override async ValueTask HandleIqAsync(Stanza stanza, Element payload)
     {
-        if (stanza.Type is not ("get" or "set"))
-        {
-            // Results and errors (a bounced notification's is a message) need no answer.
-            return;
-        }
-
-        var payload = stanza.Element.FirstElement();
-        if (stanza.To.Local is not null || stanza.To.Resource is not null || payload is null)
-        {
-            await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
-            return;
-        }
-
         Outcome outcome;
         try
         {
