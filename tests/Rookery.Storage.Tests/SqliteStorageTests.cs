@@ -47,14 +47,24 @@ public sealed class SqliteStorageTests : StorageContractTests
     public async Task OpenAsync_OffThePool_TheDiskWorkMovesToAPoolThread()
     {
         // A socket engine thread (the server runs socket completions inline) must not do SQLite's synchronous work:
-        // called from a thread that is not a pool thread, the call returns at once and opens on a pool thread.
+        // called from a thread that is not a pool thread, the call yields before any disk work. The caller here has a
+        // context that holds what is posted to it, so that nothing can run the open before the assertion (a socket
+        // engine thread has no context: the yield goes to the pool). Checking the task's state after the thread ended
+        // instead raced with the pool, which could finish the open first on a loaded machine.
         await using var storage = new SqliteStorage(new SqliteStorageOptions { Path = DbPath });
+        var context = new HeldWorkContext();
         Task<SqliteConnection>? opening = null;
-        var caller = new Thread(() => opening = storage.Database.OpenAsync(CancellationToken.None));
+        var caller = new Thread(() =>
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+            opening = storage.Database.OpenAsync(CancellationToken.None);
+        });
         caller.Start();
         caller.Join();
 
         opening!.IsCompleted.Should().BeFalse("the caller's thread did not run the open");
+        context.Held.Should().ContainSingle("the open waits for the yield's continuation");
+        await Task.Run(context.RunHeld);
         await using var connection = await opening;
         connection.State.Should().Be(System.Data.ConnectionState.Open);
 
@@ -145,6 +155,35 @@ public sealed class SqliteStorageTests : StorageContractTests
 
         emptyPath.Should().Throw<ArgumentException>();
         negativeTimeout.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    /// <summary>A synchronization context that keeps what is posted to it until the test runs it.</summary>
+    private sealed class HeldWorkContext : SynchronizationContext
+    {
+        public List<(SendOrPostCallback Callback, object? State)> Held { get; } = [];
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            lock (Held)
+            {
+                Held.Add((d, state));
+            }
+        }
+
+        public void RunHeld()
+        {
+            List<(SendOrPostCallback Callback, object? State)> work;
+            lock (Held)
+            {
+                work = [.. Held];
+                Held.Clear();
+            }
+
+            foreach (var (callback, state) in work)
+            {
+                callback(state);
+            }
+        }
     }
 
     private static IReadOnlyList<SqliteMigration> EmbeddedMigrations() => new SqliteMigrator().Migrations;
