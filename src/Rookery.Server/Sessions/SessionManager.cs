@@ -76,10 +76,18 @@ public sealed class SessionManager(
         }
 
         var all = sessions.Sessions(stanza.To.Bare);
-        if (type == "groupchat" && stanza.To.IsBare)
+        if (stanza.To.IsBare)
         {
-            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
-            return;
+            // §8.5.2.1.1 and §8.5.2.2.1: a groupchat message to a user's bare JID is an error; an error message to it is
+            // silently ignored (it answers nothing the account sent from its bare JID, and may not be answered itself).
+            switch (type)
+            {
+                case "groupchat":
+                    await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+                    return;
+                case "error":
+                    return;
+            }
         }
 
         // §8.5.2.1.1: the available resources of non-negative priority; chat and normal go to the highest of them.

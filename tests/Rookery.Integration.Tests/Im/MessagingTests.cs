@@ -138,6 +138,48 @@ public sealed class MessagingTests
     }
 
     [Fact]
+    public async Task Error_ToBareJid_IsSilentlyIgnored()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+
+        await alice.SendAsync($"<message to='{server.Bare("bob")}' type='error' id='e1'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
+        await alice.SendAsync($"<message to='{bob.Jid}' type='chat' id='after'><body>after</body></message>");
+
+        // §8.5.2.1.1: an error message to a bare JID is neither delivered nor answered. The message sent after it arrives
+        // first-in-first-out, so once it is there the error would have been too.
+        var next = await bob.WaitForAsync(Match.AnyMessage);
+        next.GetAttribute("id").Should().Be("after");
+        await alice.ExpectNothingAsync(ImTestExtensions.Quiet, Match.Error("message", "e1"));
+    }
+
+    [Fact]
+    public async Task Headline_ToBareJid_GoesToEveryNonNegativeResourceWithToUnchanged()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var high = await server.LoginWithPriorityAsync("bob", "high", 5);
+        await using var low = await server.LoginWithPriorityAsync("bob", "low", 0);
+        await using var negative = await server.LoginWithPriorityAsync("bob", "negative", -1);
+
+        await alice.SendAsync($"<message to='{server.Bare("bob")}' type='headline' id='h1'><body>news</body></message>");
+
+        // §8.5.2.1.1: a headline goes to all non-negative resources, and the 'to' is never rewritten to a full JID.
+        foreach (var resource in new[] { high, low })
+        {
+            var m = await resource.WaitForAsync(Match.Message(alice.Jid!.ToString(), "news"));
+            m.GetAttribute("to").Should().Be(server.Bare("bob"));
+        }
+
+        await negative.ExpectNothingAsync(ImTestExtensions.Quiet, Match.AnyMessage);
+    }
+
+    [Fact]
     public async Task Iq_ToOnlineFullJid_IsDeliveredAndResultRoutedBack()
     {
         await using var server = await TestServer.StartAsync();
