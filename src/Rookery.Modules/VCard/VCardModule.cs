@@ -8,7 +8,7 @@ namespace Rookery.Modules.VCard;
 
 /// <summary>
 /// vCard-temp (XEP-0054): a user stores a vCard on their own bare JID, and anyone may read the vCard of an existing
-/// account; an account without one gives an empty vCard.
+/// account; a user without one reads an empty vCard of their own, and others get the error a missing account gives.
 /// </summary>
 [Xep(54, "1.2")]
 public sealed class VCardModule(IUserDataStore store, IOptions<VCardOptions> options) : IXmppModule
@@ -35,8 +35,17 @@ public sealed class VCardModule(IUserDataStore store, IOptions<VCardOptions> opt
     private async ValueTask<IqResult> GetAsync(IqContext iq)
     {
         var xml = await store.GetAsync(iq.To.Bare.ToString(), Kind, Key, iq.Cancellation).ConfigureAwait(false);
-        // XEP-0054 §3.1: with no vCard stored, an empty one (the alternative, item-not-found, trips up many clients).
-        return IqResult.With(xml is null ? new Element("vCard", Namespace) : XmlDocuments.Parse(xml));
+        if (xml is not null)
+        {
+            return IqResult.With(XmlDocuments.Parse(xml));
+        }
+
+        // XEP-0054 §3.1: the user's own missing vCard reads as an empty one (the alternative, item-not-found, trips up
+        // many clients). §3.3: another user's missing vCard is an error, the same one the router gives for an account
+        // that does not exist (service-unavailable), so that the answer does not tell which accounts exist.
+        return iq.IsSelf
+            ? IqResult.With(new Element("vCard", Namespace))
+            : throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable);
     }
 
     private async ValueTask<IqResult> SetAsync(IqContext iq)

@@ -96,6 +96,8 @@ public sealed class BlockingTests
         await using var alice = await server.LoginAsync("alice");
         await using var bob = await server.LoginAsync("bob");
         await using var carol = await server.LoginAsync("carol");
+        // A vCard to read, so that the iq's error below comes from the block and not from a missing vCard.
+        (await alice.SetAsync(null, "<vCard xmlns='vcard-temp'><FN>Alice</FN></vCard>")).ShouldBeResult();
         await BlockAsync(alice, server.Bare("bob"));
 
         await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat' id='m1'><body>bare</body></message>");

@@ -51,18 +51,33 @@ public sealed class VCardTests
     }
 
     [Fact]
-    public async Task VCard_NoneStored_EmptyVCard()
+    public async Task VCard_NoneStored_OwnReadsEmpty()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var card = (await alice.GetAsync(null, Get)).ShouldBeResult()!;
+
+        card.Name.Should().Be("vCard");
+        card.Namespace.Should().Be("vcard-temp");
+        card.HasNodes.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task VCard_NoneStored_AnotherUserGetsTheErrorOfAMissingAccount()
     {
         await using var server = await TestServer.StartAsync();
         await server.CreateUserAsync("alice");
         await server.CreateUserAsync("bob");
         await using var bob = await server.LoginAsync("bob");
 
-        var card = (await bob.GetAsync(server.Bare("alice"), Get)).ShouldBeResult()!;
+        var none = await bob.GetAsync(server.Bare("alice"), Get);
+        var missing = await bob.GetAsync(server.Bare("nobody"), Get);
 
-        card.Name.Should().Be("vCard");
-        card.Namespace.Should().Be("vcard-temp");
-        card.HasNodes.Should().BeFalse();
+        // XEP-0054 §3.3: an error in both cases, and the same one, so that vCards do not reveal which accounts exist.
+        none.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+        missing.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }
 
     [Fact]
