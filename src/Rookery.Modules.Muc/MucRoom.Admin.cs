@@ -163,25 +163,26 @@ internal sealed partial class MucRoom
     {
         var actor = FindOccupant(from);
         var actorAffiliation = ActorAffiliation(from);
-        if ((actor?.Role != MucRole.Moderator) && !_service.IsAdmin(from))
+        var serviceAdmin = _service.IsAdmin(from);
+        if ((actor?.Role != MucRole.Moderator) && !serviceAdmin)
         {
             throw new StanzaErrorException(StanzaErrorCondition.Forbidden, "Only moderators may change roles");
         }
 
         var targetAffiliation = AffiliationOf(target.RealJid);
-        if (role == MucRole.Moderator || target.Role == MucRole.Moderator)
+        if (role < MucRole.Moderator && targetAffiliation >= MucAffiliation.Admin && !serviceAdmin)
         {
-            // §9.6, §9.7: granting or revoking moderator is for admins, and never against an admin or owner.
-            if (actorAffiliation < MucAffiliation.Admin)
-            {
-                throw new StanzaErrorException(StanzaErrorCondition.Forbidden, "Only admins may grant or revoke moderator");
-            }
+            // §8.2, §8.4: admins and owners are always moderators; they cannot be kicked or silenced, and the request
+            // MUST get not-allowed. Checked before the admin-only rule below: a moderator (even one who is no admin)
+            // kicking, silencing or demoting an admin or owner is refused for the target's protection (§5.1.3), not
+            // with the forbidden that any non-admin touching the moderator role gets.
+            throw new StanzaErrorException(StanzaErrorCondition.NotAllowed, "That occupant's affiliation protects its role");
         }
 
-        if (role < MucRole.Moderator && targetAffiliation >= MucAffiliation.Admin && !_service.IsAdmin(from))
+        if ((role == MucRole.Moderator || target.Role == MucRole.Moderator) && actorAffiliation < MucAffiliation.Admin)
         {
-            // §8.2, §8.4: admins and owners are always moderators; they cannot be kicked or silenced.
-            throw new StanzaErrorException(StanzaErrorCondition.NotAllowed, "That occupant's affiliation protects its role");
+            // §9.6, §9.7: granting or revoking moderator is for admins.
+            throw new StanzaErrorException(StanzaErrorCondition.Forbidden, "Only admins may grant or revoke moderator");
         }
     }
 

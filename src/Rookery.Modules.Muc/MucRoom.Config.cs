@@ -198,6 +198,8 @@ internal sealed partial class MucRoom
             throw new StanzaErrorException(StanzaErrorCondition.Conflict, "A room needs at least one owner");
         }
 
+        // §10.2: occupants whose affiliation the admin or owner lists change get updated presence, so remember them.
+        var affiliationsBefore = Occupants().ToDictionary(o => o, o => AffiliationOf(o.RealJid));
         Config = c;
         var wasLocked = Locked;
         Locked = false;
@@ -220,7 +222,7 @@ internal sealed partial class MucRoom
             await SaveAsync(ct);
         }
 
-        await AfterConfigChangeAsync(old, c, wasLocked);
+        await AfterConfigChangeAsync(old, c, wasLocked, affiliationsBefore);
     }
 
     private static List<Jid> ParseJids(string var, List<string> values) =>
@@ -247,13 +249,15 @@ internal sealed partial class MucRoom
 
     /// <summary>
     /// §10.2.1: occupants hear of privacy-related changes by status code; roles follow the new affiliations and the
-    /// moderation setting; a room that turned members-only removes non-members (§9.9 status 322).
+    /// moderation setting; a room that turned members-only removes non-members (§9.9 status 322). An occupant who gained
+    /// or lost admin or owner status through the form gets updated presence even when its role stays (§10.2).
     /// </summary>
-    private async ValueTask AfterConfigChangeAsync(RoomConfig old, RoomConfig c, bool wasLocked)
+    private async ValueTask AfterConfigChangeAsync(RoomConfig old, RoomConfig c, bool wasLocked, Dictionary<Occupant, MucAffiliation> affiliationsBefore)
     {
         foreach (var o in Occupants())
         {
             var affiliation = AffiliationOf(o.RealJid);
+            var previous = affiliationsBefore.GetValueOrDefault(o, affiliation);
             if (c.MembersOnly && affiliation < MucAffiliation.Member && !_service.IsAdmin(o.RealJid))
             {
                 await RemoveOccupantAsync(o, new PresenceNotice { Statuses = [322] });
@@ -266,6 +270,11 @@ internal sealed partial class MucRoom
             {
                 role = MucRole.Moderator;
             }
+            else if (previous >= MucAffiliation.Admin && role == MucRole.Moderator)
+            {
+                // The moderator role came with the admin or owner status just lost (as in SetAffiliationAsync, §10.7).
+                role = DefaultRole(affiliation);
+            }
             else if (c.Moderated && !old.Moderated && affiliation < MucAffiliation.Member && role == MucRole.Participant)
             {
                 role = MucRole.Visitor;
@@ -275,7 +284,7 @@ internal sealed partial class MucRoom
                 role = MucRole.Participant;
             }
 
-            if (role != o.Role)
+            if (role != o.Role || affiliation != previous)
             {
                 o.Role = role;
                 await PersistOccupantAsync(o);

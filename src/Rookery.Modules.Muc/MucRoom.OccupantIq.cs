@@ -31,6 +31,12 @@ internal sealed partial class MucRoom
 
         if (sender is null)
         {
+            if (iq.FirstElement() is { Name: "query", Namespace: MucNs.DiscoInfo or MucNs.DiscoItems })
+            {
+                // XEP-0045 §6.6: a non-occupant's disco request to an occupant JID MUST get bad-request.
+                throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "Only occupants may query other occupants");
+            }
+
             // XEP-0410 §3: someone who is not (or no longer) an occupant learns it from not-acceptable.
             throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, "You are not an occupant of this room");
         }
