@@ -14,4 +14,7 @@ public enum AccessModel
 
     /// <summary>Entities in one of the node's pubsub#roster_groups_allowed in an owner's roster.</summary>
     Roster,
+
+    /// <summary>Entities whose subscription an owner approved; a subscription request waits, pending, until then.</summary>
+    Authorize,
 }

@@ -19,7 +19,9 @@ public static class NodeAccess
     /// The entity's items in the rosters of the node's owners (at most one per owner), which the presence and roster
     /// access models decide on; not looked at under the other models.
     /// </param>
-    public static StanzaErrorException? RefuseAccess(NodeConfiguration config, Affiliation affiliation, IReadOnlyList<RosterItem>? ownersRosterItems = null)
+    /// <param name="approvedSubscriber">Whether the entity holds a subscription an owner approved, which the authorize model decides on.</param>
+    public static StanzaErrorException? RefuseAccess(
+        NodeConfiguration config, Affiliation affiliation, IReadOnlyList<RosterItem>? ownersRosterItems = null, bool approvedSubscriber = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         return affiliation switch
@@ -39,6 +41,10 @@ public static class NodeAccess
             // what counts, whatever the presence subscription).
             _ when config.Access == AccessModel.Roster && !Any(ownersRosterItems, i => InAllowedGroup(config, i)) =>
                 PubsubErrors.WithCondition(StanzaErrorCondition.NotAuthorized, "not-in-roster-group"),
+            // §6.5.9: only approved subscribers see the items of an authorize node. Subscribing is how access is asked
+            // for, so the subscribe use case does not ask this (§6.1.4).
+            _ when config.Access == AccessModel.Authorize && !approvedSubscriber =>
+                PubsubErrors.WithCondition(StanzaErrorCondition.NotAuthorized, "not-subscribed"),
             _ => null,
         };
     }

@@ -285,7 +285,7 @@ public sealed record NodeConfiguration(
     private static string[] OptionsOf(string name) => name switch
     {
         NodeTypeField => ["leaf"],
-        AccessField => ["open", "presence", "roster", "whitelist"],
+        AccessField => ["authorize", "open", "presence", "roster", "whitelist"],
         PublishField => ["publishers", "subscribers", "open"],
         SendLastField => ["never", "on_sub"],
         ItemReplyField => ["owner", "publisher"],
@@ -300,6 +300,7 @@ public sealed record NodeConfiguration(
         AccessModel.Whitelist => "whitelist",
         AccessModel.Presence => "presence",
         AccessModel.Roster => "roster",
+        AccessModel.Authorize => "authorize",
         _ => "open",
     };
 
@@ -316,7 +317,7 @@ public sealed record NodeConfiguration(
         "whitelist" => AccessModel.Whitelist,
         "presence" => AccessModel.Presence,
         "roster" => AccessModel.Roster,
-        // authorize (pending subscriptions approved by an owner) is a model of XEP-0060 §4.5 this service does not implement.
+        "authorize" => AccessModel.Authorize,
         _ => throw NotAcceptable($"Unsupported access model '{value}'"),
     };
 

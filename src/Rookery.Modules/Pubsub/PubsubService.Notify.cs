@@ -72,9 +72,15 @@ public sealed partial class PubsubService
 
         foreach (var subscription in subscriptions)
         {
+            if (subscription.Pending)
+            {
+                // §6.1.4: nothing reaches a subscription an owner has not approved.
+                continue;
+            }
+
             var affiliation = affiliationOf.GetValueOrDefault(subscription.Account, Affiliation.None);
             var rosterItems = rosterItemsOf?.GetValueOrDefault(subscription.Account);
-            if (NodeAccess.RefuseAccess(config, affiliation, rosterItems) is null && Jid.TryParse(subscription.Jid, out var to))
+            if (NodeAccess.RefuseAccess(config, affiliation, rosterItems, approvedSubscriber: true) is null && Jid.TryParse(subscription.Jid, out var to))
             {
                 await SendAsync(to, evt.Clone(), config, null);
             }

@@ -45,6 +45,7 @@ public sealed partial class PubsubService : IqService
     public static readonly string[] Features =
     [
         Namespace,
+        Namespace + "#access-authorize",
         Namespace + "#access-open",
         Namespace + "#access-presence",
         Namespace + "#access-roster",
@@ -351,7 +352,13 @@ public sealed partial class PubsubService : IqService
             rosterItems = items;
         }
 
-        if (NodeAccess.RefuseAccess(config, affiliation, rosterItems) is { } refusal)
+        var approved = false;
+        if (affiliation == Affiliation.None && config.Access == AccessModel.Authorize)
+        {
+            approved = await IsSubscribedAsync(node, from);
+        }
+
+        if (NodeAccess.RefuseAccess(config, affiliation, rosterItems, approved) is { } refusal)
         {
             throw refusal;
         }

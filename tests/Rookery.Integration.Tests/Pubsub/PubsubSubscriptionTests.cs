@@ -148,6 +148,35 @@ public sealed class PubsubSubscriptionTests
     }
 
     [Fact]
+    public async Task AuthorizeAccess_SubscriptionPendingUntilTheOwnerApproves()
+    {
+        await using var server = await StartAsync("alice", "bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        (await alice.CreateAsync(server, "club", ("pubsub#access_model", "authorize"), ("pubsub#send_last_published_item", "on_sub"))).ShouldBeResult();
+        (await alice.PublishAsync(server, "club", "1")).ShouldBeResult();
+
+        // XEP-0060 §6.1.4: the answer is pending; §6.1.3.7: asking again while pending is not-authorized.
+        var pending = (await bob.SubscribeAsync(server, "club", "bob@localhost")).ShouldBeResult()!.Child("subscription", Ns)!;
+        (pending.GetAttribute("subscription"), pending.GetAttribute("jid")).Should().Be(("pending", "bob@localhost"));
+        pending.GetAttribute("subid").Should().NotBeNullOrEmpty();
+        (await bob.SubscribeAsync(server, "club", "bob@localhost")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "pending-subscription");
+        (await bob.ItemsAsync(server, "club")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "not-subscribed");
+        (await alice.PublishAsync(server, "club", "2")).ShouldBeResult();
+        await bob.ExpectNothingAsync(Quiet, Event(server, "club"));
+        var listed = (await alice.OwnerAsync(server, "get", "<subscriptions node='club'/>")).ShouldBeResult()!.Child("subscriptions", OwnerNs)!.Elements().Single();
+        (listed.GetAttribute("jid"), listed.GetAttribute("subscription")).Should().Be(("bob@localhost", "pending"));
+
+        // §8.8.2: the owner approves; the subscription keeps its id and now receives notifications and items.
+        (await alice.OwnerAsync(server, "set", "<subscriptions node='club'><subscription jid='bob@localhost' subscription='subscribed'/></subscriptions>")).ShouldBeResult();
+        var approved = (await bob.SubscribeAsync(server, "club", "bob@localhost")).ShouldBeResult()!.Child("subscription", Ns)!;
+        (approved.GetAttribute("subscription"), approved.GetAttribute("subid")).Should().Be(("subscribed", pending.GetAttribute("subid")));
+        (await alice.PublishAsync(server, "club", "3")).ShouldBeResult();
+        (await bob.WaitForAsync(e => Event(server, "club")(e) && e.EventChild("items").Child("item", EventNs)?.GetAttribute("id") == "3")).Should().NotBeNull();
+        (await bob.ItemsAsync(server, "club")).ItemIds().Should().Equal("1", "2", "3");
+    }
+
+    [Fact]
     public async Task RosterAccess_OnlyContactsInAnAllowedGroupSubscribe()
     {
         await using var server = await StartAsync("alice", "bob", "carol");

@@ -81,6 +81,19 @@ public sealed class NodeAccessTests
     }
 
     [Fact]
+    public void RefuseAccess_AuthorizeNode_OnlyApprovedSubscribersAndAffiliates()
+    {
+        var authorize = Open with { Access = AccessModel.Authorize };
+
+        var error = NodeAccess.RefuseAccess(authorize, Affiliation.None);
+        error!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
+        error.ApplicationCondition!.Name.Should().Be("not-subscribed");
+        NodeAccess.RefuseAccess(authorize, Affiliation.None, approvedSubscriber: true).Should().BeNull();
+        NodeAccess.RefuseAccess(authorize, Affiliation.Member).Should().BeNull();
+        NodeAccess.RefuseAccess(authorize, Affiliation.Outcast, approvedSubscriber: true)!.Condition.Should().Be(StanzaErrorCondition.Forbidden);
+    }
+
+    [Fact]
     public void RefuseAccess_RosterNode_AllowsContactsInAnAllowedGroupOfAnyOwner()
     {
         var roster = Open with { Access = AccessModel.Roster, RosterGroupsAllowed = ["Friends", "Family"] };

@@ -50,7 +50,7 @@ public sealed class NodeConfigurationTests
     }
 
     [Theory]
-    [InlineData("pubsub#access_model", "authorize")]
+    [InlineData("pubsub#access_model", "martian")]
     [InlineData("pubsub#publish_model", "everyone")]
     [InlineData("pubsub#max_items", "0")]
     [InlineData("pubsub#max_items", "-3")]
@@ -70,7 +70,8 @@ public sealed class NodeConfigurationTests
     [Theory]
     [InlineData("presence", AccessModel.Presence)]
     [InlineData("roster", AccessModel.Roster)]
-    public void With_PresenceAndRosterAccessModels_Applied(string value, AccessModel model) =>
+    [InlineData("authorize", AccessModel.Authorize)]
+    public void With_PresenceRosterAndAuthorizeAccessModels_Applied(string value, AccessModel model) =>
         NodeConfiguration.Default.With(Submit(("pubsub#access_model", value))).Access.Should().Be(model);
 
     [Fact]
@@ -119,9 +120,9 @@ public sealed class NodeConfigurationTests
         form.Value("pubsub#access_model").Should().Be("open");
         form.Value("pubsub#max_items").Should().Be("10");
         form.Value("pubsub#deliver_payloads").Should().Be("1");
-        // The access models a client may pick (XEP-0060 §16.4), presence and roster among them.
+        // The access models a client may pick (XEP-0060 §16.4).
         var access = NodeConfiguration.Default.ToForm("form").Elements().Single(f => f.GetAttribute("var") == "pubsub#access_model");
-        access.Elements().Where(e => e.Name == "option").Select(o => o.ChildText("value", DataForm.Namespace)).Should().Equal("open", "presence", "roster", "whitelist");
+        access.Elements().Where(e => e.Name == "option").Select(o => o.ChildText("value", DataForm.Namespace)).Should().Equal("authorize", "open", "presence", "roster", "whitelist");
         form.Fields.Single(f => f.Var == "pubsub#roster_groups_allowed").Type.Should().Be("list-multi");
         form.Fields.Select(f => f.Var).Should().Contain(["pubsub#title", "pubsub#notify_retract", "pubsub#itemreply", "pubsub#type"]);
         NodeConfiguration.Default.With(form).Should().Be(NodeConfiguration.Default, "a form read back gives the same configuration");
