@@ -97,10 +97,10 @@ internal sealed class SqlitePubsubServiceStore(SqliteDatabase db) : IPubsubServi
     {
         Validate(service, node);
         await using var connection = await db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<(string Jid, string SubId)>(new CommandDefinition(
-            "SELECT jid, subid FROM pubsub_subscriptions WHERE service = @Service AND node = @Node",
+        var rows = (await connection.QueryAsync<(string Jid, string SubId, long Pending)>(new CommandDefinition(
+            "SELECT jid, subid, pending FROM pubsub_subscriptions WHERE service = @Service AND node = @Node",
             new { Service = service, Node = node },
-            cancellationToken: ct))).Select(r => new PubsubSubscription(node, r.Jid, r.SubId)).ToList();
+            cancellationToken: ct))).Select(r => new PubsubSubscription(node, r.Jid, r.SubId, r.Pending != 0)).ToList();
         rows.Sort(static (a, b) => string.CompareOrdinal(a.Jid, b.Jid) is var byJid and not 0 ? byJid : string.CompareOrdinal(a.SubId, b.SubId));
         return rows;
     }
@@ -110,10 +110,10 @@ internal sealed class SqlitePubsubServiceStore(SqliteDatabase db) : IPubsubServi
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(bareJid);
         await using var connection = await db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<(string Node, string Jid, string SubId)>(new CommandDefinition(
-            "SELECT node, jid, subid FROM pubsub_subscriptions WHERE account = @Account AND service = @Service",
+        var rows = (await connection.QueryAsync<(string Node, string Jid, string SubId, long Pending)>(new CommandDefinition(
+            "SELECT node, jid, subid, pending FROM pubsub_subscriptions WHERE account = @Account AND service = @Service",
             new { Service = service, Account = bareJid },
-            cancellationToken: ct))).Select(r => new PubsubSubscription(r.Node, r.Jid, r.SubId)).ToList();
+            cancellationToken: ct))).Select(r => new PubsubSubscription(r.Node, r.Jid, r.SubId, r.Pending != 0)).ToList();
         rows.Sort(static (a, b) => string.CompareOrdinal(a.Node, b.Node) is var byNode and not 0 ? byNode : string.CompareOrdinal(a.Jid, b.Jid));
         return rows;
     }
@@ -127,21 +127,22 @@ internal sealed class SqlitePubsubServiceStore(SqliteDatabase db) : IPubsubServi
         return db.WriteAsync(
             async (connection, transaction) =>
             {
-                var args = new { Service = service, subscription.Node, subscription.Jid, subscription.Account, subscription.SubId };
+                var args = new { Service = service, subscription.Node, subscription.Jid, subscription.Account, subscription.SubId, subscription.Pending };
                 if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(NodeExists, args, transaction, cancellationToken: ct)) == 0)
                 {
                     return null;
                 }
 
-                var existing = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-                    "SELECT subid FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid", args, transaction, cancellationToken: ct));
-                if (existing is not null)
+                var existing = (await connection.QueryAsync<(string SubId, long Pending)>(new CommandDefinition(
+                    "SELECT subid, pending FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid", args, transaction, cancellationToken: ct))).AsList();
+                if (existing.Count == 1)
                 {
-                    return subscription with { SubId = existing };
+                    var r = existing[0];
+                    return subscription with { SubId = r.SubId, Pending = r.Pending != 0 };
                 }
 
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO pubsub_subscriptions (service, node, jid, account, subid) VALUES (@Service, @Node, @Jid, @Account, @SubId)",
+                    "INSERT INTO pubsub_subscriptions (service, node, jid, account, subid, pending) VALUES (@Service, @Node, @Jid, @Account, @SubId, @Pending)",
                     args,
                     transaction,
                     cancellationToken: ct));
@@ -157,6 +158,19 @@ internal sealed class SqlitePubsubServiceStore(SqliteDatabase db) : IPubsubServi
         return db.WriteAsync(
             async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid",
+                new { Service = service, Node = node, Jid = jid },
+                transaction,
+                cancellationToken: ct)) > 0,
+            ct);
+    }
+
+    public Task<bool> ApproveAsync(string service, string node, string jid, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        ArgumentException.ThrowIfNullOrEmpty(jid);
+        return db.WriteAsync(
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE pubsub_subscriptions SET pending = 0 WHERE service = @Service AND node = @Node AND jid = @Jid AND pending = 1",
                 new { Service = service, Node = node, Jid = jid },
                 transaction,
                 cancellationToken: ct)) > 0,

@@ -35,10 +35,14 @@ public interface IPubsubServiceStore
     Task<IReadOnlyList<PubsubSubscription>> GetSubscriptionsOfAsync(string service, string bareJid, CancellationToken ct = default);
 
     /// <summary>
-    /// Stores a subscription unless its JID is subscribed to the node already, in which case the existing subscription is
-    /// returned and nothing changes (one subscription per JID and node). Null, storing nothing, when the node does not exist.
+    /// Stores a subscription, pending or not, unless its JID is subscribed to the node already (pending or not), in which
+    /// case the existing subscription is returned and nothing changes (one subscription per JID and node). Null, storing
+    /// nothing, when the node does not exist.
     /// </summary>
     Task<PubsubSubscription?> SubscribeAsync(string service, PubsubSubscription subscription, CancellationToken ct = default);
+
+    /// <summary>Turns a JID's pending subscription to a node into an approved one; returns false when it had no pending one.</summary>
+    Task<bool> ApproveAsync(string service, string node, string jid, CancellationToken ct = default);
 
     /// <summary>Removes a JID's subscription to a node; returns false when it had none.</summary>
     Task<bool> UnsubscribeAsync(string service, string node, string jid, CancellationToken ct = default);

@@ -73,6 +73,24 @@ public abstract partial class StorageContractTests
     }
 
     [StorageFact]
+    public async Task PubsubService_PendingSubscription_KeptPendingUntilApproved()
+    {
+        await Storage.PubsubService.CreateNodeAsync(Service, "closed", OpenConfig, Alice);
+        var pending = new PubsubSubscription("closed", Bob, "p1", Pending: true);
+
+        (await Storage.PubsubService.SubscribeAsync(Service, pending)).Should().Be(pending);
+        (await Storage.PubsubService.SubscribeAsync(Service, pending with { SubId = "p2", Pending = false })).Should().Be(pending, "the existing request is returned as it is");
+        (await Storage.PubsubService.GetSubscriptionsAsync(Service, "closed")).Should().Equal(pending);
+        (await Storage.PubsubService.GetSubscriptionsOfAsync(Service, Bob)).Should().Equal(pending);
+
+        (await Storage.PubsubService.ApproveAsync(Service, "closed", Bob)).Should().BeTrue();
+        (await Storage.PubsubService.ApproveAsync(Service, "closed", Bob)).Should().BeFalse("it is approved already");
+        (await Storage.PubsubService.ApproveAsync(Service, "closed", Alice)).Should().BeFalse("alice has no subscription");
+        var other = await OpenAsync();
+        (await other.PubsubService.GetSubscriptionsAsync(Service, "closed")).Should().Equal(pending with { Pending = false });
+    }
+
+    [StorageFact]
     public async Task PubsubService_Unsubscribe_RemovesOnlyThatJid()
     {
         await Storage.PubsubService.CreateNodeAsync(Service, "news", OpenConfig, Alice);

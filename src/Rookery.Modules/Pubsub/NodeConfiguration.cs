@@ -24,6 +24,7 @@ namespace Rookery.Modules.Pubsub;
 /// <param name="ItemReply">pubsub#itemreply: <c>owner</c>, or <c>publisher</c> (items then name their publisher).</param>
 /// <param name="PayloadType">pubsub#type: the namespace every payload must have, or empty for any.</param>
 /// <param name="NotificationType">pubsub#notification_type: the message type of notifications, <c>headline</c> or <c>normal</c>.</param>
+/// <param name="RosterGroupsAllowed">pubsub#roster_groups_allowed: the owners' roster groups of the roster access model.</param>
 public sealed record NodeConfiguration(
     string Title,
     string Description,
@@ -39,7 +40,8 @@ public sealed record NodeConfiguration(
     string SendLastPublishedItem,
     string ItemReply,
     string PayloadType,
-    string NotificationType)
+    string NotificationType,
+    IReadOnlyList<string> RosterGroupsAllowed)
 {
     /// <summary>The FORM_TYPE of node configuration forms.</summary>
     public const string FormType = PubsubService.Namespace + "#node_config";
@@ -66,6 +68,11 @@ public sealed record NodeConfiguration(
     private const string ItemReplyField = "pubsub#itemreply";
     private const string TypeField = "pubsub#type";
     private const string NotificationTypeField = "pubsub#notification_type";
+    private const string GroupsField = "pubsub#roster_groups_allowed";
+
+    // The stored form keeps one string per field: the groups are joined by a line feed, which a group name therefore
+    // may not hold (it is refused when configured).
+    private const char GroupSeparator = '\n';
 
     /// <summary>
     /// A new node's configuration: open to all, published to by its publishers, ten items kept, payloads delivered,
@@ -73,7 +80,7 @@ public sealed record NodeConfiguration(
     /// </summary>
     public static NodeConfiguration Default { get; } = new(
         string.Empty, string.Empty, AccessModel.Open, PublishModel.Publishers, 10, PersistItems: true, DeliverPayloads: true,
-        DeliverNotifications: true, NotifyConfig: false, NotifyDelete: true, NotifyRetract: true, "never", "owner", string.Empty, "headline");
+        DeliverNotifications: true, NotifyConfig: false, NotifyDelete: true, NotifyRetract: true, "never", "owner", string.Empty, "headline", []);
 
     /// <summary>The number of items the node keeps, <c>max</c> resolved to the service's limit.</summary>
     public int EffectiveMaxItems(int serviceLimit) => Math.Min(MaxItems ?? serviceLimit, serviceLimit);
@@ -85,9 +92,9 @@ public sealed record NodeConfiguration(
     public Dictionary<string, string> ToStored()
     {
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value, _) in Fields())
+        foreach (var (name, values, _) in Fields())
         {
-            stored[name] = value;
+            stored[name] = string.Join(GroupSeparator, values);
         }
 
         return stored;
@@ -103,7 +110,15 @@ public sealed record NodeConfiguration(
         var form = new DataForm("submit");
         foreach (var (name, value) in stored)
         {
-            form.AddField(name).Values.Add(value);
+            var field = form.AddField(name);
+            if (name == GroupsField)
+            {
+                field.Values.AddRange(value.Split(GroupSeparator, StringSplitOptions.RemoveEmptyEntries));
+            }
+            else
+            {
+                field.Values.Add(value);
+            }
         }
 
         try
@@ -148,6 +163,7 @@ public sealed record NodeConfiguration(
                 ItemReplyField => config with { ItemReply = OneOf(name, value, "owner", "publisher") },
                 TypeField => config with { PayloadType = value },
                 NotificationTypeField => config with { NotificationType = OneOf(name, value, "headline", "normal") },
+                GroupsField => config with { RosterGroupsAllowed = ParseGroups(field.Values) },
                 _ => throw NotAcceptable($"Unsupported configuration field '{name}'"),
             };
         }
@@ -188,14 +204,30 @@ public sealed record NodeConfiguration(
         return unmet;
     }
 
+    /// <summary>Whether two configurations have the same values, the allowed groups compared as sets (not by reference).</summary>
+    public bool Equals(NodeConfiguration? other) =>
+        other is not null &&
+        Title == other.Title && Description == other.Description && Access == other.Access && Publish == other.Publish &&
+        MaxItems == other.MaxItems && PersistItems == other.PersistItems && DeliverPayloads == other.DeliverPayloads &&
+        DeliverNotifications == other.DeliverNotifications && NotifyConfig == other.NotifyConfig && NotifyDelete == other.NotifyDelete &&
+        NotifyRetract == other.NotifyRetract && SendLastPublishedItem == other.SendLastPublishedItem && ItemReply == other.ItemReply &&
+        PayloadType == other.PayloadType && NotificationType == other.NotificationType &&
+        RosterGroupsAllowed.Order(StringComparer.Ordinal).SequenceEqual(other.RosterGroupsAllowed.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() =>
+        HashCode.Combine(
+            HashCode.Combine(Title, Description, Access, Publish, MaxItems, PersistItems, DeliverPayloads, DeliverNotifications),
+            HashCode.Combine(NotifyConfig, NotifyDelete, NotifyRetract, SendLastPublishedItem, ItemReply, PayloadType, NotificationType, RosterGroupsAllowed.Count));
+
     /// <summary>The configuration as a data form of the given type (<c>form</c> to fill in, or <c>result</c>).</summary>
     public Element ToForm(string type)
     {
         var form = new DataForm(type).WithFormType(FormType);
-        foreach (var (name, value, label) in Fields())
+        foreach (var (name, values, label) in Fields())
         {
             var field = form.AddField(name, FieldType(name), label);
-            field.Values.Add(value);
+            field.Values.AddRange(values);
             foreach (var option in OptionsOf(name))
             {
                 field.Options.Add((null, option));
@@ -220,37 +252,40 @@ public sealed record NodeConfiguration(
         return form.ToElement();
     }
 
-    private IEnumerable<(string Name, string Value, string Label)> Fields()
+    private IEnumerable<(string Name, IReadOnlyList<string> Values, string Label)> Fields()
     {
-        yield return (TitleField, Title, "A friendly name for the node");
-        yield return (DescriptionField, Description, "A description of the node");
-        yield return (NodeTypeField, "leaf", "The type of node");
-        yield return (AccessField, AccessName(Access), "Who may subscribe and retrieve items");
-        yield return (PublishField, PublishName(Publish), "Who may publish items");
-        yield return (MaxItemsField, MaxItems?.ToString(CultureInfo.InvariantCulture) ?? "max", "Max # of items to persist (or 'max')");
-        yield return (PersistField, Bool(PersistItems), "Persist items to storage");
-        yield return (DeliverPayloadsField, Bool(DeliverPayloads), "Deliver payloads with event notifications");
-        yield return (DeliverNotificationsField, Bool(DeliverNotifications), "Deliver event notifications");
-        yield return (NotifyConfigField, Bool(NotifyConfig), "Notify subscribers when the node configuration changes");
-        yield return (NotifyDeleteField, Bool(NotifyDelete), "Notify subscribers when the node is deleted");
-        yield return (NotifyRetractField, Bool(NotifyRetract), "Notify subscribers when items are removed from the node");
-        yield return (SendLastField, SendLastPublishedItem, "When to send the last published item");
-        yield return (ItemReplyField, ItemReply, "Whom replies to items go to");
-        yield return (TypeField, PayloadType, "The namespace of the payload");
-        yield return (NotificationTypeField, NotificationType, "The message type of event notifications");
+        yield return (TitleField, [Title], "A friendly name for the node");
+        yield return (DescriptionField, [Description], "A description of the node");
+        yield return (NodeTypeField, ["leaf"], "The type of node");
+        yield return (AccessField, [AccessName(Access)], "Who may subscribe and retrieve items");
+        yield return (PublishField, [PublishName(Publish)], "Who may publish items");
+        yield return (MaxItemsField, [MaxItems?.ToString(CultureInfo.InvariantCulture) ?? "max"], "Max # of items to persist (or 'max')");
+        yield return (PersistField, [Bool(PersistItems)], "Persist items to storage");
+        yield return (DeliverPayloadsField, [Bool(DeliverPayloads)], "Deliver payloads with event notifications");
+        yield return (DeliverNotificationsField, [Bool(DeliverNotifications)], "Deliver event notifications");
+        yield return (NotifyConfigField, [Bool(NotifyConfig)], "Notify subscribers when the node configuration changes");
+        yield return (NotifyDeleteField, [Bool(NotifyDelete)], "Notify subscribers when the node is deleted");
+        yield return (NotifyRetractField, [Bool(NotifyRetract)], "Notify subscribers when items are removed from the node");
+        yield return (SendLastField, [SendLastPublishedItem], "When to send the last published item");
+        yield return (ItemReplyField, [ItemReply], "Whom replies to items go to");
+        yield return (TypeField, [PayloadType], "The namespace of the payload");
+        yield return (GroupsField, RosterGroupsAllowed, "Roster groups allowed to subscribe");
+        yield return (NotificationTypeField, [NotificationType], "The message type of event notifications");
     }
 
     private static string FieldType(string name) => name switch
     {
         PersistField or DeliverPayloadsField or DeliverNotificationsField or NotifyConfigField or NotifyDeleteField or NotifyRetractField => "boolean",
         NodeTypeField or AccessField or PublishField or SendLastField or ItemReplyField or NotificationTypeField => "list-single",
+        // XEP-0060 §16.4; offered without options: the owner names groups of its own roster.
+        GroupsField => "list-multi",
         _ => "text-single",
     };
 
     private static string[] OptionsOf(string name) => name switch
     {
         NodeTypeField => ["leaf"],
-        AccessField => ["open", "whitelist"],
+        AccessField => ["authorize", "open", "presence", "roster", "whitelist"],
         PublishField => ["publishers", "subscribers", "open"],
         SendLastField => ["never", "on_sub"],
         ItemReplyField => ["owner", "publisher"],
@@ -260,7 +295,14 @@ public sealed record NodeConfiguration(
 
     private static string Bool(bool value) => value ? "1" : "0";
 
-    private static string AccessName(AccessModel access) => access == AccessModel.Whitelist ? "whitelist" : "open";
+    private static string AccessName(AccessModel access) => access switch
+    {
+        AccessModel.Whitelist => "whitelist",
+        AccessModel.Presence => "presence",
+        AccessModel.Roster => "roster",
+        AccessModel.Authorize => "authorize",
+        _ => "open",
+    };
 
     private static string PublishName(PublishModel publish) => publish switch
     {
@@ -273,7 +315,9 @@ public sealed record NodeConfiguration(
     {
         "open" => AccessModel.Open,
         "whitelist" => AccessModel.Whitelist,
-        // presence, roster and authorize are models of XEP-0060 §4.5 this service does not implement.
+        "presence" => AccessModel.Presence,
+        "roster" => AccessModel.Roster,
+        "authorize" => AccessModel.Authorize,
         _ => throw NotAcceptable($"Unsupported access model '{value}'"),
     };
 
@@ -296,6 +340,25 @@ public sealed record NodeConfiguration(
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1
             ? n
             : throw NotAcceptable($"pubsub#max_items must be a positive number or 'max', not '{value}'");
+    }
+
+    private static List<string> ParseGroups(List<string> values)
+    {
+        var groups = new List<string>();
+        foreach (var value in values)
+        {
+            if (value.Contains(GroupSeparator, StringComparison.Ordinal))
+            {
+                throw NotAcceptable("A roster group allowed may not hold a line feed");
+            }
+
+            if (value.Length > 0 && !groups.Contains(value, StringComparer.Ordinal))
+            {
+                groups.Add(value);
+            }
+        }
+
+        return groups;
     }
 
     private static bool ParseBool(string name, string value) => value switch

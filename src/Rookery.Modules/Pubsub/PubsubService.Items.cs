@@ -41,7 +41,8 @@ public sealed partial class PubsubService
 
         if (config.PersistItems)
         {
-            var stored = new PubsubItem(id, from.ToString(), _time.GetUtcNow(), payload!.Value.Xml);
+            // An item of a persistent notification-only node may come without payload: it is stored as empty text.
+            var stored = new PubsubItem(id, from.ToString(), _time.GetUtcNow(), payload?.Xml ?? string.Empty);
             if (await _nodes.PublishAsync(_service, node, stored, config.EffectiveMaxItems(_options.MaxItems)) is null)
             {
                 // Deleted (from another cluster node perhaps) since it was read.
@@ -172,8 +173,9 @@ public sealed partial class PubsubService
     }
 
     /// <summary>
-    /// §7.1.3: a publish carries at most one item; §7.1.3 (the rules for items): persistent nodes and nodes that
-    /// deliver payloads need one (item-required), transient notification-only nodes take one without payload only.
+    /// §7.1.3: a publish carries at most one item; §7.1.3.6, by the node's event type: a persistent node needs an item
+    /// (item-required), a node that delivers payloads needs a payload (payload-required), and a transient
+    /// notification-only node takes no item at all (item-forbidden), its notifications naming a generated id.
     /// </summary>
     private static Element? SingleItem(Element publish, NodeConfiguration config)
     {
@@ -193,17 +195,28 @@ public sealed partial class PubsubService
             item = child;
         }
 
-        if (item is null && (config.PersistItems || config.DeliverPayloads))
+        if (item is null && config.PersistItems)
         {
             throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "item-required");
+        }
+
+        if (item is null && config.DeliverPayloads)
+        {
+            throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "payload-required");
+        }
+
+        if (item is not null && !config.PersistItems && !config.DeliverPayloads)
+        {
+            throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "item-forbidden", "This node takes publications without an item");
         }
 
         return item;
     }
 
     /// <summary>
-    /// The payload of an item and its stored text: exactly one element (§7.1.3, §7.1.3) of the node's pubsub#type
-    /// when it has one, within the size limit (§7.1.3); none at all on a transient notification-only node (§7.1.3).
+    /// The payload of an item and its stored text: at most one element (§7.1.3.5), of the node's pubsub#type when it
+    /// has one, within the size limit (§7.1.3.7); required where payloads are delivered (§7.1.3.6), optional on a
+    /// persistent notification-only node (null when absent).
     /// </summary>
     private (Element Element, string Xml)? PayloadOf(Element item, NodeConfiguration config)
     {
@@ -218,15 +231,9 @@ public sealed partial class PubsubService
             payload = child;
         }
 
-        var notificationOnly = !config.PersistItems && !config.DeliverPayloads;
-        if (notificationOnly)
-        {
-            return payload is null ? null : throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "item-forbidden", "This node takes notifications without payload");
-        }
-
         if (payload is null)
         {
-            throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "payload-required");
+            return config.DeliverPayloads ? throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "payload-required") : null;
         }
 
         if (config.PayloadType.Length > 0 && payload.Namespace != config.PayloadType)
@@ -244,10 +251,14 @@ public sealed partial class PubsubService
     /// <summary>An item as sent in results (pubsub namespace) or notifications (event namespace), or null when it no longer reads back.</summary>
     private Element? ToElement(string node, PubsubItem item, NodeConfiguration config, string ns)
     {
-        Element payload;
+        Element? payload = null;
         try
         {
-            payload = XmlDocuments.Parse(item.PayloadXml);
+            // Empty text is an item stored without payload (a persistent notification-only node's).
+            if (item.PayloadXml.Length > 0)
+            {
+                payload = XmlDocuments.Parse(item.PayloadXml);
+            }
         }
         catch (FormatException e)
         {

@@ -36,7 +36,9 @@ public sealed partial class PubsubService
 
     /// <summary>
     /// Sends an event to each subscription whose subscriber may still access the node: an affiliation changed since it
-    /// subscribed (say, taken off a whitelist) ends its notifications, as if it had been unsubscribed (§4.5).
+    /// subscribed (say, taken off a whitelist), or under the presence and roster models an owner's roster changed (the
+    /// presence subscription cancelled, the contact moved out of the allowed groups), ends its notifications, as if it
+    /// had been unsubscribed (§4.5).
     /// </summary>
     private async ValueTask NotifyAsync(IReadOnlyList<PubsubSubscription> subscriptions, IReadOnlyList<PubsubAffiliation> affiliations, NodeConfiguration config, Element evt)
     {
@@ -49,10 +51,36 @@ public sealed partial class PubsubService
             }
         }
 
+        // One read of each owner's roster for the whole notification, not one per subscriber.
+        Dictionary<string, List<RosterItem>>? rosterItemsOf = null;
+        if (config.Access is AccessModel.Presence or AccessModel.Roster)
+        {
+            rosterItemsOf = new Dictionary<string, List<RosterItem>>(StringComparer.Ordinal);
+            foreach (var owner in OwnersIn(affiliations))
+            {
+                foreach (var item in (await _rosters.GetAsync(owner)).Items)
+                {
+                    if (!rosterItemsOf.TryGetValue(item.Contact, out var items))
+                    {
+                        rosterItemsOf[item.Contact] = items = [];
+                    }
+
+                    items.Add(item);
+                }
+            }
+        }
+
         foreach (var subscription in subscriptions)
         {
+            if (subscription.Pending)
+            {
+                // §6.1.4: nothing reaches a subscription an owner has not approved.
+                continue;
+            }
+
             var affiliation = affiliationOf.GetValueOrDefault(subscription.Account, Affiliation.None);
-            if (NodeAccess.RefuseAccess(config, affiliation) is null && Jid.TryParse(subscription.Jid, out var to))
+            var rosterItems = rosterItemsOf?.GetValueOrDefault(subscription.Account);
+            if (NodeAccess.RefuseAccess(config, affiliation, rosterItems, approvedSubscriber: true) is null && Jid.TryParse(subscription.Jid, out var to))
             {
                 await SendAsync(to, evt.Clone(), config, null);
             }

@@ -37,7 +37,8 @@ public sealed partial class PubsubService
             {
                 "subscribed" => (jid, true),
                 "none" => (jid, false),
-                // §8.8.2: pending and unconfigured belong to subscription approval and options, not implemented here.
+                // §8.8.2: only subscriber requests become pending, and unconfigured belongs to subscription options,
+                // not implemented here.
                 var state => throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, $"Unsupported subscription state '{state}' for {jid}"),
             });
         }
@@ -46,6 +47,8 @@ public sealed partial class PubsubService
         {
             if (subscribed)
             {
+                // §8.8.2: 'subscribed' approves a pending subscription (authorize model, §6.1.4), or subscribes the JID.
+                await _members.ApproveAsync(_service, node, jid.ToString());
                 _ = await _members.SubscribeAsync(_service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N")))
                     ?? throw PubsubErrors.NoSuchNode();
             }

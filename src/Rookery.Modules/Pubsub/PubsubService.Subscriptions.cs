@@ -8,7 +8,8 @@ namespace Rookery.Modules.Pubsub;
 /// <content>
 /// Subscribing (XEP-0060 §6.1) and unsubscribing (§6.2), and an entity's own subscriptions (§5.6) and affiliations
 /// (§5.7). A JID holds at most one subscription to a node (multi-subscribe, §6.1.6, is not implemented), so
-/// notifications never need SubID headers; a bare JID and each full JID are distinct subscribers.
+/// notifications never need SubID headers; a bare JID and each full JID are distinct subscribers. On a node of the
+/// authorize access model the subscription of an unaffiliated entity is pending until an owner approves it (§8.8.2).
 /// </content>
 public sealed partial class PubsubService
 {
@@ -29,14 +30,27 @@ public sealed partial class PubsubService
         }
 
         var config = await ConfigOfAsync(node);
-        await RequireAccessAsync(node, config, jid);
-        var subscription = await _members.SubscribeAsync(_service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N")))
+        // §6.1.4: on an authorize node, an unaffiliated entity's subscription waits for an owner's approval (§8.8.2);
+        // affiliates pass every access model (§4.1) and are subscribed at once.
+        var needsApproval = config.Access == AccessModel.Authorize && await AffiliationOfAsync(node, jid) == Affiliation.None;
+        if (!needsApproval)
+        {
+            await RequireAccessAsync(node, config, jid);
+        }
+
+        if (await SubscriptionOfAsync(node, jid) is { Pending: true })
+        {
+            // §6.1.3.7.
+            throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAuthorized, "pending-subscription");
+        }
+
+        var subscription = await _members.SubscribeAsync(_service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N"), needsApproval))
             ?? throw PubsubErrors.NoSuchNode();
 
         var result = new Element("pubsub", Namespace);
         result.Add(SubscriptionElement(subscription, Namespace, withNode: true));
-        // §6.1.7: the last published item follows the result (on the same route, so it arrives after it).
-        return config.SendsLastOnSubscribe ? new Outcome(result, () => SendLastItemAsync(node, config, jid)) : result;
+        // §6.1.7: the last published item follows the result (on the same route, so it arrives after it), once approved.
+        return config.SendsLastOnSubscribe && !subscription.Pending ? new Outcome(result, () => SendLastItemAsync(node, config, jid)) : result;
     }
 
     private async ValueTask<Outcome> UnsubscribeAsync(Jid from, Element unsubscribe)
@@ -137,13 +151,13 @@ public sealed partial class PubsubService
         return null;
     }
 
-    /// <summary>Whether the entity's bare JID or one of its full JIDs is subscribed to the node.</summary>
+    /// <summary>Whether the entity's bare JID or one of its full JIDs holds an approved subscription to the node.</summary>
     private async ValueTask<bool> IsSubscribedAsync(string node, Jid who)
     {
         var account = who.Bare.ToString();
         foreach (var subscription in await _members.GetSubscriptionsAsync(_service, node))
         {
-            if (subscription.Account == account)
+            if (subscription.Account == account && !subscription.Pending)
             {
                 return true;
             }
@@ -176,6 +190,8 @@ public sealed partial class PubsubService
             element.SetAttribute("node", subscription.Node);
         }
 
-        return element.SetAttribute("jid", subscription.Jid).SetAttribute("subscription", "subscribed").SetAttribute("subid", subscription.SubId);
+        return element.SetAttribute("jid", subscription.Jid)
+            .SetAttribute("subscription", subscription.Pending ? "pending" : "subscribed")
+            .SetAttribute("subid", subscription.SubId);
     }
 }

@@ -45,7 +45,10 @@ public sealed partial class PubsubService : IqService
     public static readonly string[] Features =
     [
         Namespace,
+        Namespace + "#access-authorize",
         Namespace + "#access-open",
+        Namespace + "#access-presence",
+        Namespace + "#access-roster",
         Namespace + "#access-whitelist",
         Namespace + "#config-node",
         Namespace + "#config-node-max",
@@ -80,6 +83,7 @@ public sealed partial class PubsubService : IqService
     private readonly PubsubOptions _options;
     private readonly IPubsubStore _nodes;
     private readonly IPubsubServiceStore _members;
+    private readonly IRosterStore _rosters;
     private readonly SessionTable _sessions;
     private readonly HostRegistry _hosts;
     private readonly TimeProvider _time;
@@ -92,6 +96,7 @@ public sealed partial class PubsubService : IqService
         PubsubOptions options,
         IPubsubStore nodes,
         IPubsubServiceStore members,
+        IRosterStore rosters,
         SessionTable sessions,
         HostRegistry hosts,
         Router router,
@@ -104,6 +109,7 @@ public sealed partial class PubsubService : IqService
         _options = options;
         _nodes = nodes;
         _members = members;
+        _rosters = rosters;
         _sessions = sessions;
         _hosts = hosts;
         _time = time;
@@ -320,10 +326,49 @@ public sealed partial class PubsubService : IqService
     }
 
     /// <summary>An entity's affiliation with a node, by its bare JID (§4.1).</summary>
-    private async ValueTask<Affiliation> AffiliationOfAsync(string node, Jid who)
+    private async ValueTask<Affiliation> AffiliationOfAsync(string node, Jid who) =>
+        AffiliationIn(await _members.GetAffiliationsAsync(_service, node), who);
+
+    /// <summary>Throws the error of §6.1.3 or §6.5.9 when <paramref name="from"/> may not subscribe to the node or see its items.</summary>
+    private async ValueTask RequireAccessAsync(string node, NodeConfiguration config, Jid from)
+    {
+        var affiliations = await _members.GetAffiliationsAsync(_service, node);
+        var affiliation = AffiliationIn(affiliations, from);
+        IReadOnlyList<RosterItem>? rosterItems = null;
+        if (affiliation == Affiliation.None && config.Access is AccessModel.Presence or AccessModel.Roster)
+        {
+            // §4.5: the owners' rosters decide, read now rather than cached so that a roster change on any cluster
+            // node counts at once.
+            var items = new List<RosterItem>();
+            var contact = from.Bare.ToString();
+            foreach (var owner in OwnersIn(affiliations))
+            {
+                if (await _rosters.GetItemAsync(owner, contact) is { } item)
+                {
+                    items.Add(item);
+                }
+            }
+
+            rosterItems = items;
+        }
+
+        var approved = false;
+        if (affiliation == Affiliation.None && config.Access == AccessModel.Authorize)
+        {
+            approved = await IsSubscribedAsync(node, from);
+        }
+
+        if (NodeAccess.RefuseAccess(config, affiliation, rosterItems, approved) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    /// <summary>An entity's affiliation among a node's affiliations, by its bare JID (§4.1).</summary>
+    private static Affiliation AffiliationIn(IReadOnlyList<PubsubAffiliation> affiliations, Jid who)
     {
         var bare = who.Bare.ToString();
-        foreach (var affiliation in await _members.GetAffiliationsAsync(_service, node))
+        foreach (var affiliation in affiliations)
         {
             if (affiliation.Jid == bare && Affiliations.TryParse(affiliation.Affiliation, out var known))
             {
@@ -334,14 +379,9 @@ public sealed partial class PubsubService : IqService
         return Affiliation.None;
     }
 
-    /// <summary>Throws the error of §6.5.9 when <paramref name="from"/> may not see the node's items.</summary>
-    private async ValueTask RequireAccessAsync(string node, NodeConfiguration config, Jid from)
-    {
-        if (NodeAccess.RefuseAccess(config, await AffiliationOfAsync(node, from)) is { } refusal)
-        {
-            throw refusal;
-        }
-    }
+    /// <summary>The bare JIDs of a node's owners, whose rosters the presence and roster access models consult.</summary>
+    private static IEnumerable<string> OwnersIn(IReadOnlyList<PubsubAffiliation> affiliations) =>
+        affiliations.Where(a => a.Affiliation == "owner").Select(a => a.Jid);
 
     /// <summary>Owner use cases (§8): item-not-found for a missing node first, then forbidden for anyone but an owner.</summary>
     private async ValueTask<NodeConfiguration> RequireOwnerAsync(string node, Jid from)

@@ -22,6 +22,7 @@ public sealed partial class PubsubServiceHost(
     IOptions<PubsubOptions> options,
     IPubsubStore nodes,
     IPubsubServiceStore members,
+    IRosterStore rosters,
     SessionTable sessions,
     HostRegistry hosts,
     ModuleRegistry modules,
@@ -56,7 +57,7 @@ public sealed partial class PubsubServiceHost(
                 continue;
             }
 
-            var service = new PubsubService(domain, host, o, nodes, members, sessions, hosts, router, time, logger);
+            var service = new PubsubService(domain, host, o, nodes, members, rosters, sessions, hosts, router, time, logger);
             _domains.Register(service, "Modules:Pubsub:Subdomain", "publish-subscribe service", host);
             Log.ServiceStarted(hostLogger, domain, host);
         }

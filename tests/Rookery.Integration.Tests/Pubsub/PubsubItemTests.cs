@@ -149,6 +149,13 @@ public sealed class PubsubItemTests
         item.GetAttribute("publisher").Should().Be("alice@localhost");
         // Stored all the same, and retrievable with the payload.
         (await bob.ItemsAsync(server, "news")).ShouldBeResult()!.Child("items", Ns)!.Child("item", Ns)!.HasNodes.Should().BeTrue();
+
+        // §7.1.3.6: a persistent notification-only node needs an item, not a payload: one without is stored as it came.
+        (await alice.SetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><publish node='news'><item id='bare'/></publish></pubsub>")).ShouldBeResult();
+        (await bob.WaitForAsync(Event(server, "news"))).EventChild("items").Child("item", EventNs)!.GetAttribute("id").Should().Be("bare");
+        var stored = (await bob.ItemsAsync(server, "news", children: "<item id='bare'/>")).ShouldBeResult()!.Child("items", Ns)!.Child("item", Ns)!;
+        (stored.GetAttribute("id"), stored.HasNodes).Should().Be(("bare", false));
+        (await alice.SetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><publish node='news'/></pubsub>")).ShouldBePubsubError(StanzaErrorCondition.BadRequest, "item-required");
     }
 
     [Fact]
@@ -168,8 +175,13 @@ public sealed class PubsubItemTests
         (await alice.SetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><retract node='live'><item id='1'/></retract></pubsub>"))
             .ShouldBePubsubError(StanzaErrorCondition.FeatureNotImplemented, "unsupported", "persistent-items");
         (await alice.OwnerAsync(server, "set", "<purge node='live'/>")).ShouldBePubsubError(StanzaErrorCondition.FeatureNotImplemented, "unsupported", "persistent-items");
-        // §7.1.3: a notification-only transient node takes items without payload, and no payload.
+        // §7.1.3.6: a notification-only transient node takes no item at all, even one without payload; a transient node
+        // that delivers payloads needs one.
         (await alice.PublishAsync(server, "pings", "1")).ShouldBePubsubError(StanzaErrorCondition.BadRequest, "item-forbidden");
+        (await alice.SetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><publish node='pings'><item id='2'/></publish></pubsub>"))
+            .ShouldBePubsubError(StanzaErrorCondition.BadRequest, "item-forbidden");
+        (await alice.SetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><publish node='live'/></pubsub>"))
+            .ShouldBePubsubError(StanzaErrorCondition.BadRequest, "payload-required");
         (await alice.SetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><publish node='pings'/></pubsub>")).ShouldBeResult();
     }
 

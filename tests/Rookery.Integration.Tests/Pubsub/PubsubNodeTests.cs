@@ -32,8 +32,8 @@ public sealed class PubsubNodeTests
         var identity = info.Child("identity", DiscoModule.InfoNamespace)!;
         (identity.GetAttribute("category"), identity.GetAttribute("type")).Should().Be(("pubsub", "service"));
         var features = info.Elements().Where(e => e.Name == "feature").Select(e => e.GetAttribute("var")).ToList();
-        features.Should().Contain([Ns, Ns + "#create-nodes", Ns + "#instant-nodes", Ns + "#publish", Ns + "#subscribe", Ns + "#access-whitelist", Ns + "#modify-affiliations"]);
-        features.Should().NotContain([Ns + "#collections", Ns + "#subscription-options", Ns + "#multi-subscribe", Ns + "#access-presence", Ns + "#access-authorize", Ns + "#auto-create"]);
+        features.Should().Contain([Ns, Ns + "#create-nodes", Ns + "#instant-nodes", Ns + "#publish", Ns + "#subscribe", Ns + "#access-whitelist", Ns + "#access-presence", Ns + "#access-roster", Ns + "#access-authorize", Ns + "#modify-affiliations"]);
+        features.Should().NotContain([Ns + "#collections", Ns + "#subscription-options", Ns + "#multi-subscribe", Ns + "#auto-create"]);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class PubsubNodeTests
         await using var alice = await server.LoginAsync("alice");
 
         (await alice.CreateAsync(server, "news", ("pubsub#title", "News"), ("pubsub#access_model", "whitelist"), ("pubsub#max_items", "max"))).ShouldBeResult();
-        (await alice.CreateAsync(server, "a", ("pubsub#access_model", "presence"))).ShouldBeError(StanzaErrorCondition.NotAcceptable);
+        (await alice.CreateAsync(server, "a", ("pubsub#access_model", "martian"))).ShouldBeError(StanzaErrorCondition.NotAcceptable);
         (await alice.CreateAsync(server, "b", ("pubsub#no_such_option", "1"))).ShouldBeError(StanzaErrorCondition.NotAcceptable);
         (await alice.CreateAsync(server, "c", ("pubsub#max_items", "100000"))).ShouldBeError(StanzaErrorCondition.NotAcceptable);
         (await alice.CreateAsync(server, "d", ("pubsub#node_type", "collection"))).ShouldBeError(StanzaErrorCondition.NotAcceptable);

@@ -123,6 +123,83 @@ public sealed class PubsubSubscriptionTests
     }
 
     [Fact]
+    public async Task PresenceAccess_OnlyContactsReceivingTheOwnersPresenceSubscribeRetrieveAndAreNotified()
+    {
+        await using var server = await StartAsync("alice", "bob", "carol");
+        await Im.ImTestExtensions.SeedSubscriptionAsync(server, "alice", "bob", Rookery.Storage.Subscription.From);
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        await using var carol = await server.LoginAsync("carol");
+        (await alice.CreateAsync(server, "status", ("pubsub#access_model", "presence"))).ShouldBeResult();
+        (await alice.PublishAsync(server, "status", "1")).ShouldBeResult();
+
+        // XEP-0060 §6.1.3.2 and §6.5.9: carol is not subscribed to alice's presence.
+        (await carol.SubscribeAsync(server, "status")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "presence-subscription-required");
+        (await carol.ItemsAsync(server, "status")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "presence-subscription-required");
+        (await bob.SubscribeAsync(server, "status", "bob@localhost")).ShouldBeResult();
+        (await bob.ItemsAsync(server, "status")).ItemIds().Should().Equal("1");
+        (await alice.PublishAsync(server, "status", "2")).ShouldBeResult();
+        await bob.WaitForAsync(Event(server, "status"));
+
+        // Alice's roster changes: bob no longer receives her presence, so no longer her node's notifications (§4.5).
+        await server.Storage.Rosters.SetItemAsync("alice@localhost", new Rookery.Storage.RosterItem("bob@localhost", null, Rookery.Storage.Subscription.None, false, []));
+        (await alice.PublishAsync(server, "status", "3")).ShouldBeResult();
+        await bob.ExpectNothingAsync(Quiet, Event(server, "status"));
+    }
+
+    [Fact]
+    public async Task AuthorizeAccess_SubscriptionPendingUntilTheOwnerApproves()
+    {
+        await using var server = await StartAsync("alice", "bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        (await alice.CreateAsync(server, "club", ("pubsub#access_model", "authorize"), ("pubsub#send_last_published_item", "on_sub"))).ShouldBeResult();
+        (await alice.PublishAsync(server, "club", "1")).ShouldBeResult();
+
+        // XEP-0060 §6.1.4: the answer is pending; §6.1.3.7: asking again while pending is not-authorized.
+        var pending = (await bob.SubscribeAsync(server, "club", "bob@localhost")).ShouldBeResult()!.Child("subscription", Ns)!;
+        (pending.GetAttribute("subscription"), pending.GetAttribute("jid")).Should().Be(("pending", "bob@localhost"));
+        pending.GetAttribute("subid").Should().NotBeNullOrEmpty();
+        (await bob.SubscribeAsync(server, "club", "bob@localhost")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "pending-subscription");
+        (await bob.ItemsAsync(server, "club")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "not-subscribed");
+        (await alice.PublishAsync(server, "club", "2")).ShouldBeResult();
+        await bob.ExpectNothingAsync(Quiet, Event(server, "club"));
+        var listed = (await alice.OwnerAsync(server, "get", "<subscriptions node='club'/>")).ShouldBeResult()!.Child("subscriptions", OwnerNs)!.Elements().Single();
+        (listed.GetAttribute("jid"), listed.GetAttribute("subscription")).Should().Be(("bob@localhost", "pending"));
+
+        // §8.8.2: the owner approves; the subscription keeps its id and now receives notifications and items.
+        (await alice.OwnerAsync(server, "set", "<subscriptions node='club'><subscription jid='bob@localhost' subscription='subscribed'/></subscriptions>")).ShouldBeResult();
+        var approved = (await bob.SubscribeAsync(server, "club", "bob@localhost")).ShouldBeResult()!.Child("subscription", Ns)!;
+        (approved.GetAttribute("subscription"), approved.GetAttribute("subid")).Should().Be(("subscribed", pending.GetAttribute("subid")));
+        (await alice.PublishAsync(server, "club", "3")).ShouldBeResult();
+        (await bob.WaitForAsync(e => Event(server, "club")(e) && e.EventChild("items").Child("item", EventNs)?.GetAttribute("id") == "3")).Should().NotBeNull();
+        (await bob.ItemsAsync(server, "club")).ItemIds().Should().Equal("1", "2", "3");
+    }
+
+    [Fact]
+    public async Task RosterAccess_OnlyContactsInAnAllowedGroupSubscribe()
+    {
+        await using var server = await StartAsync("alice", "bob", "carol");
+        await server.Storage.Rosters.SetItemAsync("alice@localhost", new Rookery.Storage.RosterItem("bob@localhost", null, Rookery.Storage.Subscription.Both, false, ["Family"]));
+        await server.Storage.Rosters.SetItemAsync("alice@localhost", new Rookery.Storage.RosterItem("carol@localhost", null, Rookery.Storage.Subscription.Both, false, ["Work"]));
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        await using var carol = await server.LoginAsync("carol");
+        var create = $"<pubsub xmlns='{Ns}'><create node='family'/><configure><x xmlns='jabber:x:data' type='submit'>" +
+            $"<field var='FORM_TYPE' type='hidden'><value>{Rookery.Modules.Pubsub.NodeConfiguration.FormType}</value></field>" +
+            "<field var='pubsub#access_model'><value>roster</value></field>" +
+            "<field var='pubsub#roster_groups_allowed'><value>Family</value><value>Friends</value></field></x></configure></pubsub>";
+        (await alice.SetAsync(server.Service(), create)).ShouldBeResult();
+
+        // XEP-0060 §6.1.3.3: carol is in alice's roster, but not in an allowed group.
+        (await carol.SubscribeAsync(server, "family")).ShouldBePubsubError(StanzaErrorCondition.NotAuthorized, "not-in-roster-group");
+        (await bob.SubscribeAsync(server, "family")).ShouldBeResult();
+        var groups = (await alice.OwnerAsync(server, "get", "<configure node='family'/>")).ShouldBeResult()!
+            .Child("configure", OwnerNs)!.Child("x", "jabber:x:data")!.Elements().Single(e => e.GetAttribute("var") == "pubsub#roster_groups_allowed");
+        groups.Elements().Where(e => e.Name == "value").Select(e => e.Text).Should().Equal("Family", "Friends");
+    }
+
+    [Fact]
     public async Task Affiliations_OwnerManages_PublisherMayPublish_OutcastLosesSubscription_LastOwnerKept()
     {
         await using var server = await StartAsync("alice", "bob", "carol");

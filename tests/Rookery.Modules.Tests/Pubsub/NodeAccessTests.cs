@@ -1,5 +1,6 @@
 using Rookery.Modules.Pubsub;
 using Rookery.Protocol.Errors;
+using Rookery.Storage;
 
 namespace Rookery.Modules.Tests.Pubsub;
 
@@ -41,6 +42,69 @@ public sealed class NodeAccessTests
             error!.ApplicationCondition!.Name.Should().Be("closed-node");
             error.ApplicationCondition.Namespace.Should().Be(PubsubErrors.Namespace);
         }
+    }
+
+    [Theory]
+    [InlineData(Subscription.From, true)]
+    [InlineData(Subscription.Both, true)]
+    [InlineData(Subscription.To, false)]
+    [InlineData(Subscription.None, false)]
+    public void RefuseAccess_PresenceNode_AllowsWhoeverReceivesAnOwnersPresence(Subscription subscription, bool allowed)
+    {
+        var presence = Open with { Access = AccessModel.Presence };
+        var item = new RosterItem("bob@example.com", null, subscription, false, []);
+
+        var error = NodeAccess.RefuseAccess(presence, Affiliation.None, [item]);
+
+        (error is null).Should().Be(allowed);
+        if (!allowed)
+        {
+            // §6.1.3.2.
+            error!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
+            error.ApplicationCondition!.Name.Should().Be("presence-subscription-required");
+        }
+    }
+
+    [Fact]
+    public void RefuseAccess_PresenceOrRosterNode_NoRosterItem_NotAuthorized_AffiliatesPass()
+    {
+        foreach (var model in new[] { AccessModel.Presence, AccessModel.Roster })
+        {
+            var config = Open with { Access = model, RosterGroupsAllowed = ["Friends"] };
+
+            NodeAccess.RefuseAccess(config, Affiliation.None)!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
+            NodeAccess.RefuseAccess(config, Affiliation.None, [])!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
+            NodeAccess.RefuseAccess(config, Affiliation.Member).Should().BeNull();
+            NodeAccess.RefuseAccess(config, Affiliation.Owner).Should().BeNull();
+            NodeAccess.RefuseAccess(config, Affiliation.Outcast)!.Condition.Should().Be(StanzaErrorCondition.Forbidden);
+        }
+    }
+
+    [Fact]
+    public void RefuseAccess_AuthorizeNode_OnlyApprovedSubscribersAndAffiliates()
+    {
+        var authorize = Open with { Access = AccessModel.Authorize };
+
+        var error = NodeAccess.RefuseAccess(authorize, Affiliation.None);
+        error!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
+        error.ApplicationCondition!.Name.Should().Be("not-subscribed");
+        NodeAccess.RefuseAccess(authorize, Affiliation.None, approvedSubscriber: true).Should().BeNull();
+        NodeAccess.RefuseAccess(authorize, Affiliation.Member).Should().BeNull();
+        NodeAccess.RefuseAccess(authorize, Affiliation.Outcast, approvedSubscriber: true)!.Condition.Should().Be(StanzaErrorCondition.Forbidden);
+    }
+
+    [Fact]
+    public void RefuseAccess_RosterNode_AllowsContactsInAnAllowedGroupOfAnyOwner()
+    {
+        var roster = Open with { Access = AccessModel.Roster, RosterGroupsAllowed = ["Friends", "Family"] };
+        var colleague = new RosterItem("bob@example.com", null, Subscription.Both, false, ["Work"]);
+        var friend = new RosterItem("bob@example.com", null, Subscription.None, false, ["Work", "Family"]);
+
+        var error = NodeAccess.RefuseAccess(roster, Affiliation.None, [colleague]);
+        error!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
+        error.ApplicationCondition!.Name.Should().Be("not-in-roster-group", "§6.1.3.3");
+        NodeAccess.RefuseAccess(roster, Affiliation.None, [colleague, friend]).Should().BeNull("one owner's roster has the contact in an allowed group");
+        NodeAccess.RefuseAccess(roster with { RosterGroupsAllowed = [] }, Affiliation.None, [friend])!.Condition.Should().Be(StanzaErrorCondition.NotAuthorized);
     }
 
     [Theory]

@@ -39,15 +39,18 @@ public sealed class NodeConfigurationTests
             ("pubsub#publish_model", "open"), ("pubsub#max_items", "max"), ("pubsub#persist_items", "false"), ("pubsub#deliver_payloads", "0"),
             ("pubsub#deliver_notifications", "true"), ("pubsub#notify_config", "1"), ("pubsub#notify_delete", "0"), ("pubsub#notify_retract", "0"),
             ("pubsub#send_last_published_item", "on_sub"), ("pubsub#itemreply", "publisher"), ("pubsub#type", "urn:x"), ("pubsub#notification_type", "normal")));
+        var groups = Submit();
+        groups.AddField("pubsub#roster_groups_allowed").Values.AddRange(["Friends", "", "Family", "Friends"]);
+        config = config.With(groups);
 
         config.Should().Be(new NodeConfiguration(
-            "News", "Daily news", AccessModel.Whitelist, PublishModel.Open, null, false, false, true, true, false, false, "on_sub", "publisher", "urn:x", "normal"));
+            "News", "Daily news", AccessModel.Whitelist, PublishModel.Open, null, false, false, true, true, false, false, "on_sub", "publisher", "urn:x", "normal", ["Family", "Friends"]));
+        config.RosterGroupsAllowed.Should().Equal(["Friends", "Family"], "empty and repeated groups are dropped");
         config.EffectiveMaxItems(256).Should().Be(256);
     }
 
     [Theory]
-    [InlineData("pubsub#access_model", "presence")]
-    [InlineData("pubsub#access_model", "authorize")]
+    [InlineData("pubsub#access_model", "martian")]
     [InlineData("pubsub#publish_model", "everyone")]
     [InlineData("pubsub#max_items", "0")]
     [InlineData("pubsub#max_items", "-3")]
@@ -64,12 +67,31 @@ public sealed class NodeConfigurationTests
         act.Should().Throw<StanzaErrorException>().Which.Condition.Should().Be(StanzaErrorCondition.NotAcceptable);
     }
 
+    [Theory]
+    [InlineData("presence", AccessModel.Presence)]
+    [InlineData("roster", AccessModel.Roster)]
+    [InlineData("authorize", AccessModel.Authorize)]
+    public void With_PresenceRosterAndAuthorizeAccessModels_Applied(string value, AccessModel model) =>
+        NodeConfiguration.Default.With(Submit(("pubsub#access_model", value))).Access.Should().Be(model);
+
+    [Fact]
+    public void With_RosterGroupHoldingLineFeed_NotAcceptable()
+    {
+        // The stored form joins the groups with line feeds.
+        var act = () => NodeConfiguration.Default.With(Submit(("pubsub#roster_groups_allowed", "a\nb")));
+
+        act.Should().Throw<StanzaErrorException>().Which.Condition.Should().Be(StanzaErrorCondition.NotAcceptable);
+    }
+
     [Fact]
     public void Stored_RoundTrips_AndUnknownStoredValueFallsBackToDefault()
     {
         var config = NodeConfiguration.Default with { Title = "T", Access = AccessModel.Whitelist, MaxItems = null, ItemReply = "publisher" };
+        var roster = NodeConfiguration.Default with { Access = AccessModel.Roster, RosterGroupsAllowed = ["Friends", "Work mates"] };
 
         NodeConfiguration.FromStored(config.ToStored()).Should().Be(config);
+        NodeConfiguration.FromStored(roster.ToStored()).RosterGroupsAllowed.Should().Equal("Friends", "Work mates");
+        NodeConfiguration.FromStored(roster.ToStored()).Should().Be(roster);
         NodeConfiguration.FromStored(new Dictionary<string, string>()).Should().Be(NodeConfiguration.Default);
         NodeConfiguration.FromStored(new Dictionary<string, string> { ["pubsub#access_model"] = "martian" }).Should().Be(NodeConfiguration.Default);
     }
@@ -98,6 +120,10 @@ public sealed class NodeConfigurationTests
         form.Value("pubsub#access_model").Should().Be("open");
         form.Value("pubsub#max_items").Should().Be("10");
         form.Value("pubsub#deliver_payloads").Should().Be("1");
+        // The access models a client may pick (XEP-0060 §16.4).
+        var access = NodeConfiguration.Default.ToForm("form").Elements().Single(f => f.GetAttribute("var") == "pubsub#access_model");
+        access.Elements().Where(e => e.Name == "option").Select(o => o.ChildText("value", DataForm.Namespace)).Should().Equal("authorize", "open", "presence", "roster", "whitelist");
+        form.Fields.Single(f => f.Var == "pubsub#roster_groups_allowed").Type.Should().Be("list-multi");
         form.Fields.Select(f => f.Var).Should().Contain(["pubsub#title", "pubsub#notify_retract", "pubsub#itemreply", "pubsub#type"]);
         NodeConfiguration.Default.With(form).Should().Be(NodeConfiguration.Default, "a form read back gives the same configuration");
     }
