@@ -16,14 +16,14 @@ namespace Rookery.Modules.AvatarConversion;
 /// carries the XEP-0153 hash of the current avatar. Builds on the <c>pep</c> and <c>vcard</c> modules and their storage.
 /// </summary>
 /// <remarks>
-/// A conversion runs after the client's own request is stored and never fails it: an image that is not base64, does not
-/// match its hash, or does not fit the other side's size limit (<c>Modules:VCard:MaxBytes</c>,
-/// <c>Modules:Pep:MaxPayloadBytes</c>) is left unconverted. Publications and vCards the conversion itself writes do not
+/// A conversion runs after the client's own request is stored, and an image it cannot convert does not fail that
+/// request: one that is not base64, does not match its hash, or does not fit the other side's size limit
+/// (<c>Modules:VCard:MaxBytes</c>, <c>Modules:Pep:MaxPayloadBytes</c>) is left unconverted and logged. Publications and vCards the conversion itself writes do not
 /// come back to it, so it cannot loop. Conversion happens on hosts where this module, <c>pep</c> and <c>vcard</c> are
 /// all enabled, which is where the feature is announced. The presence hash is cached per account and node; see
 /// <see cref="AvatarHashes"/> for how a cluster keeps it fresh.
 /// </remarks>
-[Xep(398, "1.0.0", XepStatus.Partial, Note = "Presence is not re-sent when the avatar changes; clients send new presence as XEP-0153 §3.2 says")]
+[Xep(398, "0.2.1", XepStatus.Partial, Note = "Presence is not re-sent when the avatar changes (§5: clients re-send it); with no avatar, a presence without vcard-temp:x:update is left as it is")]
 public sealed partial class AvatarConversionModule(
     PepModule pep,
     VCardModule vcards,
