@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Rookery.Modules.AdHoc;
 using Rookery.Modules.AdHoc.Admin;
+using Rookery.Modules.AvatarConversion;
 using Rookery.Modules.Blocking;
 using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
@@ -56,7 +57,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, VersionModule>();
         services.AddSingleton<IXmppModule, TimeModule>();
         services.AddSingleton<IXmppModule, LastActivityModule>();
-        services.AddSingleton<IXmppModule, VCardModule>();
+        // Also as itself: the avatar conversion module stores vCards through it.
+        services.AddSingleton<VCardModule>();
+        services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<VCardModule>());
         services.AddSingleton<IXmppModule, PrivateStorageModule>();
         services.AddSingleton<IXmppModule, CarbonsModule>();
         services.AddSingleton<MamArchiveWriter>();
@@ -69,7 +72,11 @@ public static class ModuleServiceCollectionExtensions
         services.AddAdminCommands();
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
-        services.AddSingleton<IXmppModule, PepModule>();
+        // Also as itself: the avatar conversion module publishes through it.
+        services.AddSingleton<PepModule>();
+        services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<PepModule>());
+        services.AddSingleton<AvatarHashes>();
+        services.AddSingleton<IXmppModule, AvatarConversionModule>();
         services.AddSingleton<IXmppModule, HttpUploadModule>();
         services.AddSingleton<HttpUploadServiceHost>();
         services.AddHostedService(sp => sp.GetRequiredService<HttpUploadServiceHost>());

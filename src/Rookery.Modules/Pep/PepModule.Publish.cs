@@ -1,4 +1,5 @@
 using System.Text;
+using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Modules;
@@ -23,19 +24,38 @@ public sealed partial class PepModule
             id = Guid.NewGuid().ToString("N");
         }
 
-        var payloadXml = PayloadText(payload);
         var options = NodeConfig.ReadForm(iq.Payload.Child("publish-options", Namespace), NodeConfig.PublishOptionsFormType);
         var owner = iq.From.Bare;
-        NodeConfig config;
-        using (await _locks.AcquireAsync(owner, iq.Cancellation).ConfigureAwait(false))
+        await StoreAndNotifyAsync(owner, iq.From, node, id, payload, options, iq.Cancellation).ConfigureAwait(false);
+        foreach (var handler in _published)
         {
-            var existing = await ConfigOfAsync(owner, node, iq.Cancellation).ConfigureAwait(false);
+            // After the item is stored and notified: what a handler does (a conversion) follows the publication.
+            await handler(owner, node, id, payload, iq.Cancellation).ConfigureAwait(false);
+        }
+
+        var result = new Element("pubsub", Namespace);
+        result.AddChild("publish").SetAttribute("node", node).AddChild("item").SetAttribute("id", id);
+        return IqResult.With(result);
+    }
+
+    /// <summary>
+    /// Stores an item under the owner's lock, creating the node (with the publish options, if any) when it does not exist,
+    /// then notifies it; the errors of XEP-0060 §7.1.3 are thrown as stanza errors.
+    /// </summary>
+    private async ValueTask StoreAndNotifyAsync(
+        Jid owner, Jid publisher, string node, string id, Element payload, Dictionary<string, List<string>>? options, CancellationToken ct)
+    {
+        var payloadXml = PayloadText(payload);
+        NodeConfig config;
+        using (await _locks.AcquireAsync(owner, ct).ConfigureAwait(false))
+        {
+            var existing = await ConfigOfAsync(owner, node, ct).ConfigureAwait(false);
             if (existing is null)
             {
                 // §7.1.5 and XEP-0163 §3: publishing to a node that does not exist creates it, configured with the
                 // publish options when there are any.
                 config = options is null ? NodeConfig.Default : ValidConfig(NodeConfig.Default.With(options));
-                await CreateNodeAsync(owner.ToString(), node, config, iq).ConfigureAwait(false);
+                await CreateNodeAsync(owner.ToString(), node, config, ct).ConfigureAwait(false);
             }
             else
             {
@@ -47,8 +67,8 @@ public sealed partial class PepModule
                 }
             }
 
-            var stored = new PubsubItem(id, iq.From.ToString(), time.GetUtcNow(), payloadXml);
-            if (await store.PublishAsync(owner.ToString(), node, stored, config.EffectiveMaxItems(_options.MaxItems), iq.Cancellation).ConfigureAwait(false) is null)
+            var stored = new PubsubItem(id, publisher.ToString(), time.GetUtcNow(), payloadXml);
+            if (await store.PublishAsync(owner.ToString(), node, stored, config.EffectiveMaxItems(_options.MaxItems), ct).ConfigureAwait(false) is null)
             {
                 // The node was deleted from elsewhere (another node of a cluster) between the check and the write.
                 throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
@@ -56,11 +76,7 @@ public sealed partial class PepModule
         }
 
         Log.Published(logger, owner, node, id);
-        await NotifyAsync(owner, node, config, ItemsEvent(node, ItemElement(id, payload.Clone())), iq.Cancellation).ConfigureAwait(false);
-
-        var result = new Element("pubsub", Namespace);
-        result.AddChild("publish").SetAttribute("node", node).AddChild("item").SetAttribute("id", id);
-        return IqResult.With(result);
+        await NotifyAsync(owner, node, config, ItemsEvent(node, ItemElement(id, payload.Clone())), ct).ConfigureAwait(false);
     }
 
     private async ValueTask<IqResult> CreateAsync(IqContext iq, Element create)
@@ -78,22 +94,22 @@ public sealed partial class PepModule
         var owner = iq.From.Bare;
         using (await _locks.AcquireAsync(owner, iq.Cancellation).ConfigureAwait(false))
         {
-            await CreateNodeAsync(owner.ToString(), node, config, iq).ConfigureAwait(false);
+            await CreateNodeAsync(owner.ToString(), node, config, iq.Cancellation).ConfigureAwait(false);
         }
 
         return IqResult.Empty;
     }
 
     /// <summary>Creates a node under the owner's lock; conflict when it exists (§8.1.3), not-acceptable past the node limit.</summary>
-    private async ValueTask CreateNodeAsync(string owner, string node, NodeConfig config, IqContext iq)
+    private async ValueTask CreateNodeAsync(string owner, string node, NodeConfig config, CancellationToken ct)
     {
-        var nodes = await store.GetNodesAsync(owner, iq.Cancellation).ConfigureAwait(false);
+        var nodes = await store.GetNodesAsync(owner, ct).ConfigureAwait(false);
         if (nodes.Count >= _options.MaxNodes)
         {
             throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, $"An account may have at most {_options.MaxNodes} nodes");
         }
 
-        if (!await store.CreateNodeAsync(owner, node, config.ToStored(), iq.Cancellation).ConfigureAwait(false))
+        if (!await store.CreateNodeAsync(owner, node, config.ToStored(), ct).ConfigureAwait(false))
         {
             throw new StanzaErrorException(StanzaErrorCondition.Conflict, "The node exists");
         }

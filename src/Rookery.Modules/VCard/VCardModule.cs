@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Modules;
@@ -19,6 +20,9 @@ public sealed class VCardModule(IUserDataStore store, IOptions<VCardOptions> opt
     private const string Kind = "vcard";
     private const string Key = "{" + Namespace + "}vCard";
     private readonly int _maxBytes = options.Value.MaxBytes;
+
+    // Registered at start-up only (from other modules' Configure), read on every set.
+    private readonly List<VCardStoredHandler> _stored = [];
 
     /// <inheritdoc />
     public string Name => "vcard";
@@ -56,17 +60,57 @@ public sealed class VCardModule(IUserDataStore store, IOptions<VCardOptions> opt
             throw new StanzaErrorException(StanzaErrorCondition.Forbidden);
         }
 
-        var owner = iq.From.Bare.ToString();
-        if (XmlDocuments.IsEmpty(iq.Payload))
+        var owner = iq.From.Bare;
+        var cleared = XmlDocuments.IsEmpty(iq.Payload);
+        await WriteAsync(owner, cleared ? null : iq.Payload, iq.Cancellation).ConfigureAwait(false);
+        foreach (var handler in _stored)
         {
-            // An empty vCard reads back the same as none: free the row instead of storing it.
-            await store.DeleteAsync(owner, Kind, Key, iq.Cancellation).ConfigureAwait(false);
-            return IqResult.Empty;
+            await handler(owner, cleared ? null : iq.Payload, iq.Cancellation).ConfigureAwait(false);
         }
 
-        var xml = XmlDocuments.Serialize(iq.Payload, _maxBytes);
-        // One document per user: replacing it never hits the one-key limit.
-        await store.TrySetAsync(owner, Kind, Key, xml, 1, iq.Cancellation).ConfigureAwait(false);
         return IqResult.Empty;
+    }
+
+    /// <summary>
+    /// Registers a handler run after each vCard a client stores (never after <see cref="StoreOnBehalfAsync"/>, so that a
+    /// handler that stores cannot loop). At start-up only.
+    /// </summary>
+    public void OnStored(VCardStoredHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _stored.Add(handler);
+    }
+
+    /// <summary>The stored vCard of an account, or null when it has none.</summary>
+    /// <exception cref="FormatException">The stored vCard does not read back.</exception>
+    public async Task<Element?> GetStoredAsync(Jid owner, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var xml = await store.GetAsync(owner.Bare.ToString(), Kind, Key, ct).ConfigureAwait(false);
+        return xml is null ? null : XmlDocuments.Parse(xml);
+    }
+
+    /// <summary>
+    /// Replaces an account's vCard (null or empty: removes it) as if the account had set it, within the same size limit
+    /// (not-acceptable <see cref="StanzaErrorException"/> beyond it).
+    /// </summary>
+    public Task StoreOnBehalfAsync(Jid owner, Element? vcard, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return WriteAsync(owner.Bare, vcard is null || XmlDocuments.IsEmpty(vcard) ? null : vcard, ct);
+    }
+
+    private async Task WriteAsync(Jid owner, Element? vcard, CancellationToken ct)
+    {
+        if (vcard is null)
+        {
+            // An empty vCard reads back the same as none: free the row instead of storing it.
+            await store.DeleteAsync(owner.ToString(), Kind, Key, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var xml = XmlDocuments.Serialize(vcard, _maxBytes);
+        // One document per user: replacing it never hits the one-key limit.
+        await store.TrySetAsync(owner.ToString(), Kind, Key, xml, 1, ct).ConfigureAwait(false);
     }
 }

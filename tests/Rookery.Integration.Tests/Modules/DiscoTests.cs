@@ -1,3 +1,4 @@
+using Rookery.Modules.AvatarConversion;
 using Rookery.Modules.Disco;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Push;
@@ -41,6 +42,7 @@ public sealed class DiscoTests
             "http://jabber.org/protocol/disco#info",
             "urn:xmpp:mam:2",
             "urn:xmpp:mam:2#extended",
+            "urn:xmpp:pep-vcard-conversion:0",
             "urn:xmpp:push:0",
             "urn:xmpp:sid:0",
         }.Concat(PepModule.Features).Order(StringComparer.Ordinal),
@@ -166,7 +168,7 @@ public sealed class DiscoTests
         var host = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
         var query = await alice.SetAsync(null, "<query xmlns='urn:xmpp:mam:2'/>");
 
-        Features(account).Should().Equal(new[] { DiscoModule.InfoNamespace, PushModule.Namespace }.Concat(PepModule.Features).Order(StringComparer.Ordinal));
+        Features(account).Should().Equal(new[] { DiscoModule.InfoNamespace, PushModule.Namespace, AvatarConversionModule.Feature }.Concat(PepModule.Features).Order(StringComparer.Ordinal));
         Features(host).Should().Equal(AllFeatures);
         query.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }
