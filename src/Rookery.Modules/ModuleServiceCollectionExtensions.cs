@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Rookery.Modules.AdHoc;
 using Rookery.Modules.AdHoc.Admin;
 using Rookery.Modules.Blocking;
+using Rookery.Modules.Bookmarks;
 using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
@@ -57,7 +58,9 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, TimeModule>();
         services.AddSingleton<IXmppModule, LastActivityModule>();
         services.AddSingleton<IXmppModule, VCardModule>();
-        services.AddSingleton<IXmppModule, PrivateStorageModule>();
+        // Also by type: the bookmarks module hands it the storage:bookmarks element.
+        services.AddSingleton<PrivateStorageModule>();
+        services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<PrivateStorageModule>());
         services.AddSingleton<IXmppModule, CarbonsModule>();
         services.AddSingleton<MamArchiveWriter>();
         // A hosted service so that stopping the host flushes the queued archive writes.
@@ -69,7 +72,10 @@ public static class ModuleServiceCollectionExtensions
         services.AddAdminCommands();
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
-        services.AddSingleton<IXmppModule, PepModule>();
+        // Also by type: the bookmarks module publishes on accounts' behalf and follows their changes.
+        services.AddSingleton<PepModule>();
+        services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<PepModule>());
+        services.AddSingleton<IXmppModule, BookmarksConversionModule>();
         services.AddSingleton<IXmppModule, HttpUploadModule>();
         services.AddSingleton<HttpUploadServiceHost>();
         services.AddHostedService(sp => sp.GetRequiredService<HttpUploadServiceHost>());

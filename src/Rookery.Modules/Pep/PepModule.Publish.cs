@@ -35,7 +35,7 @@ public sealed partial class PepModule
                 // §7.1.5 and XEP-0163 §3: publishing to a node that does not exist creates it, configured with the
                 // publish options when there are any.
                 config = options is null ? NodeConfig.Default : ValidConfig(NodeConfig.Default.With(options));
-                await CreateNodeAsync(owner.ToString(), node, config, iq).ConfigureAwait(false);
+                await CreateNodeAsync(owner.ToString(), node, config, iq.Cancellation).ConfigureAwait(false);
             }
             else
             {
@@ -57,6 +57,7 @@ public sealed partial class PepModule
 
         Log.Published(logger, owner, node, id);
         await NotifyAsync(owner, node, config, ItemsEvent(node, ItemElement(id, payload.Clone())), iq.Cancellation).ConfigureAwait(false);
+        await NodeChangedAsync(owner, node, PepNodeChange.Published, iq.Cancellation).ConfigureAwait(false);
 
         var result = new Element("pubsub", Namespace);
         result.AddChild("publish").SetAttribute("node", node).AddChild("item").SetAttribute("id", id);
@@ -78,22 +79,22 @@ public sealed partial class PepModule
         var owner = iq.From.Bare;
         using (await _locks.AcquireAsync(owner, iq.Cancellation).ConfigureAwait(false))
         {
-            await CreateNodeAsync(owner.ToString(), node, config, iq).ConfigureAwait(false);
+            await CreateNodeAsync(owner.ToString(), node, config, iq.Cancellation).ConfigureAwait(false);
         }
 
         return IqResult.Empty;
     }
 
     /// <summary>Creates a node under the owner's lock; conflict when it exists (§8.1.3), not-acceptable past the node limit.</summary>
-    private async ValueTask CreateNodeAsync(string owner, string node, NodeConfig config, IqContext iq)
+    private async ValueTask CreateNodeAsync(string owner, string node, NodeConfig config, CancellationToken ct)
     {
-        var nodes = await store.GetNodesAsync(owner, iq.Cancellation).ConfigureAwait(false);
+        var nodes = await store.GetNodesAsync(owner, ct).ConfigureAwait(false);
         if (nodes.Count >= _options.MaxNodes)
         {
             throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, $"An account may have at most {_options.MaxNodes} nodes");
         }
 
-        if (!await store.CreateNodeAsync(owner, node, config.ToStored(), iq.Cancellation).ConfigureAwait(false))
+        if (!await store.CreateNodeAsync(owner, node, config.ToStored(), ct).ConfigureAwait(false))
         {
             throw new StanzaErrorException(StanzaErrorCondition.Conflict, "The node exists");
         }
@@ -133,6 +134,7 @@ public sealed partial class PepModule
             await NotifyAsync(owner, node, config, ItemsEvent(node, retracted), iq.Cancellation).ConfigureAwait(false);
         }
 
+        await NodeChangedAsync(owner, node, PepNodeChange.Retracted, iq.Cancellation).ConfigureAwait(false);
         return IqResult.Empty;
     }
 
