@@ -104,21 +104,33 @@ public sealed partial class BookmarksConversionModule(
         var owner = iq.From.Bare;
         var items = await pep.ItemsOnBehalfAsync(owner, BookmarkConversion.Namespace, iq.Cancellation).ConfigureAwait(false);
         var stored = await ReadStoredAsync(owner, iq.Cancellation).ConfigureAwait(false);
-        var list = BookmarkConversion.ToStorage(Payloads(owner, items), stored is null ? null : BookmarkConversion.Others(stored));
-        if (stored is not null && BookmarkConversion.HasRooms(stored))
+        var list = BookmarkConversion.ToStorage(Payloads(owner, items), null);
+        var migrate = stored is not null && BookmarkConversion.HasRooms(stored);
+        if (migrate)
         {
             // Rooms still in the stored text were kept before this module ran and PEP has never seen them (every change
             // since leaves only the non-room part there): XEP-0411 §3 wants them copied to PEP, where the rooms already
             // there win, being newer.
-            foreach (var room in stored.Elements())
+            foreach (var room in stored!.Elements())
             {
                 if (room.Name == "conference" && room.Namespace == BookmarkConversion.LegacyNamespace &&
-                    !list.Elements().Any(c => c.Name == "conference" && c.GetAttribute("jid") == room.GetAttribute("jid")))
+                    !list.Elements().Any(c => c.GetAttribute("jid") == room.GetAttribute("jid")))
                 {
                     list.Add(room.Clone());
                 }
             }
+        }
 
+        if (stored is not null)
+        {
+            foreach (var other in BookmarkConversion.Others(stored).Elements())
+            {
+                list.Add(other.Clone());
+            }
+        }
+
+        if (migrate)
+        {
             await ApplyAsync(owner, list, mirror: true, iq.Cancellation).ConfigureAwait(false);
         }
 
