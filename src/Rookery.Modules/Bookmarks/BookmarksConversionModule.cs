@@ -153,7 +153,8 @@ public sealed partial class BookmarksConversionModule(
     /// </summary>
     private async ValueTask ApplyAsync(Jid owner, Element storage, bool mirror, CancellationToken ct)
     {
-        // Everything that can be refused is checked before anything changes.
+        // What the list itself can be refused for (a room without a JID, the size of the rest) is checked before anything
+        // changes; PEP limits (nodes, payload size) can still refuse a room after others were published.
         var rooms = BookmarkConversion.ToItems(storage);
         var others = BookmarkConversion.Others(storage);
         var othersXml = others.HasNodes ? XmlDocuments.Serialize(others, _maxBytes) : null;

@@ -10,6 +10,10 @@ namespace Rookery.Modules.PrivateStorage;
 /// Private XML Storage (XEP-0049): a user keeps arbitrary XML elements on the server, one per name and namespace
 /// (legacy bookmarks, client preferences), readable and writable only by that user.
 /// </summary>
+/// <remarks>
+/// Another module may take over one element with <see cref="AddElementHandler"/>: the bookmarks module keeps
+/// <c>storage:bookmarks</c> in the account's PEP nodes (XEP-0411), after this module's access and shape checks.
+/// </remarks>
 [Xep(49, "1.2", XepStatus.Partial, Note = "One element per request")]
 public sealed class PrivateStorageModule(IUserDataStore store, IOptions<PrivateStorageOptions> options) : IXmppModule
 {
