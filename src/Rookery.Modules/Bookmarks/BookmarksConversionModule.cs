@@ -21,8 +21,9 @@ namespace Rookery.Modules.Bookmarks;
 /// The account's <c>urn:xmpp:bookmarks:1</c> node is the one source of truth, so that every cluster node reads the same
 /// thing from the shared database: a private-storage get of the bookmarks is built from its items, and a private-storage
 /// set or a publish to the legacy PEP node is turned into publications and retractions of the rooms that changed. What
-/// a legacy list holds besides rooms (URL bookmarks) has no XEP-0402 form and stays in private storage. Bookmarks kept
-/// in private storage before the module ran are moved to PEP on the account's first private-storage get.
+/// a legacy list holds besides rooms (URL bookmarks) has no XEP-0402 form and stays in private storage. Each change of
+/// the rooms is copied to the legacy PEP node (created when missing, whitelist access) for XEP-0048 PEP clients.
+/// Bookmarks kept in private storage before the module ran are moved to PEP on the account's first private-storage get.
 /// </remarks>
 [Xep(411, "1.1.0", XepStatus.Partial, Note = "Bookmarks stored privately before the module ran move to PEP at the account's first private-storage get, not at login")]
 [Xep(402, "1.2.0", XepStatus.Complete, Note = "The server side: PEP with publish options and max_items 'max', and the #compat and #compat-pep conversions")]
@@ -113,10 +114,12 @@ public sealed partial class BookmarksConversionModule(
             // there win, being newer.
             foreach (var room in stored!.Elements())
             {
+                // A room without a valid JID cannot become an item (nor be joined); a get must not fail on it.
                 if (room.Name == "conference" && room.Namespace == BookmarkConversion.LegacyNamespace &&
-                    !list.Elements().Any(c => c.GetAttribute("jid") == room.GetAttribute("jid")))
+                    Jid.TryParse(room.GetAttribute("jid"), out var jid) &&
+                    !list.Elements().Any(c => c.GetAttribute("jid") == jid.ToString()))
                 {
-                    list.Add(room.Clone());
+                    list.Add(room.Clone().SetAttribute("jid", jid.ToString()));
                 }
             }
         }
@@ -229,13 +232,23 @@ public sealed partial class BookmarksConversionModule(
         }
     }
 
-    /// <summary>Publishes the account's whole list to the legacy PEP node (call under the owner's lock).</summary>
+    /// <summary>
+    /// Publishes the account's whole list to the legacy PEP node (call under the owner's lock). The bookmarks themselves
+    /// are already kept by then, so PEP refusing the copy (the account at its node limit) is logged, not an error.
+    /// </summary>
     private async ValueTask MirrorAsync(Jid owner, CancellationToken ct)
     {
         var items = await pep.ItemsOnBehalfAsync(owner, BookmarkConversion.Namespace, ct).ConfigureAwait(false);
         var stored = await ReadStoredAsync(owner, ct).ConfigureAwait(false);
         var list = BookmarkConversion.ToStorage(Payloads(owner, items), stored is null ? null : BookmarkConversion.Others(stored));
-        await pep.PublishOnBehalfAsync(owner, BookmarkConversion.LegacyNamespace, LegacyItemId, list, LegacyConfig, ct).ConfigureAwait(false);
+        try
+        {
+            await pep.PublishOnBehalfAsync(owner, BookmarkConversion.LegacyNamespace, LegacyItemId, list, LegacyConfig, ct).ConfigureAwait(false);
+        }
+        catch (StanzaErrorException e)
+        {
+            Log.MirrorRefused(logger, owner, e.Condition);
+        }
     }
 
     /// <summary>The legacy list kept in private storage (before conversion, or its non-room part since), or null.</summary>
@@ -306,6 +319,9 @@ public sealed partial class BookmarksConversionModule(
         [LoggerMessage(EventId = 5532, Level = LogLevel.Warning, Message = "Stored bookmarks {Key} of {Owner} do not read back; skipped")]
         public static partial void Unreadable(ILogger logger, Exception e, Jid owner, string key);
 
-        // Next free EventId: 5533 (5530 is PepModule's ChangeHandlerFailed).
+        [LoggerMessage(EventId = 5533, Level = LogLevel.Warning, Message = "{Owner}'s bookmarks were not copied to the legacy PEP node: {Condition}")]
+        public static partial void MirrorRefused(ILogger logger, Jid owner, StanzaErrorCondition condition);
+
+        // Next free EventId: 5534 (5530 is PepModule's ChangeHandlerFailed).
     }
 }

@@ -163,12 +163,13 @@ public sealed class BookmarksConversionTests
         await using var server = await StartAsync("alice");
         // What private storage held before the conversion ran: the list as stored text.
         (await server.Storage.UserData.TrySetAsync(server.Bare("alice"), "private", "{storage:bookmarks}storage",
-            $"<storage xmlns='storage:bookmarks'><conference jid='{Play}' name='Old'/><url name='Site' url='https://example.org/'/></storage>", 100)).Should().BeTrue();
+            $"<storage xmlns='storage:bookmarks'><conference jid='{Play}' name='Old'/><conference name='no room'/><url name='Site' url='https://example.org/'/></storage>", 100)).Should().BeTrue();
         await using var alice = await server.LoginAsync("alice");
         (await alice.GetAsync(null, Items(Native))).ShouldBeError(StanzaErrorCondition.ItemNotFound);
 
         var list = (await alice.GetAsync(null, GetPrivate)).ShouldBeResult()!;
 
+        // A room without a JID cannot become an item; the get still answers, without it.
         list.FirstElement()!.ToString().Should().Be(
             $"<storage xmlns='storage:bookmarks'><conference jid='{Play}' name='Old'/><url name='Site' url='https://example.org/'/></storage>");
         var items = (await alice.GetAsync(null, Items(Native))).ShouldBeResult()!.Child("items", PepModule.Namespace)!;
