@@ -209,7 +209,8 @@ public sealed partial class BookmarksConversionModule(
     /// </summary>
     private async ValueTask OnPepChangedAsync(Jid owner, string node, PepNodeChange change, CancellationToken ct)
     {
-        if (!IsEnabled(owner.Domain))
+        // Every publish of every account comes here: the node is the cheap test, so it goes first.
+        if (node is not (BookmarkConversion.Namespace or BookmarkConversion.LegacyNamespace) || !IsEnabled(owner.Domain))
         {
             return;
         }
