@@ -5,6 +5,7 @@ using Rookery.Modules.AdHoc;
 using Rookery.Modules.AdHoc.Admin;
 using Rookery.Modules.AvatarConversion;
 using Rookery.Modules.Blocking;
+using Rookery.Modules.Bookmarks;
 using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
@@ -57,10 +58,12 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IXmppModule, VersionModule>();
         services.AddSingleton<IXmppModule, TimeModule>();
         services.AddSingleton<IXmppModule, LastActivityModule>();
-        // Also as itself: the avatar conversion module stores vCards through it.
+        // Also as themselves: the avatar conversion module stores vCards through the first, the bookmarks module hands
+        // the second the storage:bookmarks element.
         services.AddSingleton<VCardModule>();
         services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<VCardModule>());
-        services.AddSingleton<IXmppModule, PrivateStorageModule>();
+        services.AddSingleton<PrivateStorageModule>();
+        services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<PrivateStorageModule>());
         services.AddSingleton<IXmppModule, CarbonsModule>();
         services.AddSingleton<MamArchiveWriter>();
         // A hosted service so that stopping the host flushes the queued archive writes.
@@ -72,11 +75,12 @@ public static class ModuleServiceCollectionExtensions
         services.AddAdminCommands();
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
-        // Also as itself: the avatar conversion module publishes through it.
+        // Also as itself: the avatar and bookmarks conversions publish on accounts' behalf and follow their changes.
         services.AddSingleton<PepModule>();
         services.AddSingleton<IXmppModule>(sp => sp.GetRequiredService<PepModule>());
         services.AddSingleton<AvatarHashes>();
         services.AddSingleton<IXmppModule, AvatarConversionModule>();
+        services.AddSingleton<IXmppModule, BookmarksConversionModule>();
         services.AddSingleton<IXmppModule, HttpUploadModule>();
         services.AddSingleton<HttpUploadServiceHost>();
         services.AddHostedService(sp => sp.GetRequiredService<HttpUploadServiceHost>());

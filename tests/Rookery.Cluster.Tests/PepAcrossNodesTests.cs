@@ -8,7 +8,8 @@ namespace Rookery.Cluster.Tests;
 
 /// <summary>
 /// PEP (XEP-0163) between contacts on different nodes: a publication on one node is notified to a contact's resource on
-/// another, whose entity capabilities (XEP-0115) were verified by its own node, and a retraction too.
+/// another, whose entity capabilities (XEP-0115) were verified by its own node, and a retraction too; and bookmarks
+/// converted (XEP-0411) between an account's resources on different nodes.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class PepAcrossNodesTests
@@ -50,6 +51,40 @@ public sealed class PepAcrossNodesTests
             var retraction = await bob.WaitForAsync(IsEvent($"alice@{TestCluster.Domain}", Tune), TestCluster.Wait);
             retraction.Child("event", PepModule.EventNamespace)!.Child("items", PepModule.EventNamespace)!
                 .Child("retract", PepModule.EventNamespace)!.GetAttribute("id").Should().Be("t1");
+        });
+    }
+
+    [PostgresFact]
+    public async Task Bookmarks_PrivateSetOnOneNode_NativeNotificationOnOtherAndBackAgain()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.CreateUsersAsync("alice");
+        var nodes = await cluster.StartNodesAsync("node-a", "node-b");
+        await cluster.RunAsync(async () =>
+        {
+            const string Native = "urn:xmpp:bookmarks:1";
+            const string Room = "room@conference.example.org";
+            var legacy = await cluster.LoginAsync(nodes[0], "alice", "legacy");
+            var modern = await LoginWithCapsAsync(cluster, nodes[1], "alice", "modern", Native + "+notify");
+            // Once the legacy resource sees the modern one's presence, node a has its replicated session and caps.
+            await legacy.WaitForAsync(e => e.Name == "presence" && e.GetAttribute("from") == $"alice@{TestCluster.Domain}/modern", TestCluster.Wait);
+
+            // XEP-0411 / XEP-0402 §5.3: a private-storage write on node a reaches the PEP client on node b.
+            var set = await legacy.IqAsync(
+                "<iq type='set' id='s1'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" +
+                $"<conference jid='{Room}' name='Room' autojoin='true'><nick>al</nick></conference></storage></query></iq>", "s1");
+            set.GetAttribute("type").Should().Be("result");
+            var evt = await modern.WaitForAsync(IsEvent($"alice@{TestCluster.Domain}", Native), TestCluster.Wait);
+            var item = evt.Child("event", PepModule.EventNamespace)!.Child("items", PepModule.EventNamespace)!.Child("item", PepModule.EventNamespace)!;
+            item.GetAttribute("id").Should().Be(Room);
+            item.Child("conference", Native)!.ChildText("nick", Native).Should().Be("al");
+
+            // And a retraction on node b shows in a private-storage get on node a: both read the shared database.
+            var retract = await modern.IqAsync(
+                $"<iq type='set' id='r1'><pubsub xmlns='{PepModule.Namespace}'><retract node='{Native}'><item id='{Room}'/></retract></pubsub></iq>", "r1");
+            retract.GetAttribute("type").Should().Be("result");
+            var get = await legacy.IqAsync("<iq type='get' id='g1'><query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query></iq>", "g1");
+            get.Child("query", "jabber:iq:private")!.FirstElement()!.ToString().Should().Be("<storage xmlns='storage:bookmarks'/>");
         });
     }
 

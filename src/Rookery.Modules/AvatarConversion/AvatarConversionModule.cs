@@ -168,7 +168,7 @@ public sealed partial class AvatarConversionModule(
                 // XEP-0084 §4.6: the avatar is disabled with empty metadata, published only when one was announced.
                 if (metadata is { } last && AvatarImage.StoredInfo(last.Payload) is not null)
                 {
-                    await pep.PublishOnBehalfAsync(owner, AvatarImage.MetadataNamespace, DisabledItemId, new Element("metadata", AvatarImage.MetadataNamespace), ct)
+                    await pep.PublishOnBehalfAsync(owner, AvatarImage.MetadataNamespace, DisabledItemId, new Element("metadata", AvatarImage.MetadataNamespace), PepModule.NoRequirements, ct)
                         .ConfigureAwait(false);
                     Log.Converted(logger, owner, "vCard", "none");
                 }
@@ -182,8 +182,8 @@ public sealed partial class AvatarConversionModule(
                 return;
             }
 
-            await pep.PublishOnBehalfAsync(owner, AvatarImage.DataNamespace, image.Hash, image.ToData(), ct).ConfigureAwait(false);
-            await pep.PublishOnBehalfAsync(owner, AvatarImage.MetadataNamespace, image.Hash, image.ToMetadata(), ct).ConfigureAwait(false);
+            await pep.PublishOnBehalfAsync(owner, AvatarImage.DataNamespace, image.Hash, image.ToData(), PepModule.NoRequirements, ct).ConfigureAwait(false);
+            await pep.PublishOnBehalfAsync(owner, AvatarImage.MetadataNamespace, image.Hash, image.ToMetadata(), PepModule.NoRequirements, ct).ConfigureAwait(false);
             Log.Converted(logger, owner, "vCard", image.Hash);
         }
         catch (StanzaErrorException e)

@@ -72,6 +72,7 @@ public sealed partial class PepModule
             await NotifyAsync(owner, node, config, deleted, iq.Cancellation).ConfigureAwait(false);
         }
 
+        await NodeChangedAsync(owner, node, PepNodeChange.Deleted, iq.Cancellation).ConfigureAwait(false);
         return IqResult.Empty;
     }
 
@@ -90,6 +91,7 @@ public sealed partial class PepModule
             await NotifyAsync(owner, node, config, purged, iq.Cancellation).ConfigureAwait(false);
         }
 
+        await NodeChangedAsync(owner, node, PepNodeChange.Purged, iq.Cancellation).ConfigureAwait(false);
         return IqResult.Empty;
     }
 

@@ -1,16 +1,24 @@
+using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Addressing;
+using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Rookery.Storage;
 
 namespace Rookery.Modules.Pep;
 
 /// <content>
-/// What other modules may do with an account's PEP service: learn of its clients' publications, publish on the
-/// account's behalf (XEP-0398 §3.2: the server publishes a vCard's photo as the user's avatar) and read items.
+/// What other modules do with an account's nodes on its behalf: hear of the account's own publications and changes, read
+/// items, and publish or retract with the same notifications as the account's own requests. Avatar conversion (XEP-0398
+/// §3.2: the server publishes a vCard's photo as the user's avatar) and bookmarks conversion (XEP-0411, XEP-0402 §5.3)
+/// use it. What is done on an account's behalf never reaches the handlers, so two conversions cannot echo each other.
 /// </content>
 public sealed partial class PepModule
 {
     // Registered at start-up only (from other modules' Configure), read on every publish.
     private readonly List<PepPublishedHandler> _published = [];
+
+    /// <summary>No node configuration asked of <see cref="PublishOnBehalfAsync"/>: a missing node gets the defaults.</summary>
+    internal static readonly IReadOnlyDictionary<string, List<string>> NoRequirements = new Dictionary<string, List<string>>();
 
     /// <summary>
     /// Registers a handler run after each item a client publishes to its own account's nodes (never after a publication
@@ -20,20 +28,6 @@ public sealed partial class PepModule
     {
         ArgumentNullException.ThrowIfNull(handler);
         _published.Add(handler);
-    }
-
-    /// <summary>
-    /// Publishes an item to <paramref name="owner"/>'s node as if the account had (the node is created with the defaults
-    /// of XEP-0163 §5 when missing) and notifies it; throws <see cref="Protocol.Errors.StanzaErrorException"/> when the
-    /// service refuses it (payload-too-big, too many nodes).
-    /// </summary>
-    public ValueTask PublishOnBehalfAsync(Jid owner, string node, string itemId, Element payload, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(owner);
-        ArgumentException.ThrowIfNullOrEmpty(node);
-        ArgumentException.ThrowIfNullOrEmpty(itemId);
-        ArgumentNullException.ThrowIfNull(payload);
-        return StoreAndNotifyAsync(owner.Bare, owner.Bare, node, itemId, payload, null, ct);
     }
 
     /// <summary>
@@ -61,5 +55,130 @@ public sealed partial class PepModule
             Log.UnreadableItem(logger, e, owner.Bare, node, items[0].Id);
             return null;
         }
+    }
+
+    private readonly List<PepNodeChangedHandler> _changeHandlers = [];
+
+    /// <summary>Adds a handler told after each change an account makes to its nodes (call at start-up only, from Configure).</summary>
+    public void OnNodeChanged(PepNodeChangedHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_changeHandlers)
+        {
+            _changeHandlers.Add(handler);
+        }
+    }
+
+    /// <summary>The items of an account's node, oldest first, or null when the node does not exist.</summary>
+    internal async ValueTask<IReadOnlyList<PubsubItem>?> ItemsOnBehalfAsync(Jid owner, string node, CancellationToken ct)
+    {
+        if (await store.GetNodeAsync(owner.ToString(), node, ct).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        var items = await store.GetItemsAsync(owner.ToString(), node, null, ct).ConfigureAwait(false);
+        var oldestFirst = new List<PubsubItem>(items.Count);
+        for (var i = items.Count - 1; i >= 0; i--)
+        {
+            oldestFirst.Add(items[i]);
+        }
+
+        return oldestFirst;
+    }
+
+    /// <summary>
+    /// Publishes an item as the account would, notifying its interested resources and contacts. The node is created with
+    /// <paramref name="required"/> (node_config fields; <see cref="NoRequirements"/> for the defaults of XEP-0163 §5) when
+    /// missing, and an existing node that does not meet them is reconfigured first: the profile that asks for them
+    /// (XEP-0402 §3: whitelist access) protects what the item holds.
+    /// </summary>
+    /// <exception cref="StanzaErrorException">Past this service's limits (nodes, payload size), as for the account's own publish.</exception>
+    internal async ValueTask PublishOnBehalfAsync(Jid owner, string node, string id, Element payload, IReadOnlyDictionary<string, List<string>> required, CancellationToken ct)
+    {
+        var payloadXml = PayloadText(payload);
+        NodeConfig config;
+        using (await _locks.AcquireAsync(owner, ct).ConfigureAwait(false))
+        {
+            var existing = await ConfigOfAsync(owner, node, ct).ConfigureAwait(false);
+            if (existing is null)
+            {
+                config = ValidConfig(NodeConfig.Default.With(required));
+                await CreateNodeAsync(owner.ToString(), node, config, ct).ConfigureAwait(false);
+            }
+            else if (existing.UnmetPreconditions(required).Count > 0)
+            {
+                config = ValidConfig(existing.With(required));
+                await store.ConfigureNodeAsync(owner.ToString(), node, config.ToStored(), ct).ConfigureAwait(false);
+            }
+            else
+            {
+                config = existing;
+            }
+
+            var stored = new PubsubItem(id, owner.ToString(), time.GetUtcNow(), payloadXml);
+            if (await store.PublishAsync(owner.ToString(), node, stored, config.EffectiveMaxItems(_options.MaxItems), ct).ConfigureAwait(false) is null)
+            {
+                // Deleted from elsewhere (another cluster node) between the check and the write.
+                throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
+            }
+        }
+
+        Log.Published(logger, owner, node, id);
+        await NotifyAsync(owner, node, config, ItemsEvent(node, ItemElement(id, payload.Clone())), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Retracts an item as the account would, notified as the node's notify_retract says; false when there was none.</summary>
+    internal async ValueTask<bool> RetractOnBehalfAsync(Jid owner, string node, string id, CancellationToken ct)
+    {
+        var config = await ConfigOfAsync(owner, node, ct).ConfigureAwait(false);
+        if (config is null || !await store.RetractAsync(owner.ToString(), node, id, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (config.NotifyRetract)
+        {
+            var retracted = new Element("retract", EventNamespace).SetAttribute("id", id);
+            await NotifyAsync(owner, node, config, ItemsEvent(node, retracted), ct).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Tells the handlers of a change the account made. The account's request has already succeeded, so a handler that
+    /// fails is logged rather than turned into an error for a change that did happen.
+    /// </summary>
+    private async ValueTask NodeChangedAsync(Jid owner, string node, PepNodeChange change, CancellationToken ct)
+    {
+        PepNodeChangedHandler[] handlers;
+        lock (_changeHandlers)
+        {
+            if (_changeHandlers.Count == 0)
+            {
+                return;
+            }
+
+            handlers = [.. _changeHandlers];
+        }
+
+        foreach (var handler in handlers)
+        {
+            try
+            {
+                await handler(owner, node, change, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.ChangeHandlerFailed(logger, e, owner, node);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5530, Level = LogLevel.Warning, Message = "Following {Owner}'s change to node {Node} failed")]
+        public static partial void ChangeHandlerFailed(ILogger logger, Exception e, Jid owner, string node);
     }
 }

@@ -33,6 +33,7 @@ public sealed partial class PepModule
             await handler(owner, node, id, payload, iq.Cancellation).ConfigureAwait(false);
         }
 
+        await NodeChangedAsync(owner, node, PepNodeChange.Published, iq.Cancellation).ConfigureAwait(false);
         var result = new Element("pubsub", Namespace);
         result.AddChild("publish").SetAttribute("node", node).AddChild("item").SetAttribute("id", id);
         return IqResult.With(result);
@@ -149,6 +150,7 @@ public sealed partial class PepModule
             await NotifyAsync(owner, node, config, ItemsEvent(node, retracted), iq.Cancellation).ConfigureAwait(false);
         }
 
+        await NodeChangedAsync(owner, node, PepNodeChange.Retracted, iq.Cancellation).ConfigureAwait(false);
         return IqResult.Empty;
     }
 

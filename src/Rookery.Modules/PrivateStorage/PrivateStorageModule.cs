@@ -10,6 +10,10 @@ namespace Rookery.Modules.PrivateStorage;
 /// Private XML Storage (XEP-0049): a user keeps arbitrary XML elements on the server, one per name and namespace
 /// (legacy bookmarks, client preferences), readable and writable only by that user.
 /// </summary>
+/// <remarks>
+/// Another module may take over one element with <see cref="AddElementHandler"/>: the bookmarks module keeps
+/// <c>storage:bookmarks</c> in the account's PEP nodes (XEP-0411), after this module's access and shape checks.
+/// </remarks>
 [Xep(49, "1.2", XepStatus.Partial, Note = "One element per request")]
 public sealed class PrivateStorageModule(IUserDataStore store, IOptions<PrivateStorageOptions> options) : IXmppModule
 {
@@ -19,6 +23,9 @@ public sealed class PrivateStorageModule(IUserDataStore store, IOptions<PrivateS
     private const string Kind = "private";
     private readonly int _maxBytes = options.Value.MaxBytes;
     private readonly int _maxItems = options.Value.MaxItems;
+
+    // Written at start-up only (other modules' Configure), read by every request afterwards.
+    private readonly Dictionary<string, IPrivateElementHandler> _handlers = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public string Name => "private";
@@ -32,9 +39,29 @@ public sealed class PrivateStorageModule(IUserDataStore store, IOptions<PrivateS
         builder.HandleIq(IqType.Set, IqTarget.Bare, Namespace, "query", SetAsync);
     }
 
+    /// <summary>
+    /// Hands the gets and sets of the element <c>{ns}name</c> to <paramref name="handler"/> (call at start-up only, from
+    /// a module's Configure); every other element stays stored text.
+    /// </summary>
+    public void AddElementHandler(string name, string ns, IPrivateElementHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!_handlers.TryAdd("{" + ns + "}" + name, handler))
+        {
+            throw new InvalidOperationException($"Two modules handle the private element <{name} xmlns='{ns}'/>");
+        }
+    }
+
     private async ValueTask<IqResult> GetAsync(IqContext iq)
     {
         var element = SingleElement(iq);
+        if (HandlerFor(iq, element) is { } handler)
+        {
+            var handled = new Element("query", Namespace);
+            handled.Add(await handler.GetAsync(iq, element).ConfigureAwait(false));
+            return IqResult.With(handled);
+        }
+
         var xml = await store.GetAsync(iq.From.Bare.ToString(), Kind, XmlDocuments.Key(element), iq.Cancellation).ConfigureAwait(false);
         var query = new Element("query", Namespace);
         // Nothing stored: the requested element comes back empty, as servers have always answered.
@@ -45,6 +72,12 @@ public sealed class PrivateStorageModule(IUserDataStore store, IOptions<PrivateS
     private async ValueTask<IqResult> SetAsync(IqContext iq)
     {
         var element = SingleElement(iq);
+        if (HandlerFor(iq, element) is { } handler)
+        {
+            await handler.SetAsync(iq, element).ConfigureAwait(false);
+            return IqResult.Empty;
+        }
+
         var owner = iq.From.Bare.ToString();
         var key = XmlDocuments.Key(element);
         if (XmlDocuments.IsEmpty(element))
@@ -62,6 +95,9 @@ public sealed class PrivateStorageModule(IUserDataStore store, IOptions<PrivateS
 
         return IqResult.Empty;
     }
+
+    private IPrivateElementHandler? HandlerFor(IqContext iq, Element element) =>
+        _handlers.Count > 0 && _handlers.TryGetValue(XmlDocuments.Key(element), out var handler) && handler.Takes(iq) ? handler : null;
 
     /// <summary>The one element of a get or set, after the access and namespace checks of XEP-0049 §2.3.</summary>
     private static Element SingleElement(IqContext iq)

@@ -34,12 +34,15 @@ public sealed class DiscoTests
         "vcard-temp",
     ];
 
-    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359, XEP-0163 §6.1, XEP-0357 §4.1).</summary>
+    /// <summary>The features of an account's bare JID with every module enabled (XEP-0313 §6, XEP-0359, XEP-0163 §6.1, XEP-0357 §4.1, XEP-0411 §2, XEP-0402 §5.3).</summary>
     internal static readonly string[] AccountFeatures =
     [
         .. new[]
         {
             "http://jabber.org/protocol/disco#info",
+            "urn:xmpp:bookmarks-conversion:0",
+            "urn:xmpp:bookmarks:1#compat",
+            "urn:xmpp:bookmarks:1#compat-pep",
             "urn:xmpp:mam:2",
             "urn:xmpp:mam:2#extended",
             "urn:xmpp:pep-vcard-conversion:0",
@@ -168,7 +171,7 @@ public sealed class DiscoTests
         var host = (await alice.GetAsync(server.Domain, InfoQuery)).ShouldBeResult()!;
         var query = await alice.SetAsync(null, "<query xmlns='urn:xmpp:mam:2'/>");
 
-        Features(account).Should().Equal(new[] { DiscoModule.InfoNamespace, PushModule.Namespace, AvatarConversionModule.Feature }.Concat(PepModule.Features).Order(StringComparer.Ordinal));
+        Features(account).Should().Equal(AccountFeatures.Where(f => !f.StartsWith("urn:xmpp:mam:", StringComparison.Ordinal) && f != "urn:xmpp:sid:0"));
         Features(host).Should().Equal(AllFeatures);
         query.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }

@@ -7,7 +7,7 @@ namespace Rookery.Integration.Tests.Modules;
 public sealed class PrivateStorageTests
 {
     private const string Bookmarks =
-        "<storage xmlns='storage:bookmarks'><conference jid='room@conference.example.org' autojoin='true' name='Room'>" +
+        "<storage xmlns='storage:bookmarks'><conference jid='room@conference.example.org' name='Room' autojoin='true'>" +
         "<nick>alice</nick></conference></storage>";
 
     [Fact]
