@@ -84,7 +84,7 @@ public sealed partial class FlexibleOfflineModule(
         }
     }
 
-    /// <summary>§2.4 (view the messages of some nodes) and §2.6 (fetch all of them); neither removes anything.</summary>
+    /// <summary>§2.4 (view the messages of some nodes) and §2.6 (fetch all of them).</summary>
     private async ValueTask<IqResult> OnGetAsync(IqContext iq)
     {
         var session = ChooseFlexible(iq);
@@ -94,6 +94,15 @@ public sealed partial class FlexibleOfflineModule(
             throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "A get carries either <fetch/> or items with action='view'");
         }
 
+        return await SendAsync(iq, session, nodes, fetch).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the messages of <paramref name="nodes"/>, or all of them when <paramref name="fetch"/>, to the session, each
+    /// marked with its node; removes none of them (§2.5).
+    /// </summary>
+    private async ValueTask<IqResult> SendAsync(IqContext iq, ILocalClientSession session, List<long> nodes, bool fetch)
+    {
         var owner = iq.To.Bare;
         var account = owner.ToString();
         var stored = await store.PeekAsync(account, iq.Cancellation).ConfigureAwait(false);
@@ -135,11 +144,17 @@ public sealed partial class FlexibleOfflineModule(
         return IqResult.Empty;
     }
 
-    /// <summary>§2.5 (remove the messages of some nodes) and §2.7 (purge all of them).</summary>
+    /// <summary>§2.5 (remove the messages of some nodes) and §2.7 (purge all of them); a fetch sent as a set is served too.</summary>
     private async ValueTask<IqResult> OnSetAsync(IqContext iq)
     {
-        ChooseFlexible(iq);
+        var session = ChooseFlexible(iq);
         var (nodes, fetch, purge) = ReadCommand(iq.Payload, "remove");
+        if (fetch && !purge && nodes.Count == 0)
+        {
+            // COMPAT: slixmpp's xep_0013 plugin sends <fetch/> in a set, where §2.6 has a get; nothing else reads it so.
+            return await SendAsync(iq, session, nodes, fetch: true).ConfigureAwait(false);
+        }
+
         if (fetch || purge == (nodes.Count > 0))
         {
             throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "A set carries either <purge/> or items with action='remove'");

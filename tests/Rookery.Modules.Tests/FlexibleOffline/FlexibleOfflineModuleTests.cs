@@ -171,6 +171,18 @@ public sealed class FlexibleOfflineModuleTests : SqliteTestBase
     }
 
     [Fact]
+    public async Task Fetch_InASet_SendsAllAsForSlixmpp()
+    {
+        var harness = Create();
+        await StoreAsync("bob@example.org/a", "one");
+
+        await harness.SetAsync(_alice.Jid.ToString(), Alice, $"<offline xmlns='{Offline}'><fetch/></offline>", _alice);
+
+        _alice.Sent.Select(m => m.ChildText("body", Ns.Client)).Should().Equal("one");
+        (await Storage.Offline.CountAsync(Alice)).Should().Be(1);
+    }
+
+    [Fact]
     public async Task Purge_RemovesAll()
     {
         var harness = Create();
@@ -208,7 +220,7 @@ public sealed class FlexibleOfflineModuleTests : SqliteTestBase
     [InlineData(true, "<offline xmlns='http://jabber.org/protocol/offline'><fetch/><item action='view' node='0000000000000000001'/></offline>")]
     [InlineData(true, "<offline xmlns='http://jabber.org/protocol/offline'><item action='view'/></offline>")]
     [InlineData(false, "<offline xmlns='http://jabber.org/protocol/offline'/>")]
-    [InlineData(false, "<offline xmlns='http://jabber.org/protocol/offline'><fetch/></offline>")]
+    [InlineData(false, "<offline xmlns='http://jabber.org/protocol/offline'><fetch/><purge/></offline>")]
     [InlineData(false, "<offline xmlns='http://jabber.org/protocol/offline'><item action='view' node='0000000000000000001'/></offline>")]
     public async Task Command_Malformed_BadRequest(bool get, string payload)
     {
