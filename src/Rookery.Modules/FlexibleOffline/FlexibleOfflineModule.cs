@@ -21,7 +21,11 @@ namespace Rookery.Modules.FlexibleOffline;
 /// resource that did any of this is marked on its session (<see cref="IClientSession.FlexibleOffline"/>), so that the
 /// server does not flood the account's offline messages at its initial presence, nor at that of another resource while
 /// it is connected (§2.2). The mark lasts for the session, moves with it between nodes and is replicated across the
-/// cluster; the messages themselves live only in the shared store, so every node sees the same list and node ids.
+/// cluster; the messages themselves live only in the shared store, so every node sees the same list and node ids. A
+/// resource that logs in on another node in the instant before the mark reaches it can still get the flood, which
+/// takes each message once (<see cref="IOfflineStore.TakeAsync"/>); the marked resource then finds those nodes gone
+/// (item-not-found), never a message delivered twice by the flood. Messages are marked with a XEP-0203 delay rather than
+/// the legacy XEP-0091 one §2.4 recommends, which XEP-0203 replaced.
 /// </remarks>
 [Xep(13, "1.2")]
 public sealed partial class FlexibleOfflineModule(
