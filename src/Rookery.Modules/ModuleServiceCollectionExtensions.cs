@@ -10,6 +10,7 @@ using Rookery.Modules.Caps;
 using Rookery.Modules.Carbons;
 using Rookery.Modules.Disco;
 using Rookery.Modules.ExternalServices;
+using Rookery.Modules.FlexibleOffline;
 using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
@@ -95,6 +96,7 @@ public static class ModuleServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Proxy65ServiceHost>());
         services.AddSingleton<Proxy65ConnectionHandler>();
         services.AddSingleton<IXmppModule, PubsubModule>();
+        services.AddSingleton<IXmppModule, FlexibleOfflineModule>();
         services.AddSingleton<PubsubServiceHost>();
         services.AddHostedService(sp => sp.GetRequiredService<PubsubServiceHost>());
         return services;

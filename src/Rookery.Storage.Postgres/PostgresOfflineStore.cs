@@ -76,6 +76,48 @@ internal sealed class PostgresOfflineStore(PostgresDatabase db) : IOfflineStore
             cancellationToken: ct));
     }
 
+    public Task<int> TakeAsync(string owner, Func<StoredOfflineMessage, bool> take, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(take);
+
+        // Under the owner's advisory lock, held until commit: a take for the same user on another node waits, then reads
+        // (READ COMMITTED, a fresh snapshot per statement) only what this one left, so each message is taken once. Stores
+        // take the same lock, so a message arriving meanwhile is either read here or left for later, never half-seen.
+        return db.WriteAsync(
+            owner,
+            async (connection, transaction) =>
+            {
+                var rows = await connection.QueryAsync<(long Id, string Stanza, DateTime Stamp)>(new CommandDefinition(
+                    "SELECT id, stanza, stamp FROM offline WHERE owner = @Owner ORDER BY id",
+                    new { Owner = owner },
+                    transaction,
+                    cancellationToken: ct));
+                var taken = new List<long>();
+                foreach (var row in rows)
+                {
+                    if (!take(new StoredOfflineMessage(row.Id, row.Stanza, PostgresTime.FromColumn(row.Stamp))))
+                    {
+                        break;
+                    }
+
+                    taken.Add(row.Id);
+                }
+
+                if (taken.Count == 0)
+                {
+                    return 0;
+                }
+
+                return await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM offline WHERE owner = @Owner AND id = ANY(@Ids)",
+                    new { Owner = owner, Ids = taken.ToArray() },
+                    transaction,
+                    cancellationToken: ct));
+            },
+            ct);
+    }
+
     public async Task<int> CountAsync(string owner, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

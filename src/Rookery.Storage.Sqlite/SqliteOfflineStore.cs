@@ -92,6 +92,47 @@ internal sealed class SqliteOfflineStore(SqliteDatabase db) : IOfflineStore
             ct);
     }
 
+    public Task<int> TakeAsync(string owner, Func<StoredOfflineMessage, bool> take, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(take);
+
+        // Read, hand over and delete in one BEGIN IMMEDIATE transaction: no other writer (another session's take, of this
+        // process or another on the same file) runs in between, so each message is taken once.
+        return db.WriteAsync(
+            async (connection, transaction) =>
+            {
+                var rows = await connection.QueryAsync<(long Id, string Stanza, long Stamp)>(new CommandDefinition(
+                    "SELECT id, stanza, stamp FROM offline WHERE owner = @Owner ORDER BY id",
+                    new { Owner = owner },
+                    transaction,
+                    cancellationToken: ct));
+                var taken = new List<long>();
+                foreach (var row in rows)
+                {
+                    if (!take(new StoredOfflineMessage(row.Id, row.Stanza, DateTimeOffset.FromUnixTimeMilliseconds(row.Stamp))))
+                    {
+                        break;
+                    }
+
+                    taken.Add(row.Id);
+                }
+
+                var removed = 0;
+                for (var start = 0; start < taken.Count; start += RemoveBatchSize)
+                {
+                    removed += await connection.ExecuteAsync(new CommandDefinition(
+                        "DELETE FROM offline WHERE owner = @Owner AND id IN @Ids",
+                        new { Owner = owner, Ids = taken.GetRange(start, Math.Min(RemoveBatchSize, taken.Count - start)) },
+                        transaction,
+                        cancellationToken: ct));
+                }
+
+                return removed;
+            },
+            ct);
+    }
+
     public async Task<int> CountAsync(string owner, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

@@ -18,6 +18,15 @@ public interface IOfflineStore
     /// <summary>Removes delivered messages by their ids; ids that do not exist or belong to another owner are ignored.</summary>
     Task RemoveAsync(string owner, IReadOnlyList<long> ids, CancellationToken ct = default);
 
+    /// <summary>
+    /// Hands the stored messages of a user to <paramref name="take"/>, oldest first, and removes those it took, as one
+    /// step under the user's lock: of two calls for one user, from any node sharing the store, the second waits and sees
+    /// only what the first left, so that no message goes to two resources. Stops at the first message
+    /// <paramref name="take"/> refuses (returns false): that one and the later ones stay stored. Should the removal fail,
+    /// every message stays stored (delivered twice rather than lost). Returns the number of messages removed.
+    /// </summary>
+    Task<int> TakeAsync(string owner, Func<StoredOfflineMessage, bool> take, CancellationToken ct = default);
+
     /// <summary>The number of messages stored for a user.</summary>
     Task<int> CountAsync(string owner, CancellationToken ct = default);
 }

@@ -289,5 +289,9 @@ public sealed class CarbonsModuleTests
         public bool CarbonsEnabled { get; private set; }
 
         public void SetCarbonsEnabled(bool enabled) => CarbonsEnabled = enabled;
+
+        public bool FlexibleOffline { get; private set; }
+
+        public void MarkFlexibleOffline() => FlexibleOffline = true;
     }
 }

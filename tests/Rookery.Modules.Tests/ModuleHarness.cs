@@ -97,8 +97,15 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public DiscoNodeHandler? FindDiscoNode(string domain, string node) => DiscoNodes.GetValueOrDefault(node);
 
+    /// <summary>The account disco nodes the module added, by node.</summary>
+    public Dictionary<string, DiscoNodeHandler> AccountDiscoNodes { get; } = new(StringComparer.Ordinal);
+
+    public void AddAccountDiscoNode(string node, DiscoNodeHandler handler) => AccountDiscoNodes.Add(node, handler);
+
+    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => AccountDiscoNodes.GetValueOrDefault(node);
+
     /// <summary>Sends a request and returns the result payload; a stanza error surfaces as <see cref="StanzaErrorException"/>.</summary>
-    public async Task<Element?> RequestAsync(IqType type, string from, string to, string payloadXml)
+    public async Task<Element?> RequestAsync(IqType type, string from, string to, string payloadXml, Rookery.Server.Sessions.IClientSession? session = null)
     {
         var payload = StoredStanza.Parse(payloadXml);
         var toJid = Jid.Parse(to);
@@ -111,11 +118,13 @@ internal sealed class ModuleHarness : IModuleBuilder
 
         var stanza = new Element("iq", Ns.Client).SetAttribute("type", type == IqType.Get ? "get" : "set").SetAttribute("from", from).SetAttribute("to", to);
         stanza.Add(payload);
-        var result = await entry.Handler(new IqContext(stanza, payload, Jid.Parse(from), toJid, type, null, CancellationToken.None));
+        var result = await entry.Handler(new IqContext(stanza, payload, Jid.Parse(from), toJid, type, session, CancellationToken.None));
         return result.Payload;
     }
 
-    public Task<Element?> GetAsync(string from, string to, string payloadXml) => RequestAsync(IqType.Get, from, to, payloadXml);
+    public Task<Element?> GetAsync(string from, string to, string payloadXml, Rookery.Server.Sessions.IClientSession? session = null) =>
+        RequestAsync(IqType.Get, from, to, payloadXml, session);
 
-    public Task<Element?> SetAsync(string from, string to, string payloadXml) => RequestAsync(IqType.Set, from, to, payloadXml);
+    public Task<Element?> SetAsync(string from, string to, string payloadXml, Rookery.Server.Sessions.IClientSession? session = null) =>
+        RequestAsync(IqType.Set, from, to, payloadXml, session);
 }

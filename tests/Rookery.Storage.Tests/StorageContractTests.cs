@@ -694,6 +694,56 @@ public abstract partial class StorageContractTests : IAsyncLifetime
         now[1].Id.Should().BeGreaterThan(stored[1].Id);
     }
 
+    [StorageFact]
+    public async Task Take_UntilRefused_RemovesTakenOldestFirstAndKeepsTheRest()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await Storage.Offline.TryStoreAsync(Alice, Message(i), 10);
+        }
+
+        await Storage.Offline.TryStoreAsync(Bob, Message(9), 10);
+        var stored = await Storage.Offline.PeekAsync(Alice);
+        var seen = new List<StoredOfflineMessage>();
+
+        var removed = await Storage.Offline.TakeAsync(Alice, m =>
+        {
+            seen.Add(m);
+            return seen.Count <= 2;
+        });
+
+        removed.Should().Be(2);
+        seen.Should().Equal(stored[0], stored[1], stored[2]);
+        (await Storage.Offline.PeekAsync(Alice)).Should().Equal(stored[2], stored[3]);
+        (await Storage.Offline.CountAsync(Bob)).Should().Be(1);
+        (await Storage.Offline.TakeAsync("nobody@example.org", _ => true)).Should().Be(0);
+    }
+
+    [StorageFact]
+    public async Task Take_ConcurrentFromTwoInstancesOnOneStore_EachMessageTakenOnce()
+    {
+        // Two resources of one user coming online on two nodes at once: neither may get a message the other got.
+        for (var i = 0; i < 40; i++)
+        {
+            await Storage.Offline.TryStoreAsync(Alice, Message(i), 100);
+        }
+
+        var second = await OpenAsync();
+        var stores = new[] { Storage.Offline, second.Offline };
+        var taken = new System.Collections.Concurrent.ConcurrentBag<long>();
+
+        await RunConcurrentlyAsync(6, i => stores[i % 2].TakeAsync(Alice, m =>
+        {
+            // Widens the window between reading and removing, where a take without the owner's lock would overlap.
+            Thread.Sleep(1);
+            taken.Add(m.Id);
+            return true;
+        }));
+
+        taken.Should().HaveCount(40).And.OnlyHaveUniqueItems();
+        (await Storage.Offline.CountAsync(Alice)).Should().Be(0);
+    }
+
     // ---------------------------------------------------------------- user data
 
     [StorageFact]

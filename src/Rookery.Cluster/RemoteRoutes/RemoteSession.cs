@@ -20,6 +20,7 @@ public sealed class RemoteSession : IClientSession
     private volatile int _priority;
     private volatile bool _interested;
     private volatile bool _carbons;
+    private volatile bool _flexibleOffline;
 
     internal RemoteSession(Jid jid, long stamp, PeerConnection peer)
     {
@@ -57,6 +58,9 @@ public sealed class RemoteSession : IClientSession
     public bool CarbonsEnabled => _carbons;
 
     /// <inheritdoc />
+    public bool FlexibleOffline => _flexibleOffline;
+
+    /// <inheritdoc />
     public bool Send(Element stanza)
     {
         ArgumentNullException.ThrowIfNull(stanza);
@@ -68,9 +72,10 @@ public sealed class RemoteSession : IClientSession
         _peer.SendControl(new PayloadWriter().String(Jid.ToString()).Int64(Stamp).String(condition.ToWireName()).String(text ?? string.Empty)
             .ToFrame(FrameType.CloseSession));
 
-    internal void Update(Element? presence, int priority, bool interested, bool carbons)
+    internal void Update(Element? presence, int priority, bool interested, bool carbons, bool flexibleOffline)
     {
         _carbons = carbons;
+        _flexibleOffline = flexibleOffline;
         _priority = priority;
         _presence = presence;
         _interested = interested;

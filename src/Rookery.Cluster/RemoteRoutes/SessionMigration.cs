@@ -126,7 +126,7 @@ internal sealed partial class SessionMigration(
             return;
         }
 
-        placeholder.Update(session.Presence, session.Priority, session.IsInterested, session.CarbonsEnabled);
+        placeholder.Update(session.Presence, session.Priority, session.IsInterested, session.CarbonsEnabled, session.FlexibleOffline);
         peer.PutSession(placeholder);
         // Replaces our entry without an unbind: peers keep routing to this node (which forwards) until the new node's
         // SESSION_UP, with a newer stamp, replaces the entry everywhere. Nobody sees the JID go unavailable.
@@ -232,7 +232,7 @@ internal sealed partial class SessionMigration(
             .Int64(state.Acked)
             .Int32(state.Priority)
             .String(state.Presence is { } p ? ElementWriter.ToXmlString(p) : string.Empty)
-            .Int32((state.Interested ? 1 : 0) | (state.CarbonsEnabled ? 2 : 0) | (state.Inactive ? 4 : 0))
+            .Int32((state.Interested ? 1 : 0) | (state.CarbonsEnabled ? 2 : 0) | (state.Inactive ? 4 : 0) | (state.FlexibleOffline ? 8 : 0))
             .Int32(state.DirectedPresence.Count);
         foreach (var jid in state.DirectedPresence)
         {
@@ -288,6 +288,8 @@ internal sealed partial class SessionMigration(
             Interested = (flags & 1) != 0,
             CarbonsEnabled = (flags & 2) != 0,
             Inactive = (flags & 4) != 0,
+            // An older peer never sets this bit: its sessions had not chosen flexible retrieval as far as it can tell.
+            FlexibleOffline = (flags & 8) != 0,
             DirectedPresence = directed,
             Stanzas = stanzas,
         });

@@ -83,10 +83,11 @@ internal sealed partial class SessionReplicator(
         var (jid, stamp, priority, interested, presenceXml, flags) = ReadUp(frame);
         var presence = presenceXml.Length == 0 ? null : StoredStanza.Parse(presenceXml);
         var carbons = (flags & UpFlagCarbons) != 0;
+        var flexibleOffline = (flags & UpFlagFlexibleOffline) != 0;
         var known = peer.FindSession(jid);
         if (known is not null && known.Stamp == stamp)
         {
-            known.Update(presence, priority, interested, carbons);
+            known.Update(presence, priority, interested, carbons, flexibleOffline);
             peer.PutSession(known);
             return;
         }
@@ -99,7 +100,7 @@ internal sealed partial class SessionReplicator(
         }
 
         var remote = new RemoteSession(jid, stamp, peer);
-        remote.Update(presence, priority, interested, carbons);
+        remote.Update(presence, priority, interested, carbons, flexibleOffline);
         peer.PutSession(remote);
         var replaced = table.Bind(remote);
         if (replaced is RemoteSession moved && !ReferenceEquals(moved.Peer, peer))
@@ -228,6 +229,9 @@ internal sealed partial class SessionReplicator(
     // Flags appended to SESSION_UP after the fields of the first protocol: an older peer stops reading before them.
     private const int UpFlagCarbons = 1;
 
+    // XEP-0013 §2.2: a resource of the account chose flexible offline retrieval, so no other resource gets the flood.
+    private const int UpFlagFlexibleOffline = 2;
+
     private static Frame Up(IClientSession session, long stamp) =>
         new PayloadWriter()
             .String(session.Jid.ToString())
@@ -235,7 +239,7 @@ internal sealed partial class SessionReplicator(
             .Int32(session.Priority)
             .Bool(session.IsInterested)
             .String(session.Presence is { } p ? ElementWriter.ToXmlString(p) : string.Empty)
-            .Int32(session.CarbonsEnabled ? UpFlagCarbons : 0)
+            .Int32((session.CarbonsEnabled ? UpFlagCarbons : 0) | (session.FlexibleOffline ? UpFlagFlexibleOffline : 0))
             .ToFrame(FrameType.SessionUp);
 
     private static (Jid Jid, long Stamp, int Priority, bool Interested, string Presence, int Flags) ReadUp(Frame frame)

@@ -16,7 +16,7 @@ namespace Rookery.Modules.Disco;
 /// The host's disco#info is also announced as the server's own entity capabilities in the post-authentication stream
 /// features (XEP-0115 §6.3).
 /// </summary>
-[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Host nodes only where a module adds them (ad-hoc commands); account nodes not answered")]
+[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Nodes only where a module adds them (host: ad-hoc commands; accounts: the XEP-0013 offline node)")]
 [Xep(128, "1.0")]
 [Xep(157, "1.0")]
 public sealed class DiscoModule : IXmppModule
@@ -166,7 +166,7 @@ public sealed class DiscoModule : IXmppModule
     }
 
     /// <summary>
-    /// Answers a request that names a node with the handler a module added for it on this host (XEP-0030 §3.2, §4.2);
+    /// Answers a request that names a node with the handler a module added for it on this host or its accounts (XEP-0030 §3.2, §4.2);
     /// returns null for a request without a node. A node no enabled module has is item-not-found.
     /// </summary>
     private async ValueTask<Element?> TryNodeAsync(IqContext iq, string ns)
@@ -185,7 +185,8 @@ public sealed class DiscoModule : IXmppModule
             return info;
         }
 
-        if (iq.To.Local is not null || _modules!.FindDiscoNode(iq.To.Domain, node) is not { } handler)
+        var handler = iq.To.Local is null ? _modules!.FindDiscoNode(iq.To.Domain, node) : _modules!.FindAccountDiscoNode(iq.To.Domain, node);
+        if (handler is null)
         {
             throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
 using Rookery.Server.Routing;
@@ -12,7 +13,8 @@ namespace Rookery.Server.Im;
 
 /// <summary>
 /// Offline messages (XEP-0160): stores a message for an account with no available resource, durably, before the
-/// sender's stanza counts as handled; hands them over with a delay stamp (XEP-0203) at the next initial presence.
+/// sender's stanza counts as handled; hands them over with a delay stamp (XEP-0203) at the next initial presence,
+/// unless a resource of the account chose flexible offline retrieval (XEP-0013, see <see cref="IClientSession.FlexibleOffline"/>).
 /// </summary>
 public sealed partial class OfflineStorage(IOfflineStore store, IOptions<ServerOptions> options, TimeProvider time, ILogger<OfflineStorage> logger)
 {
@@ -24,56 +26,53 @@ public sealed partial class OfflineStorage(IOfflineStore store, IOptions<ServerO
 
     /// <summary>
     /// Delivers every stored message to a session that just sent initial presence, oldest first, and removes only
-    /// those that were actually queued to it.
+    /// those that were actually queued to it. The messages are taken under the account's store lock, so that two
+    /// resources coming online at once, on one node or on two, never both get the same message.
     /// </summary>
     public async Task DeliverAsync(IClientSession session, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         var owner = session.Jid.Bare.ToString();
-        var stored = await store.PeekAsync(owner, ct).ConfigureAwait(false);
-        if (stored.Count == 0)
+        await store.TakeAsync(
+            owner,
+            m =>
+            {
+                // Unreadable rows would block the queue forever; Restore logs them, and they are taken (removed).
+                return Restore(m, session.Jid.Bare) is not { } message || session.Send(message);
+            },
+            ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The stored stanza of <paramref name="stored"/> with a delay stamp (XEP-0203) from the owner's server, ready to
+    /// send to one of <paramref name="owner"/>'s resources; null (and logged) when the stored text is not well-formed.
+    /// </summary>
+    public Element? Restore(StoredOfflineMessage stored, Jid owner)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(owner);
+        Element message;
+        try
         {
-            return;
+            message = StoredStanza.Parse(stored.StanzaXml);
+        }
+        catch (FormatException e)
+        {
+            Log.CorruptMessage(logger, e, stored.Id, owner.ToString());
+            return null;
         }
 
-        var delivered = new List<long>(stored.Count);
-        foreach (var m in stored)
-        {
-            Element message;
-            try
-            {
-                message = StoredStanza.Parse(m.StanzaXml);
-            }
-            catch (FormatException e)
-            {
-                // Unreadable rows would block the queue forever; they are logged and removed.
-                Log.CorruptMessage(logger, e, m.Id, owner);
-                delivered.Add(m.Id);
-                continue;
-            }
-
-            message.RemoveAll("delay", Ns.Delay);
-            message.AddChild("delay", Ns.Delay)
-                .SetAttribute("from", session.Jid.Domain)
-                .SetAttribute("stamp", m.Stamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-                .AddText("Offline storage");
-            if (!session.Send(message))
-            {
-                break;
-            }
-
-            delivered.Add(m.Id);
-        }
-
-        if (delivered.Count > 0)
-        {
-            await store.RemoveAsync(owner, delivered, ct).ConfigureAwait(false);
-        }
+        message.RemoveAll("delay", Ns.Delay);
+        message.AddChild("delay", Ns.Delay)
+            .SetAttribute("from", owner.Domain)
+            .SetAttribute("stamp", stored.Stamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
+            .AddText("Offline storage");
+        return message;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Offline message {Id} of {Owner} is not well-formed and was removed")]
+        [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Offline message {Id} of {Owner} is not well-formed and cannot be delivered")]
         public static partial void CorruptMessage(ILogger logger, Exception e, long id, string owner);
 
         // Next free EventId: 301

@@ -128,8 +128,8 @@ public sealed class PresenceManager(
         sessions.Changed(session);
         // XEP-0160 §2: stored messages go to the resource that next sends non-negative available presence, which is
         // either its initial presence or the first one that raises a negative priority to zero or more.
-        var deliverOffline = priority >= 0 && (initial || previousPriority < 0);
         var owner = session.Jid.Bare;
+        var deliverOffline = priority >= 0 && (initial || previousPriority < 0) && !FlexibleOfflineChosen(owner);
         var roster = await rosters.Store.GetAsync(owner.ToString(), ct).ConfigureAwait(false);
 
         // RFC 6121 §4.2.2: to every contact with a 'from' subscription, and to all of the account's available resources.
@@ -179,6 +179,24 @@ public sealed class PresenceManager(
         {
             await offline.DeliverAsync(session, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// XEP-0013 §2.2: once a resource asked for the offline message node or sent an offline command, neither it nor
+    /// another resource of the account that comes online while it is connected gets the flood; the flag is replicated,
+    /// so resources on other cluster nodes count too.
+    /// </summary>
+    private bool FlexibleOfflineChosen(Jid owner)
+    {
+        foreach (var s in sessions.Sessions(owner))
+        {
+            if (s.FlexibleOffline)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async ValueTask BroadcastUnavailableAsync(ILocalClientSession session, Element presence, CancellationToken ct)

@@ -78,6 +78,18 @@ public interface IModuleBuilder
     /// </summary>
     DiscoNodeHandler? FindDiscoNode(string domain, string node);
 
+    /// <summary>
+    /// Answers disco#info and disco#items requests for <paramref name="node"/> of every account's bare JID on hosts
+    /// where the module is enabled (XEP-0013 §2.2: the offline message node). The handler decides who may see it.
+    /// </summary>
+    void AddAccountDiscoNode(string node, DiscoNodeHandler handler);
+
+    /// <summary>
+    /// The handler of an account disco node on <paramref name="domain"/> (<see cref="AddAccountDiscoNode"/>), or null
+    /// when no module enabled there has that node.
+    /// </summary>
+    DiscoNodeHandler? FindAccountDiscoNode(string domain, string node);
+
     /// <summary>Runs <paramref name="hook"/> on stanzas at <paramref name="point"/>; higher priorities run first.</summary>
     void Hook(HookPoint point, int priority, StanzaHook hook);
 

@@ -29,6 +29,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, MessageDeliveredHook Hook)> _delivered = [];
     private readonly List<(string Module, MessageWaitingHook Hook)> _waiting = [];
     private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _discoNodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _accountDiscoNodes = new(StringComparer.Ordinal);
     private volatile Dictionary<string, StanzaHook[][]>? _enabledHooks; // per served host: [outbound, inbound] (EnabledHooks)
     private readonly ILogger<ModuleRegistry> _logger;
 
@@ -119,6 +120,11 @@ public sealed partial class ModuleRegistry
     /// <summary>The handler of a host's disco node when the module that added it is enabled on the host, else null.</summary>
     public DiscoNodeHandler? FindDiscoNode(string domain, string node) =>
         _discoNodes.TryGetValue(node, out var entry) && IsEnabled(entry.Module, domain) ? entry.Handler : null;
+
+    /// <summary>The handler of an account disco node when the module that added it is enabled on the host, else null.</summary>
+    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) =>
+        _accountDiscoNodes.TryGetValue(node, out var entry) && IsEnabled(entry.Module, domain) ? entry.Handler : null;
+
     /// <summary>The disco#info identities of an account's bare JID that the modules enabled on its host add.</summary>
     public IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain)
     {
@@ -233,6 +239,16 @@ public sealed partial class ModuleRegistry
         }
 
         public DiscoNodeHandler? FindDiscoNode(string domain, string node) => registry.FindDiscoNode(domain, node);
+
+        public void AddAccountDiscoNode(string node, DiscoNodeHandler handler)
+        {
+            if (!registry._accountDiscoNodes.TryAdd(node, (module, handler)))
+            {
+                throw new InvalidOperationException($"Two modules answer for the account disco node '{node}'");
+            }
+        }
+
+        public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => registry.FindAccountDiscoNode(domain, node);
 
         public IEnumerable<string> AccountFeaturesFor(string domain) => registry.AccountFeaturesFor(domain);
 

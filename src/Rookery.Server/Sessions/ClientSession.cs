@@ -25,6 +25,7 @@ public sealed class ClientSession : ILocalClientSession
     private volatile int _priority;
     private volatile bool _interested;
     private volatile bool _carbons;
+    private volatile bool _flexibleOffline;
     private IClientSession? _movedTo;
     private int _hibernation;
 
@@ -48,6 +49,7 @@ public sealed class ClientSession : ILocalClientSession
         _priority = state.Priority;
         _interested = state.Interested;
         _carbons = state.CarbonsEnabled;
+        _flexibleOffline = state.FlexibleOffline;
         _inactive = state.Inactive;
         // Created detached: its wait for resumption goes on here.
         _hibernation = 1;
@@ -100,6 +102,12 @@ public sealed class ClientSession : ILocalClientSession
 
     /// <inheritdoc />
     public void SetCarbonsEnabled(bool enabled) => _carbons = enabled;
+
+    /// <inheritdoc />
+    public bool FlexibleOffline => _flexibleOffline;
+
+    /// <inheritdoc />
+    public void MarkFlexibleOffline() => _flexibleOffline = true;
 
     /// <summary>True once the client enabled stream management: every stanza sent is kept until acknowledged.</summary>
     public bool IsManaged => _unacked is not null;
@@ -492,6 +500,7 @@ public sealed class ClientSession : ILocalClientSession
                 Presence = _presence,
                 Interested = _interested,
                 CarbonsEnabled = _carbons,
+                FlexibleOffline = _flexibleOffline,
                 Inactive = _inactive,
                 DirectedPresence = [.. DirectedPresence],
                 Stanzas = stanzas,

@@ -29,6 +29,12 @@ public interface IClientSession
     /// <summary>True when the resource enabled message carbons (XEP-0280); replicated across cluster nodes.</summary>
     bool CarbonsEnabled { get; }
 
+    /// <summary>
+    /// True once the resource used flexible offline message retrieval (XEP-0013 §2.2): its account's offline messages
+    /// are then not flooded at initial presence, neither to it nor to another resource; replicated across cluster nodes.
+    /// </summary>
+    bool FlexibleOffline { get; }
+
     /// <summary>Queues a stanza for delivery; returns false when the session is closing and nothing was queued.</summary>
     bool Send(Element stanza);
 

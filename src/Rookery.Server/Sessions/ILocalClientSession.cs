@@ -18,6 +18,9 @@ public interface ILocalClientSession : IClientSession
     /// <summary>Records whether the resource wants message carbons (XEP-0280 §4, §5).</summary>
     void SetCarbonsEnabled(bool enabled);
 
+    /// <summary>Records that the resource chose flexible offline message retrieval (XEP-0013 §2.2); it lasts for the session.</summary>
+    void MarkFlexibleOffline();
+
     /// <summary>
     /// Entities that received directed available presence from this resource and must get unavailable presence when
     /// it goes offline (RFC 6121 §4.6.3). Accessed only from the session's own processing loop.

@@ -34,6 +34,9 @@ public sealed class SessionHandover
     /// <summary>True when the resource had enabled message carbons (XEP-0280).</summary>
     public bool CarbonsEnabled { get; init; }
 
+    /// <summary>True when the resource had chosen flexible offline message retrieval (XEP-0013).</summary>
+    public bool FlexibleOffline { get; init; }
+
     /// <summary>True when the client had said it is inactive (XEP-0352).</summary>
     public bool Inactive { get; init; }
 

@@ -63,7 +63,7 @@ public sealed class SessionTable
         return true;
     }
 
-    /// <summary>Tells the <see cref="Observer"/> that a bound session's presence, priority, roster interest or carbons flag changed.</summary>
+    /// <summary>Tells the <see cref="Observer"/> that a bound session's presence, priority, roster interest, carbons or flexible offline flag changed.</summary>
     public void Changed(IClientSession session)
     {
         ArgumentNullException.ThrowIfNull(session);

@@ -23,6 +23,7 @@ public sealed class DiscoTests
         "http://jabber.org/protocol/commands",
         "http://jabber.org/protocol/disco#info",
         "http://jabber.org/protocol/disco#items",
+        "http://jabber.org/protocol/offline",
         "jabber:iq:last",
         "jabber:iq:private",
         "jabber:iq:register",
