@@ -159,6 +159,16 @@ public sealed class PresenceManager(
             return;
         }
 
+        // The new resource learns of the account's other available resources, here or on other nodes, as it learns of
+        // its contacts' through the probes below (what Prosody and ejabberd do: a client shows the user's other devices).
+        foreach (var other in sessions.Sessions(owner))
+        {
+            if (other != session && other is { IsAvailable: true, Presence: { } current })
+            {
+                await router.RouteAsync(WithTo(current, session.Jid), other.Jid, session.Jid).ConfigureAwait(false);
+            }
+        }
+
         // §4.2.1: probe every contact the user is subscribed to, so that their current presence comes back.
         foreach (var item in roster.Items)
         {

@@ -36,6 +36,27 @@ public sealed class PresenceTests
     }
 
     [Fact]
+    public async Task InitialPresence_NewResource_ReceivesTheOtherAvailableResourcesPresence()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var desk = await server.LoginAsync("alice", resource: "desk", sendPresence: false);
+        await desk.SendAsync("<presence><show>dnd</show><status>at work</status></presence>");
+        await using var away = await server.LoginAsync("alice", resource: "idle", sendPresence: false);
+        await using var phone = await server.LoginAsync("alice", resource: "phone", sendPresence: false);
+        await desk.SyncAsync();
+
+        await phone.SendAsync("<presence/>");
+
+        // The account's other available resource is announced to the new one, from its full JID; one that is connected
+        // but never sent presence is not available and stays unannounced.
+        var p = await phone.WaitForAsync(Match.Presence(desk.Jid!.ToString()));
+        p.ChildText("show", Ns.Client).Should().Be("dnd");
+        p.GetAttribute("to").Should().Be(phone.Jid!.ToString());
+        await phone.ExpectNothingAsync(ImTestExtensions.Quiet, Match.Presence(away.Jid!.ToString()));
+    }
+
+    [Fact]
     public async Task AvailablePresence_NoFromSubscription_IsNotBroadcast()
     {
         await using var server = await TestServer.StartAsync();
