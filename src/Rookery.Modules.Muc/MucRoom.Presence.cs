@@ -18,6 +18,9 @@ internal sealed partial class MucRoom
         public string? Reason { get; init; }
         public Element? Destroy { get; init; }
         public MucAffiliation? Affiliation { get; init; }
+
+        /// <summary>The id of the occupant's own presence that caused this one, repeated on its self-presence.</summary>
+        public string? SelfId { get; init; }
     }
 
     /// <summary>Set by the service on a room it has just created for the presence being handled (§10.1.1).</summary>
@@ -48,7 +51,7 @@ internal sealed partial class MucRoom
                 {
                     occupant.Presence = CleanPresence(presence);
                     await PersistOccupantAsync(occupant);
-                    await BroadcastPresenceAsync(occupant, new PresenceNotice());
+                    await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfId = presence.GetAttribute("id") });
                 }
 
                 break;
@@ -57,7 +60,7 @@ internal sealed partial class MucRoom
                 if (occupant is not null)
                 {
                     occupant.Presence = CleanPresence(presence);
-                    await RemoveOccupantAsync(occupant, new PresenceNotice { Unavailable = true });
+                    await RemoveOccupantAsync(occupant, new PresenceNotice { Unavailable = true, SelfId = presence.GetAttribute("id") });
                 }
 
                 break;
@@ -159,7 +162,7 @@ internal sealed partial class MucRoom
             selfStatuses.Add(201); // §10.1.1: a new room was created
         }
 
-        await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfStatuses = [.. selfStatuses] });
+        await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfStatuses = [.. selfStatuses], SelfId = presence.GetAttribute("id") });
         if (created)
         {
             // §10.1.1: nothing else until the owner configures the room.
@@ -207,7 +210,7 @@ internal sealed partial class MucRoom
         occupant.Presence = CleanPresence(presence);
         _byNick[nick] = occupant;
         await PersistOccupantAsync(occupant);
-        await BroadcastPresenceAsync(occupant, new PresenceNotice());
+        await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfId = presence.GetAttribute("id") });
     }
 
     /// <summary>Removes an occupant and tells everyone (§7.14 leaving; kicks, bans and destruction say why).</summary>
@@ -294,6 +297,13 @@ internal sealed partial class MucRoom
 
         if (self)
         {
+            // The occupant's client can match the room's answer to the presence it sent: Smack 4.4 waits for the
+            // self-presence carrying its leave presence's id. The XEP does not ask for it, and it costs nothing.
+            if (notice.SelfId is { } id)
+            {
+                presence.SetAttribute("id", id);
+            }
+
             AddStatus(x, 110);
             foreach (var code in notice.SelfStatuses)
             {

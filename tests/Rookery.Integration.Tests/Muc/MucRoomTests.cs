@@ -41,6 +41,32 @@ public sealed class MucRoomTests
     }
 
     [Fact]
+    public async Task SelfPresence_JoinChangeAndLeave_CarryTheIdOfTheOccupantsPresence()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        var room = server.Room("echo");
+        await alice.CreateInstantRoomAsync(room, "Alice");
+
+        var joined = await JoinRawAsync(bob, $"{room}/Bob", $"<presence id='join-1' to='{room}/Bob'><x xmlns='{MucNs}'/></presence>");
+        await bob.SendAsync($"<presence id='away-2' to='{room}/Bob'><show>away</show></presence>");
+        var changed = await bob.WaitForAsync(e => PresenceFrom($"{room}/Bob")(e) && HasStatus(e, 110));
+        await bob.SendAsync($"<presence id='leave-3' to='{room}/Bob' type='unavailable'/>");
+        var left = await bob.WaitForAsync(e => PresenceFrom($"{room}/Bob", "unavailable")(e) && HasStatus(e, 110));
+        var seenByAlice = await alice.WaitForAsync(PresenceFrom($"{room}/Bob", "unavailable"));
+
+        // A client matches the room's answer to what it sent by the id (Smack waits for it when leaving); the other
+        // occupants' copies are the room's own stanzas and do not carry it.
+        joined.GetAttribute("id").Should().Be("join-1");
+        changed.GetAttribute("id").Should().Be("away-2");
+        left.GetAttribute("id").Should().Be("leave-3");
+        seenByAlice.GetAttribute("id").Should().BeNull();
+    }
+
+    [Fact]
     public async Task Join_ExistingRoom_PresenceExchangeThenSubject()
     {
         await using var server = await TestServer.StartAsync();
