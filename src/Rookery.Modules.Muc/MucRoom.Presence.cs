@@ -47,6 +47,17 @@ internal sealed partial class MucRoom
                 {
                     await ChangeNickAsync(occupant, presence, to.Resource);
                 }
+                else if (presence.Child("x", MucNs.Muc) is { } mucX)
+                {
+                    // A join from a client already in the room under this nick: it lost track of the room (a reconnect
+                    // without stream resumption, say), so it gets what a newcomer gets (XEP-0045 §7.2.1, SHOULD).
+                    occupant.Presence = CleanPresence(presence);
+                    await PersistOccupantAsync(occupant);
+                    await SendOccupantsToAsync(occupant);
+                    await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfStatuses = JoinStatuses(created: false), SelfId = presence.GetAttribute("id") });
+                    await SendHistoryAsync(occupant, ParseHistoryRequest(mucX.Child("history", MucNs.Muc)));
+                    await SendSubjectAsync(occupant);
+                }
                 else
                 {
                     occupant.Presence = CleanPresence(presence);
@@ -128,13 +139,7 @@ internal sealed partial class MucRoom
         };
 
         // §7.2.3: the newcomer first learns who is there, then everyone learns of the newcomer, the newcomer last.
-        foreach (var other in Occupants())
-        {
-            if (IsBroadcast(other.Role))
-            {
-                await _service.Sink.SendAsync(BuildPresence(other, occupant, new PresenceNotice(), self: false), other.RoomJid, from);
-            }
-        }
+        await SendOccupantsToAsync(occupant);
 
         _byNick[nick] = occupant;
         _byRealJid[from] = occupant;
@@ -146,23 +151,7 @@ internal sealed partial class MucRoom
             await SaveAsync(ct);
         }
 
-        var selfStatuses = new List<int>(4);
-        if (Config.Whois == MucWhois.Anyone)
-        {
-            selfStatuses.Add(100); // §7.2.3: the room is non-anonymous
-        }
-
-        if (Config.Logging)
-        {
-            selfStatuses.Add(170); // §7.2.12: the room is logged
-        }
-
-        if (created)
-        {
-            selfStatuses.Add(201); // §10.1.1: a new room was created
-        }
-
-        await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfStatuses = [.. selfStatuses], SelfId = presence.GetAttribute("id") });
+        await BroadcastPresenceAsync(occupant, new PresenceNotice { SelfStatuses = JoinStatuses(created), SelfId = presence.GetAttribute("id") });
         if (created)
         {
             // §10.1.1: nothing else until the owner configures the room.
@@ -171,6 +160,40 @@ internal sealed partial class MucRoom
 
         await SendHistoryAsync(occupant, history);
         await SendSubjectAsync(occupant);
+    }
+
+    /// <summary>The presence of every other occupant the room broadcasts, to <paramref name="occupant"/> (§7.2.3).</summary>
+    private async ValueTask SendOccupantsToAsync(Occupant occupant)
+    {
+        foreach (var other in Occupants())
+        {
+            if (other != occupant && IsBroadcast(other.Role))
+            {
+                await _service.Sink.SendAsync(BuildPresence(other, occupant, new PresenceNotice(), self: false), other.RoomJid, occupant.RealJid);
+            }
+        }
+    }
+
+    /// <summary>The status codes of an entering occupant's self-presence besides 110.</summary>
+    private int[] JoinStatuses(bool created)
+    {
+        var statuses = new List<int>(3);
+        if (Config.Whois == MucWhois.Anyone)
+        {
+            statuses.Add(100); // §7.2.3: the room is non-anonymous
+        }
+
+        if (Config.Logging)
+        {
+            statuses.Add(170); // §7.2.12: the room is logged
+        }
+
+        if (created)
+        {
+            statuses.Add(201); // §10.1.1: a new room was created
+        }
+
+        return [.. statuses];
     }
 
     /// <summary>§7.2.9 and §7.10: a nick in use by someone else, or reserved by another user, is a conflict.</summary>

@@ -67,6 +67,34 @@ public sealed class MucRoomTests
     }
 
     [Fact]
+    public async Task Join_AgainWhileInTheRoom_GetsTheOccupantsSelfPresenceAndSubjectAgain()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        var room = server.Room("resync");
+        await alice.CreateInstantRoomAsync(room, "Alice");
+        await alice.SendAsync($"<message to='{room}' type='groupchat'><subject>Tea</subject></message>");
+        await alice.WaitForAsync(IsSubject);
+        await bob.JoinAsync(room, "Bob");
+        await bob.WaitForAsync(IsSubject);
+
+        // A client that lost track of the room sends its join again under the same nick.
+        await bob.SendAsync($"<presence to='{room}/Bob'><x xmlns='{MucNs}'/></presence>");
+
+        // XEP-0045 §7.2.1: it gets what a newcomer gets, in the same order.
+        var aliceSeen = await bob.NextAsync();
+        aliceSeen.GetAttribute("from").Should().Be($"{room}/Alice");
+        var self = await bob.NextAsync();
+        self.GetAttribute("from").Should().Be($"{room}/Bob");
+        HasStatus(self, 110).Should().BeTrue("the self-presence comes after the occupants: {0}", self);
+        var subject = await bob.WaitForAsync(IsSubject);
+        subject.ChildText("subject", Ns.Client).Should().Be("Tea");
+    }
+
+    [Fact]
     public async Task Join_ExistingRoom_PresenceExchangeThenSubject()
     {
         await using var server = await TestServer.StartAsync();
