@@ -50,6 +50,12 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public IEnumerable<string> AccountFeaturesFor(string domain) => AccountFeatures;
 
+    /// <summary>The modules <see cref="IsEnabled"/> says are off (every module is on by default).</summary>
+    public HashSet<string> DisabledModules { get; } = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public bool IsEnabled(string moduleName, string domain) => !DisabledModules.Contains(moduleName);
+
     /// <summary>The account identities the module declared, in order.</summary>
     public List<(string Category, string Type)> AccountIdentities { get; } = [];
 

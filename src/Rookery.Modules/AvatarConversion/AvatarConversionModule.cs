@@ -65,21 +65,10 @@ public sealed partial class AvatarConversionModule(
         vcards.OnStored(OnVCardStoredAsync);
     }
 
-    /// <summary>
-    /// Whether avatars of <paramref name="account"/> are converted: this module, PEP and vCard-temp are enabled on its
-    /// host. Read from what the host announces, which is what each module's enablement decides.
-    /// </summary>
-    private bool Converts(Jid account)
-    {
-        if (_builder is not { } builder)
-        {
-            return false;
-        }
-
-        var accountFeatures = builder.AccountFeaturesFor(account.Domain);
-        return accountFeatures.Contains(Feature) && accountFeatures.Contains(PepModule.Namespace) &&
-            builder.FeaturesFor(account.Domain).Contains(VCardModule.Namespace);
-    }
+    /// <summary>Whether avatars of <paramref name="account"/> are converted: this module, PEP and vCard-temp run on its host.</summary>
+    private bool Converts(Jid account) =>
+        _builder is { } builder && builder.IsEnabled(ModuleName, account.Domain) &&
+        builder.IsEnabled(PepModule.ModuleName, account.Domain) && builder.IsEnabled(VCardModule.ModuleName, account.Domain);
 
     /// <summary>XEP-0398 §3.1: a client published avatar metadata; its image becomes the vCard PHOTO.</summary>
     private async ValueTask OnPepPublishedAsync(Jid owner, string node, string itemId, Element payload, CancellationToken ct)

@@ -296,21 +296,9 @@ public sealed partial class BookmarksConversionModule(
         }
     }
 
-    /// <summary>
-    /// Whether the module and PEP run on the account's host: their account features, read as disco#info answers them,
-    /// say so (a host may disable either in <c>DisabledModules</c>).
-    /// </summary>
-    private bool IsEnabled(string domain)
-    {
-        bool conversion = false, pubsub = false;
-        foreach (var feature in _modules?.AccountFeaturesFor(domain) ?? [])
-        {
-            conversion |= feature == ConversionFeature;
-            pubsub |= feature == PepModule.Namespace;
-        }
-
-        return conversion && pubsub;
-    }
+    /// <summary>Whether the module and PEP run on the account's host (a host may disable either in <c>DisabledModules</c>).</summary>
+    private bool IsEnabled(string domain) =>
+        _modules is { } modules && modules.IsEnabled(ModuleName, domain) && modules.IsEnabled(PepModule.ModuleName, domain);
 
     private static partial class Log
     {

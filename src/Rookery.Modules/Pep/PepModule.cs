@@ -42,6 +42,9 @@ public sealed partial class PepModule(
     /// <summary>The XEP-0060 namespace.</summary>
     public const string Namespace = "http://jabber.org/protocol/pubsub";
 
+    /// <summary>The module's name in <c>DisabledModules</c>.</summary>
+    public const string ModuleName = "pep";
+
     /// <summary>The owner use cases' namespace.</summary>
     public const string OwnerNamespace = Namespace + "#owner";
 
@@ -94,7 +97,7 @@ public sealed partial class PepModule(
     private readonly ConditionalWeakTable<IClientSession, HashSet<string>> _served = new();
 
     /// <inheritdoc />
-    public string Name => "pep";
+    public string Name => ModuleName;
 
     /// <inheritdoc />
     public void Configure(IModuleBuilder builder)

@@ -17,6 +17,9 @@ public sealed class VCardModule(IUserDataStore store, IOptions<VCardOptions> opt
     /// <summary>The XEP-0054 namespace.</summary>
     public const string Namespace = "vcard-temp";
 
+    /// <summary>The module's name in <c>DisabledModules</c>.</summary>
+    public const string ModuleName = "vcard";
+
     private const string Kind = "vcard";
     private const string Key = "{" + Namespace + "}vCard";
     private readonly int _maxBytes = options.Value.MaxBytes;
@@ -25,7 +28,7 @@ public sealed class VCardModule(IUserDataStore store, IOptions<VCardOptions> opt
     private readonly List<VCardStoredHandler> _stored = [];
 
     /// <inheritdoc />
-    public string Name => "vcard";
+    public string Name => ModuleName;
 
     /// <inheritdoc />
     public void Configure(IModuleBuilder builder)

@@ -67,6 +67,12 @@ public interface IModuleBuilder
     IEnumerable<string> AccountFeaturesFor(string domain);
 
     /// <summary>
+    /// Whether the module named <paramref name="moduleName"/> runs on <paramref name="domain"/> (neither the server's nor the
+    /// host's <c>DisabledModules</c> names it). A module that works together with another asks this.
+    /// </summary>
+    bool IsEnabled(string moduleName, string domain);
+
+    /// <summary>
     /// Answers disco#info and disco#items requests for <paramref name="node"/> of the host (XEP-0030 §3.2, §4.2) on hosts
     /// where the module is enabled, for example XEP-0050's command list and command nodes.
     /// </summary>

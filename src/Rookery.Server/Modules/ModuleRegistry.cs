@@ -252,6 +252,8 @@ public sealed partial class ModuleRegistry
 
         public IEnumerable<string> AccountFeaturesFor(string domain) => registry.AccountFeaturesFor(domain);
 
+        public bool IsEnabled(string other, string domain) => registry.IsEnabled(other, domain);
+
         public void Hook(HookPoint point, int priority, StanzaHook hook)
         {
             var list = point == HookPoint.Outbound ? registry._outbound : registry._inbound;
