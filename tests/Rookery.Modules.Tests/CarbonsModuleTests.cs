@@ -250,48 +250,4 @@ public sealed class CarbonsModuleTests
 
         return HookResult.Continue;
     }
-
-    /// <summary>A bound resource that records what it is sent.</summary>
-    private sealed class FakeSession(Jid jid) : ILocalClientSession
-    {
-        public List<Element> Sent { get; } = [];
-
-        public Jid Jid { get; } = jid;
-
-        public int Priority { get; private set; }
-
-        public bool IsAvailable => Presence is not null;
-
-        public Element? Presence { get; private set; }
-
-        public bool IsInterested { get; private set; }
-
-        public HashSet<Jid> DirectedPresence { get; } = [];
-
-        public bool Send(Element stanza)
-        {
-            Sent.Add(stanza);
-            return true;
-        }
-
-        public void Close(StreamErrorCondition condition, string? text = null)
-        {
-        }
-
-        public void SetPresence(Element? presence, int priority)
-        {
-            Presence = presence;
-            Priority = priority;
-        }
-
-        public void MarkInterested() => IsInterested = true;
-
-        public bool CarbonsEnabled { get; private set; }
-
-        public void SetCarbonsEnabled(bool enabled) => CarbonsEnabled = enabled;
-
-        public bool FlexibleOffline { get; private set; }
-
-        public void MarkFlexibleOffline() => FlexibleOffline = true;
-    }
 }
