@@ -61,7 +61,7 @@ public sealed partial class AvatarConversionModule(
         // XEP-0398 §2: on the account, where the PEP features are.
         builder.AddAccountFeature(Feature);
         builder.Hook(HookPoint.Outbound, HookPriority, OnOutboundAsync);
-        pep.OnPublished(OnPepPublishedAsync);
+        pep.OnNodeChanged(OnPepChangedAsync);
         vcards.OnStored(OnVCardStoredAsync);
     }
 
@@ -71,9 +71,9 @@ public sealed partial class AvatarConversionModule(
         builder.IsEnabled(PepModule.ModuleName, account.Domain) && builder.IsEnabled(VCardModule.ModuleName, account.Domain);
 
     /// <summary>XEP-0398 §3.1: a client published avatar metadata; its image becomes the vCard PHOTO.</summary>
-    private async ValueTask OnPepPublishedAsync(Jid owner, string node, string itemId, Element payload, CancellationToken ct)
+    private async ValueTask OnPepChangedAsync(Jid owner, string node, PepNodeChange change, CancellationToken ct)
     {
-        if (node != AvatarImage.MetadataNamespace || payload.Name != "metadata" || payload.Namespace != AvatarImage.MetadataNamespace ||
+        if (node != AvatarImage.MetadataNamespace || change.Payload is not { Name: "metadata", Namespace: AvatarImage.MetadataNamespace } payload ||
             !ConvertsHost(owner))
         {
             return;

@@ -222,7 +222,7 @@ public sealed partial class BookmarksConversionModule(
                 await MirrorAsync(owner, ct).ConfigureAwait(false);
             }
         }
-        else if (node == BookmarkConversion.LegacyNamespace && change == PepNodeChange.Published)
+        else if (node == BookmarkConversion.LegacyNamespace && change.Kind == PepNodeChangeKind.Published)
         {
             // Retracting or deleting the legacy node is taken as leaving that way of storing, not as removing every room.
             var items = await pep.ItemsOnBehalfAsync(owner, node, ct).ConfigureAwait(false);

@@ -14,21 +14,8 @@ namespace Rookery.Modules.Pep;
 /// </content>
 public sealed partial class PepModule
 {
-    // Registered at start-up only (from other modules' Configure), read on every publish.
-    private readonly List<PepPublishedHandler> _published = [];
-
     /// <summary>No node configuration asked of <see cref="PublishOnBehalfAsync"/>: a missing node gets the defaults.</summary>
     internal static readonly IReadOnlyDictionary<string, List<string>> NoRequirements = new Dictionary<string, List<string>>();
-
-    /// <summary>
-    /// Registers a handler run after each item a client publishes to its own account's nodes (never after a publication
-    /// made through <see cref="PublishOnBehalfAsync"/>, so that a handler that publishes cannot loop). At start-up only.
-    /// </summary>
-    public void OnPublished(PepPublishedHandler handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        _published.Add(handler);
-    }
 
     /// <summary>
     /// The payload of an item of <paramref name="owner"/>'s node with its id: the one with <paramref name="itemId"/>, or
@@ -57,16 +44,18 @@ public sealed partial class PepModule
         }
     }
 
+    // Registered at start-up only (from other modules' Configure), read on every change.
     private readonly List<PepNodeChangedHandler> _changeHandlers = [];
 
-    /// <summary>Adds a handler told after each change an account makes to its nodes (call at start-up only, from Configure).</summary>
+    /// <summary>
+    /// Adds a handler told after each change an account makes to its nodes (never after a change made through
+    /// <see cref="PublishOnBehalfAsync"/> or <see cref="RetractOnBehalfAsync"/>, so that a handler that publishes cannot
+    /// loop). At start-up only, from Configure.
+    /// </summary>
     public void OnNodeChanged(PepNodeChangedHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        lock (_changeHandlers)
-        {
-            _changeHandlers.Add(handler);
-        }
+        _changeHandlers.Add(handler);
     }
 
     /// <summary>The items of an account's node, oldest first, or null when the node does not exist.</summary>
@@ -152,18 +141,7 @@ public sealed partial class PepModule
     /// </summary>
     private async ValueTask NodeChangedAsync(Jid owner, string node, PepNodeChange change, CancellationToken ct)
     {
-        PepNodeChangedHandler[] handlers;
-        lock (_changeHandlers)
-        {
-            if (_changeHandlers.Count == 0)
-            {
-                return;
-            }
-
-            handlers = [.. _changeHandlers];
-        }
-
-        foreach (var handler in handlers)
+        foreach (var handler in _changeHandlers)
         {
             try
             {

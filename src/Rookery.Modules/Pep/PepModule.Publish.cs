@@ -27,13 +27,8 @@ public sealed partial class PepModule
         var options = NodeConfig.ReadForm(iq.Payload.Child("publish-options", Namespace), NodeConfig.PublishOptionsFormType);
         var owner = iq.From.Bare;
         await StoreAndNotifyAsync(owner, iq.From, node, id, payload, options, iq.Cancellation).ConfigureAwait(false);
-        foreach (var handler in _published)
-        {
-            // After the item is stored and notified: what a handler does (a conversion) follows the publication.
-            await handler(owner, node, id, payload, iq.Cancellation).ConfigureAwait(false);
-        }
-
-        await NodeChangedAsync(owner, node, PepNodeChange.Published, iq.Cancellation).ConfigureAwait(false);
+        // After the item is stored and notified: what a handler does (a conversion) follows the publication.
+        await NodeChangedAsync(owner, node, PepNodeChange.Published(id, payload), iq.Cancellation).ConfigureAwait(false);
         var result = new Element("pubsub", Namespace);
         result.AddChild("publish").SetAttribute("node", node).AddChild("item").SetAttribute("id", id);
         return IqResult.With(result);
@@ -150,7 +145,7 @@ public sealed partial class PepModule
             await NotifyAsync(owner, node, config, ItemsEvent(node, retracted), iq.Cancellation).ConfigureAwait(false);
         }
 
-        await NodeChangedAsync(owner, node, PepNodeChange.Retracted, iq.Cancellation).ConfigureAwait(false);
+        await NodeChangedAsync(owner, node, PepNodeChange.Retracted(id), iq.Cancellation).ConfigureAwait(false);
         return IqResult.Empty;
     }
 
