@@ -251,7 +251,7 @@ public sealed partial class RookeryNode : IAsyncDisposable
             throw new ConfigurationException($"Configuration key {unknown} is not a module (known: {string.Join(", ", modules.ModuleNames)})");
         }
 
-        await services.GetRequiredService<IStorage>().MigrateAsync(ct).ConfigureAwait(false);
+        await services.MigrateStorageAsync(ct).ConfigureAwait(false);
         LoadCertificates(services);
         var routes = services.GetRequiredService<RouteTable>();
         var local = services.GetRequiredService<LocalRouter>();

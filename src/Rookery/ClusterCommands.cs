@@ -109,7 +109,7 @@ internal static class ClusterCommands
         // The registry table comes with the storage migrations (0010): a fresh database gets it here too.
         await using (var provider = new ServiceCollection().AddLogging().AddRookery(options).BuildServiceProvider())
         {
-            await provider.GetRequiredService<IStorage>().MigrateAsync().ConfigureAwait(false);
+            await provider.MigrateStorageAsync().ConfigureAwait(false);
         }
 
         await using var registry = new ClusterRegistry(options.Storage.Postgres.ConnectionString, options.Storage.Postgres.Schema);

@@ -98,8 +98,8 @@ internal static partial class RookeryCli
                 // MUC rooms live in storage: the same Storage section (or --data folder) a node uses, migrated here.
                 var rookery = node.Load(parse);
                 await using var provider = new ServiceCollection().AddLogging().AddRookery(rookery).BuildServiceProvider();
+                await provider.MigrateStorageAsync().ConfigureAwait(false);
                 var storage = provider.GetRequiredService<IStorage>();
-                await storage.MigrateAsync().ConfigureAwait(false);
                 return await RunComponentAsync(options, loggers => MucComponentService.Create(
                     options, rookery.Modules.Muc, storage.Muc, storage.Archive, rookery.Modules.Mam, loggers.CreateLogger("Rookery.Component.Muc"))).ConfigureAwait(false);
             }

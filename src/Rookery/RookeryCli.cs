@@ -117,7 +117,7 @@ internal static partial class RookeryCli
     {
         var options = node.Load(parse);
         await using var provider = new ServiceCollection().AddLogging().AddRookery(options).BuildServiceProvider();
-        await provider.GetRequiredService<IStorage>().MigrateAsync().ConfigureAwait(false);
+        await provider.MigrateStorageAsync().ConfigureAwait(false);
         return await action(provider.GetRequiredService<AccountService>()).ConfigureAwait(false);
     }
 

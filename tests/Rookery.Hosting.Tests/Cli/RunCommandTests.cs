@@ -113,6 +113,20 @@ public sealed class RunCommandTests : IDisposable
         node.StandardError.Should().Contain("cannot use the database").And.NotContain("   at ");
     }
 
+    [Fact]
+    public async Task Run_DataFolderUnderAFile_ExitsNonZeroNamingDataDirectory()
+    {
+        // A folder that no one, root included, can create: its parent is a regular file.
+        var blocker = _folder.Write("blocker", "not a folder");
+        await using var node = RookeryProcess.Start(_folder.Path,
+            ["run", "--S2S:Enabled=false", "--Listeners:Http:Enabled=false", "--no-direct-tls", "--port", Port(RookeryProcess.FreePort()), "--data", Path.Combine(blocker, "data")]);
+
+        var code = await node.WaitForExitAsync(StartTimeout);
+
+        code.Should().NotBe(0);
+        node.StandardError.Should().Contain("'DataDirectory'").And.Contain("cannot be created").And.NotContain("   at ");
+    }
+
     /// <summary>
     /// The README quickstart: start a node, create two accounts with the CLI while it runs, chat, then stop the node
     /// with SIGTERM; clients get &lt;system-shutdown/&gt; and the process exits 0.

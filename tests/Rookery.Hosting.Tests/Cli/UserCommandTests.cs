@@ -136,6 +136,19 @@ public sealed class UserCommandTests : IDisposable
 
     private Task<CommandResult> RunAsync(params string[] args) => RookeryProcess.RunAsync(_folder.Path, args);
 
+    [Fact]
+    public async Task User_DataFolderUnderAFile_FailsNamingDataDirectory()
+    {
+        // A folder that no one, root included, can create: its parent is a regular file.
+        var blocker = _folder.Write("blocker", "not a folder");
+
+        var result = await RunAsync("user", "list", "localhost", "--data", Path.Combine(blocker, "data"));
+
+        result.ExitCode.Should().NotBe(0);
+        result.StandardError.Should().Contain("'DataDirectory'").And.Contain("cannot be created");
+        AssertOneLineError(result);
+    }
+
     private Task<CommandResult> RunWithInputAsync(string stdin, params string[] args) => RookeryProcess.RunAsync(_folder.Path, args, stdin);
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
