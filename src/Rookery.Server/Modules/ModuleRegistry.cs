@@ -435,7 +435,7 @@ public sealed partial class ModuleRegistry
         IqResult result;
         try
         {
-            result = await entry.Handler(new IqContext(stanza.Element, payload, stanza.From, stanza.To, type, session, ct)).ConfigureAwait(false);
+            result = await entry.Handler(new IqContext(stanza.Element, payload, stanza.From, stanza.To, type, session, ct) { Target = target }).ConfigureAwait(false);
         }
         catch (StanzaErrorException e)
         {

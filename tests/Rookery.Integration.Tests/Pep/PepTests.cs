@@ -234,6 +234,8 @@ public sealed class PepTests
         await using var dave = await server.LoginAsync("dave");
         (await alice.SetAsync(null, Publish("urn:open", "1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "open")))).ShouldBeResult();
         (await alice.SetAsync(null, Publish("urn:private", "1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "whitelist")))).ShouldBeResult();
+        // XEP-0030 §8: the server answers for Alice's account to those who may see her presence.
+        await Im.ImTestExtensions.SeedSubscriptionAsync(server, "alice", "dave", Subscription.From);
 
         var info = (await dave.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#info'/>")).ShouldBeResult()!;
         info.Elements().Should().Contain(e => e.Name == "identity" && e.GetAttribute("category") == "pubsub" && e.GetAttribute("type") == "pep");
