@@ -24,11 +24,12 @@ public sealed class DiscoModuleTests : SqliteTestBase
     }
 
     [Fact]
-    public void Configure_DeclaresInfoAndItems()
+    public void Configure_DeclaresInfoItemsAndCaps()
     {
         var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions()), Storage.Rosters));
 
-        harness.Features.Should().Equal(DiscoModule.InfoNamespace, DiscoModule.ItemsNamespace);
+        // XEP-0115: the host that announces caps in its stream features lists the caps feature.
+        harness.Features.Should().Equal(DiscoModule.InfoNamespace, DiscoModule.ItemsNamespace, "http://jabber.org/protocol/caps");
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Rookery.Modules.Disco;
 /// modules (and their account identities, such as XEP-0163's pubsub/pep); disco#items of the host lists the services
 /// the enabled modules run there (the MUC service), of an account what the enabled modules provide there (PEP nodes).
 /// The host's disco#info is also announced as the server's own entity capabilities in the post-authentication stream
-/// features (XEP-0115 §6.3). Requests to a bare JID follow XEP-0030 §8: disco#info
+/// features (XEP-0115 §6.3), and the host lists the caps feature. Requests to a bare JID follow XEP-0030 §8: disco#info
 /// is service-unavailable to anyone not allowed to see the account's presence (the account itself, or a contact with a
 /// 'from' or 'both' subscription), disco#items is an empty result for them and for an account that does not exist.
 /// </summary>
@@ -66,6 +66,9 @@ public sealed class DiscoModule : IXmppModule
         _modules = builder;
         builder.AddFeature(InfoNamespace);
         builder.AddFeature(ItemsNamespace);
+        // XEP-0115 §6.3 and its "Determining Support": the host announces caps in its stream features (ServerCaps), so
+        // it lists the caps feature too; clients (Smack's EntityCapsManager) look for it before they trust that element.
+        builder.AddFeature(EntityCapabilities.Namespace);
         builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, InfoNamespace, "query", OnInfo);
         builder.AddStreamFeature(ServerCaps);
         builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare | IqTarget.AbsentAccount, ItemsNamespace, "query", OnItemsAsync);

@@ -21,6 +21,7 @@ public sealed class DiscoTests
     /// </summary>
     internal static readonly string[] AllFeatures =
     [
+        "http://jabber.org/protocol/caps",
         "http://jabber.org/protocol/commands",
         "http://jabber.org/protocol/disco#info",
         "http://jabber.org/protocol/disco#items",
