@@ -108,7 +108,12 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public void AddAccountDiscoNode(string node, DiscoNodeHandler handler) => AccountDiscoNodes.Add(node, handler);
 
-    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => AccountDiscoNodes.GetValueOrDefault(node);
+    /// <summary>The handler the module added for the account nodes no module names (<see cref="IModuleBuilder.AddAccountDiscoNodes"/>).</summary>
+    public DiscoNodeHandler? OtherAccountDiscoNodes { get; private set; }
+
+    public void AddAccountDiscoNodes(DiscoNodeHandler handler) => OtherAccountDiscoNodes = handler;
+
+    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => AccountDiscoNodes.GetValueOrDefault(node) ?? OtherAccountDiscoNodes;
 
     /// <summary>
     /// False to address bare JIDs as the session manager does an account that does not exist

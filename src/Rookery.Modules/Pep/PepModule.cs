@@ -111,6 +111,9 @@ public sealed partial class PepModule(
         // XEP-0163 §6.1: the account is a PEP service.
         builder.AddAccountIdentity("pubsub", "pep");
         builder.AddAccountItems(ListNodesAsync);
+        // XEP-0060 §5.3 and §5.5: disco#info and disco#items of each node (Smack's PubSubManager.getLeafNode, which
+        // OMEMO uses for device lists and bundles, asks for the node's identity first).
+        builder.AddAccountDiscoNodes(DescribeNodeAsync);
         builder.HandleIq(IqType.Get, IqTarget.Bare, Namespace, "pubsub", OnGetAsync);
         builder.HandleIq(IqType.Set, IqTarget.Bare, Namespace, "pubsub", OnSetAsync);
         builder.HandleIq(IqType.Get, IqTarget.Bare, OwnerNamespace, "pubsub", OnOwnerGetAsync);
