@@ -19,7 +19,7 @@ namespace Rookery.Modules.Disco;
 /// is service-unavailable to anyone not allowed to see the account's presence (the account itself, or a contact with a
 /// 'from' or 'both' subscription), disco#items is an empty result for them and for an account that does not exist.
 /// </summary>
-[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Nodes only where a module adds them (host: ad-hoc commands; accounts: the XEP-0013 offline node)")]
+[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Nodes only where a module adds them (host: ad-hoc commands; accounts: the XEP-0013 offline node and PEP nodes)")]
 [Xep(128, "1.0")]
 [Xep(157, "1.0")]
 public sealed class DiscoModule : IXmppModule

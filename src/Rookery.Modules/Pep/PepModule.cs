@@ -26,7 +26,7 @@ namespace Rookery.Modules.Pep;
 /// Subscriptions are implicit (presence plus caps, XEP-0163 §4); explicit subscribe requests are not supported. In a
 /// cluster, interested resources on every node are notified (their sessions and caps come with the replicated presence).
 /// </remarks>
-[Xep(60, "1.26.0", XepStatus.Partial, Note = "As profiled by PEP: no explicit subscriptions, no affiliation changes, no collection nodes")]
+[Xep(60, "1.26.0", XepStatus.Partial, Note = "As profiled by PEP: no explicit subscriptions, no affiliation changes, no collection nodes, no node meta-data form in disco#info (§5.4)")]
 [Xep(163, "1.2.2")]
 public sealed partial class PepModule(
     IPubsubStore store,
