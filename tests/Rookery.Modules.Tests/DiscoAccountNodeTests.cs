@@ -5,14 +5,14 @@ using Rookery.Protocol.Errors;
 namespace Rookery.Modules.Tests;
 
 /// <summary>Service discovery requests naming a node of an account's bare JID (XEP-0030 §3.2, §4.2; XEP-0013 §2.2).</summary>
-public sealed class DiscoAccountNodeTests
+public sealed class DiscoAccountNodeTests : SqliteTestBase
 {
     [Theory]
     [InlineData(DiscoModule.InfoNamespace)]
     [InlineData(DiscoModule.ItemsNamespace)]
     public async Task AccountNode_AnsweredByTheModuleThatAddedIt(string ns)
     {
-        var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions())));
+        var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions()), Storage.Rosters));
         string? seen = null;
         harness.AddAccountDiscoNode("urn:example:node", (iq, query) =>
         {
@@ -31,7 +31,7 @@ public sealed class DiscoAccountNodeTests
     [Fact]
     public async Task AccountNode_Unknown_ItemNotFound()
     {
-        var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions())));
+        var harness = ModuleHarness.For(new DiscoModule(Options.Create(new DiscoOptions()), Storage.Rosters));
         // A host node is no account node.
         harness.AddDiscoNode("urn:example:host-node", (_, _) => ValueTask.CompletedTask);
 

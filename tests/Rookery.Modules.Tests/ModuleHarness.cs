@@ -108,14 +108,25 @@ internal sealed class ModuleHarness : IModuleBuilder
 
     public void AddAccountDiscoNode(string node, DiscoNodeHandler handler) => AccountDiscoNodes.Add(node, handler);
 
-    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => AccountDiscoNodes.GetValueOrDefault(node);
+    /// <summary>The handler the module added for the account nodes no module names (<see cref="IModuleBuilder.AddAccountDiscoNodes"/>).</summary>
+    public DiscoNodeHandler? OtherAccountDiscoNodes { get; private set; }
+
+    public void AddAccountDiscoNodes(DiscoNodeHandler handler) => OtherAccountDiscoNodes = handler;
+
+    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => AccountDiscoNodes.GetValueOrDefault(node) ?? OtherAccountDiscoNodes;
+
+    /// <summary>
+    /// False to address bare JIDs as the session manager does an account that does not exist
+    /// (<see cref="IqTarget.AbsentAccount"/>).
+    /// </summary>
+    public bool AccountsExist { get; set; } = true;
 
     /// <summary>Sends a request and returns the result payload; a stanza error surfaces as <see cref="StanzaErrorException"/>.</summary>
     public async Task<Element?> RequestAsync(IqType type, string from, string to, string payloadXml, Rookery.Server.Sessions.IClientSession? session = null)
     {
         var payload = StoredStanza.Parse(payloadXml);
         var toJid = Jid.Parse(to);
-        var target = toJid.Local is null ? IqTarget.Host : IqTarget.Bare;
+        var target = toJid.Local is null ? IqTarget.Host : AccountsExist ? IqTarget.Bare : IqTarget.AbsentAccount;
         if (!_handlers.TryGetValue((type, payload.Namespace, payload.Name), out var entry) || (entry.Targets & target) == 0)
         {
             // What the registry would answer for a request no handler claims.
@@ -124,7 +135,7 @@ internal sealed class ModuleHarness : IModuleBuilder
 
         var stanza = new Element("iq", Ns.Client).SetAttribute("type", type == IqType.Get ? "get" : "set").SetAttribute("from", from).SetAttribute("to", to);
         stanza.Add(payload);
-        var result = await entry.Handler(new IqContext(stanza, payload, Jid.Parse(from), toJid, type, session, CancellationToken.None));
+        var result = await entry.Handler(new IqContext(stanza, payload, Jid.Parse(from), toJid, type, session, CancellationToken.None) { Target = target });
         return result.Payload;
     }
 

@@ -4,6 +4,7 @@ using Rookery.Modules.Caps;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Modules;
+using Rookery.Storage;
 
 namespace Rookery.Modules.Disco;
 
@@ -14,9 +15,11 @@ namespace Rookery.Modules.Disco;
 /// modules (and their account identities, such as XEP-0163's pubsub/pep); disco#items of the host lists the services
 /// the enabled modules run there (the MUC service), of an account what the enabled modules provide there (PEP nodes).
 /// The host's disco#info is also announced as the server's own entity capabilities in the post-authentication stream
-/// features (XEP-0115 §6.3).
+/// features (XEP-0115 §6.3), and the host lists the caps feature. Requests to a bare JID follow XEP-0030 §8: disco#info
+/// is service-unavailable to anyone not allowed to see the account's presence (the account itself, or a contact with a
+/// 'from' or 'both' subscription), disco#items is an empty result for them and for an account that does not exist.
 /// </summary>
-[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Nodes only where a module adds them (host: ad-hoc commands; accounts: the XEP-0013 offline node)")]
+[Xep(30, "2.5rc3", XepStatus.Partial, Note = "Nodes only where a module adds them (host: ad-hoc commands; accounts: the XEP-0013 offline node and PEP nodes)")]
 [Xep(128, "1.0")]
 [Xep(157, "1.0")]
 public sealed class DiscoModule : IXmppModule
@@ -40,14 +43,17 @@ public sealed class DiscoModule : IXmppModule
     public const string ServerCapsHash = "sha-1";
 
     private readonly Element? _serverInfo;
+    private readonly IRosterStore _rosters;
     private readonly ConcurrentDictionary<string, Element?> _serverCaps = new(StringComparer.Ordinal);
     private IModuleBuilder? _modules;
 
     /// <summary>Builds the contact address form once from the options.</summary>
-    public DiscoModule(IOptions<DiscoOptions> options)
+    public DiscoModule(IOptions<DiscoOptions> options, IRosterStore rosters)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(rosters);
         _serverInfo = BuildServerInfo(options.Value.ContactAddresses);
+        _rosters = rosters;
     }
 
     /// <inheritdoc />
@@ -60,13 +66,23 @@ public sealed class DiscoModule : IXmppModule
         _modules = builder;
         builder.AddFeature(InfoNamespace);
         builder.AddFeature(ItemsNamespace);
+        // XEP-0115 §6.3 and its "Determining Support": the host announces caps in its stream features (ServerCaps), so
+        // it lists the caps feature too; clients (Smack's EntityCapsManager) look for it before they trust that element.
+        builder.AddFeature(EntityCapabilities.Namespace);
         builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, InfoNamespace, "query", OnInfo);
         builder.AddStreamFeature(ServerCaps);
-        builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare, ItemsNamespace, "query", OnItemsAsync);
+        builder.HandleIq(IqType.Get, IqTarget.Host | IqTarget.Bare | IqTarget.AbsentAccount, ItemsNamespace, "query", OnItemsAsync);
     }
 
     private async ValueTask<IqResult> OnInfo(IqContext iq)
     {
+        // XEP-0030 §8: the server answers for an account only to those allowed to see its presence, with or without a
+        // node; the others get the same service-unavailable as for an account that does not exist (the session manager's).
+        if (iq.To.Local is not null && !await MaySeePresenceAsync(iq).ConfigureAwait(false))
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable);
+        }
+
         if (await TryNodeAsync(iq, InfoNamespace).ConfigureAwait(false) is { } nodeQuery)
         {
             return IqResult.With(nodeQuery);
@@ -133,6 +149,13 @@ public sealed class DiscoModule : IXmppModule
 
     private async ValueTask<IqResult> OnItemsAsync(IqContext iq)
     {
+        // XEP-0030 §8: an empty result set for an account that does not exist, node or not (rather than an error that
+        // would tell it apart from an account with no items).
+        if (iq.Target == IqTarget.AbsentAccount)
+        {
+            return IqResult.With(EmptyItems(iq));
+        }
+
         if (await TryNodeAsync(iq, ItemsNamespace).ConfigureAwait(false) is { } nodeQuery)
         {
             return IqResult.With(nodeQuery);
@@ -150,9 +173,11 @@ public sealed class DiscoModule : IXmppModule
                 }
             }
         }
-        else
+        else if (await MaySeePresenceAsync(iq).ConfigureAwait(false))
         {
-            // XEP-0030 §4 at an account: what the enabled modules list there (XEP-0163 §6.1: the PEP nodes the requester may see).
+            // XEP-0030 §4 at an account: what the enabled modules list there (XEP-0163 §6.1: the PEP nodes the requester
+            // may see). §8 would allow items other than resources to anyone; like Prosody and ejabberd, only those who
+            // may see the account's presence get them, so that a stranger learns nothing from the answer.
             foreach (var provider in _modules!.AccountItemsFor(iq.To.Domain))
             {
                 foreach (var item in await provider(iq.To.Bare, iq.From, iq.Cancellation).ConfigureAwait(false))
@@ -163,6 +188,34 @@ public sealed class DiscoModule : IXmppModule
         }
 
         return IqResult.With(query);
+    }
+
+    /// <summary>
+    /// Whether the requester may see the presence of the account it asks about (XEP-0030 §8): the account itself, or a
+    /// contact the account's roster gives a 'from' or 'both' subscription (RFC 6121 §2.1.2.1). Read from the shared
+    /// roster store, so every cluster node answers alike.
+    /// </summary>
+    private async ValueTask<bool> MaySeePresenceAsync(IqContext iq)
+    {
+        if (iq.IsSelf)
+        {
+            return true;
+        }
+
+        var item = await _rosters.GetItemAsync(iq.To.Bare.ToString(), iq.From.Bare.ToString(), iq.Cancellation).ConfigureAwait(false);
+        return item is not null && (item.Subscription & Subscription.From) != 0;
+    }
+
+    /// <summary>An empty disco#items result, mirroring the node asked about (XEP-0030 §4.2).</summary>
+    private static Element EmptyItems(IqContext iq)
+    {
+        var query = new Element("query", ItemsNamespace);
+        if (iq.Payload.GetAttribute("node") is { } node)
+        {
+            query.SetAttribute("node", node);
+        }
+
+        return query;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Modules;
 using Rookery.Storage;
 
 namespace Rookery.Modules.Pep;
@@ -82,5 +83,37 @@ public sealed partial class PepModule
         }
 
         return items;
+    }
+
+    /// <summary>
+    /// Answers disco#info (§5.3: a leaf node of a pubsub service) and disco#items (§5.5: the ids of its items) for a
+    /// node of the account. A node the account does not have, or one the requester may not retrieve, is item-not-found,
+    /// as in the account's list of nodes (<see cref="ListNodesAsync"/>), which does not show it either.
+    /// </summary>
+    private async ValueTask DescribeNodeAsync(IqContext iq, Element query)
+    {
+        var owner = iq.To.Bare;
+        var node = query.GetAttribute("node")!;
+        var config = await ConfigOfAsync(owner, node, iq.Cancellation).ConfigureAwait(false)
+            ?? throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
+        var contact = iq.IsSelf ? null : await rosters.GetItemAsync(owner.ToString(), iq.From.Bare.ToString(), iq.Cancellation).ConfigureAwait(false);
+        if (!iq.IsSelf && !Allows(config, contact))
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
+        }
+
+        if (query.Namespace == Disco.DiscoModule.InfoNamespace)
+        {
+            query.AddChild("identity").SetAttribute("category", "pubsub").SetAttribute("type", "leaf");
+            query.AddChild("feature").SetAttribute("var", Namespace);
+            return;
+        }
+
+        var items = await store.GetItemsAsync(owner.ToString(), node, null, iq.Cancellation).ConfigureAwait(false);
+        foreach (var item in items)
+        {
+            // §5.5: the item's id as the name, the service's JID as the jid.
+            query.AddChild("item").SetAttribute("jid", owner.ToString()).SetAttribute("name", item.Id);
+        }
     }
 }

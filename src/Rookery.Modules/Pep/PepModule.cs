@@ -26,7 +26,7 @@ namespace Rookery.Modules.Pep;
 /// Subscriptions are implicit (presence plus caps, XEP-0163 §4); explicit subscribe requests are not supported. In a
 /// cluster, interested resources on every node are notified (their sessions and caps come with the replicated presence).
 /// </remarks>
-[Xep(60, "1.26.0", XepStatus.Partial, Note = "As profiled by PEP: no explicit subscriptions, no affiliation changes, no collection nodes")]
+[Xep(60, "1.26.0", XepStatus.Partial, Note = "As profiled by PEP: no explicit subscriptions, no affiliation changes, no collection nodes, no node meta-data form in disco#info (§5.4)")]
 [Xep(163, "1.2.2")]
 public sealed partial class PepModule(
     IPubsubStore store,
@@ -111,6 +111,9 @@ public sealed partial class PepModule(
         // XEP-0163 §6.1: the account is a PEP service.
         builder.AddAccountIdentity("pubsub", "pep");
         builder.AddAccountItems(ListNodesAsync);
+        // XEP-0060 §5.3 and §5.5: disco#info and disco#items of each node (Smack's PubSubManager.getLeafNode, which
+        // OMEMO uses for device lists and bundles, asks for the node's identity first).
+        builder.AddAccountDiscoNodes(DescribeNodeAsync);
         builder.HandleIq(IqType.Get, IqTarget.Bare, Namespace, "pubsub", OnGetAsync);
         builder.HandleIq(IqType.Set, IqTarget.Bare, Namespace, "pubsub", OnSetAsync);
         builder.HandleIq(IqType.Get, IqTarget.Bare, OwnerNamespace, "pubsub", OnOwnerGetAsync);

@@ -91,8 +91,15 @@ public interface IModuleBuilder
     void AddAccountDiscoNode(string node, DiscoNodeHandler handler);
 
     /// <summary>
-    /// The handler of an account disco node on <paramref name="domain"/> (<see cref="AddAccountDiscoNode"/>), or null
-    /// when no module enabled there has that node.
+    /// Answers disco#info and disco#items requests for the account nodes no module added by name, on hosts where the
+    /// module is enabled: the nodes accounts create themselves (XEP-0163 PEP nodes, XEP-0060 §5.3). The handler throws
+    /// item-not-found for a node the account does not have. At most one module adds one.
+    /// </summary>
+    void AddAccountDiscoNodes(DiscoNodeHandler handler);
+
+    /// <summary>
+    /// The handler of an account disco node on <paramref name="domain"/> (<see cref="AddAccountDiscoNode"/>, else the
+    /// <see cref="AddAccountDiscoNodes"/> one), or null when no module enabled there answers for it.
     /// </summary>
     DiscoNodeHandler? FindAccountDiscoNode(string domain, string node);
 

@@ -15,4 +15,10 @@ public sealed record IqContext(Element Stanza, Element Payload, Jid From, Jid To
 {
     /// <summary>True when the sender asks about its own account (no <c>to</c>, or its own bare JID).</summary>
     public bool IsSelf => To.Bare == From.Bare;
+
+    /// <summary>
+    /// Which kind of address <see cref="To"/> is, for a handler registered for several (<see cref="IqTarget.AbsentAccount"/>
+    /// tells a bare JID without an account from one with).
+    /// </summary>
+    public IqTarget Target { get; init; }
 }

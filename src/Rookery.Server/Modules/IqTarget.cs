@@ -13,4 +13,10 @@ public enum IqTarget
     /// behalf of the sender's account.
     /// </summary>
     Bare = 2,
+    /// <summary>
+    /// A bare JID of a local host with no such account. Unlike <see cref="Bare"/>, only requests a protocol says must be
+    /// answered for accounts that do not exist come here (XEP-0030 §8: disco#items gets an empty result); every other
+    /// iq to such an address gets service-unavailable (RFC 6121 §8.5.1).
+    /// </summary>
+    AbsentAccount = 4,
 }

@@ -30,6 +30,7 @@ public sealed partial class ModuleRegistry
     private readonly List<(string Module, MessageWaitingHook Hook)> _waiting = [];
     private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _discoNodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Module, DiscoNodeHandler Handler)> _accountDiscoNodes = new(StringComparer.Ordinal);
+    private (string Module, DiscoNodeHandler Handler)? _otherAccountDiscoNodes;
     private volatile Dictionary<string, StanzaHook[][]>? _enabledHooks; // per served host: [outbound, inbound] (EnabledHooks)
     private readonly ILogger<ModuleRegistry> _logger;
 
@@ -122,8 +123,15 @@ public sealed partial class ModuleRegistry
         _discoNodes.TryGetValue(node, out var entry) && IsEnabled(entry.Module, domain) ? entry.Handler : null;
 
     /// <summary>The handler of an account disco node when the module that added it is enabled on the host, else null.</summary>
-    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) =>
-        _accountDiscoNodes.TryGetValue(node, out var entry) && IsEnabled(entry.Module, domain) ? entry.Handler : null;
+    public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node)
+    {
+        if (_accountDiscoNodes.TryGetValue(node, out var entry))
+        {
+            return IsEnabled(entry.Module, domain) ? entry.Handler : null;
+        }
+
+        return _otherAccountDiscoNodes is { } other && IsEnabled(other.Module, domain) ? other.Handler : null;
+    }
 
     /// <summary>The disco#info identities of an account's bare JID that the modules enabled on its host add.</summary>
     public IEnumerable<(string Category, string Type)> AccountIdentitiesFor(string domain)
@@ -246,6 +254,16 @@ public sealed partial class ModuleRegistry
             {
                 throw new InvalidOperationException($"Two modules answer for the account disco node '{node}'");
             }
+        }
+
+        public void AddAccountDiscoNodes(DiscoNodeHandler handler)
+        {
+            if (registry._otherAccountDiscoNodes is { } other)
+            {
+                throw new InvalidOperationException($"Modules '{other.Module}' and '{module}' both answer for the account disco nodes no module names");
+            }
+
+            registry._otherAccountDiscoNodes = (module, handler);
         }
 
         public DiscoNodeHandler? FindAccountDiscoNode(string domain, string node) => registry.FindAccountDiscoNode(domain, node);
@@ -435,7 +453,7 @@ public sealed partial class ModuleRegistry
         IqResult result;
         try
         {
-            result = await entry.Handler(new IqContext(stanza.Element, payload, stanza.From, stanza.To, type, session, ct)).ConfigureAwait(false);
+            result = await entry.Handler(new IqContext(stanza.Element, payload, stanza.From, stanza.To, type, session, ct) { Target = target }).ConfigureAwait(false);
         }
         catch (StanzaErrorException e)
         {

@@ -186,7 +186,9 @@ public sealed class SessionManager(
         if (!isSelf && sessions.Sessions(stanza.To).Length == 0 &&
             !await accounts.ExistsAsync(stanza.To.Domain, stanza.To.Local!, ct).ConfigureAwait(false))
         {
-            await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+            // RFC 6121 §8.5.1: service-unavailable, which the modules give for every request not registered for absent
+            // accounts; the few that are answer as their protocol says (XEP-0030 §8: an empty disco#items result).
+            await modules.DispatchIqAsync(stanza, IqTarget.AbsentAccount, null, router, ct).ConfigureAwait(false);
             return;
         }
 

@@ -5,6 +5,7 @@ using Rookery.Modules.Push;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
+using Rookery.Storage;
 using Rookery.TestKit;
 
 namespace Rookery.Integration.Tests.Modules;
@@ -20,6 +21,7 @@ public sealed class DiscoTests
     /// </summary>
     internal static readonly string[] AllFeatures =
     [
+        "http://jabber.org/protocol/caps",
         "http://jabber.org/protocol/commands",
         "http://jabber.org/protocol/disco#info",
         "http://jabber.org/protocol/disco#items",
@@ -148,6 +150,8 @@ public sealed class DiscoTests
         await server.CreateUserAsync("alice");
         await server.CreateUserAsync("bob");
         await using var bob = await server.LoginAsync("bob");
+        // XEP-0030 §8: Bob may see Alice's presence, so the server answers for her account.
+        await Im.ImTestExtensions.SeedSubscriptionAsync(server, "alice", "bob", Subscription.From);
 
         var query = (await bob.GetAsync(server.Bare("alice"), InfoQuery)).ShouldBeResult()!;
         var own = (await bob.GetAsync(null, InfoQuery)).ShouldBeResult()!;
@@ -187,6 +191,51 @@ public sealed class DiscoTests
         var reply = await bob.GetAsync(server.Bare("nobody"), InfoQuery);
 
         reply.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+    }
+
+    [Fact]
+    public async Task DiscoInfoAndItems_AccountNotSharingPresence_ServiceUnavailableAndEmptyItems()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        (await alice.SetAsync(null, Pep.PepTestExtensions.Publish("urn:open", "1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "open")))).ShouldBeResult();
+        // Alice sees Bob's presence, not he hers (SINT ServiceDiscoveryIntegrationTest, XEP-0030 §8).
+        await Im.ImTestExtensions.SeedSubscriptionAsync(server, "alice", "bob", Subscription.To);
+
+        var info = await bob.GetAsync(server.Bare("alice"), InfoQuery);
+        var infoNode = await bob.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#info' node='a-test-node'/>");
+        var items = (await bob.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!;
+        var reverse = (await alice.GetAsync(server.Bare("bob"), InfoQuery)).ShouldBeResult()!;
+
+        info.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+        infoNode.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
+        // Even the open PEP node is not listed to someone who may not see her presence.
+        items.Elements().Should().BeEmpty();
+        // The control: the other direction is allowed.
+        reverse.Elements().Should().Contain(e => e.Name == "identity" && e.GetAttribute("category") == "account");
+    }
+
+    [Fact]
+    public async Task DiscoItems_AccountThatDoesNotExist_EmptyResultWithOrWithoutNode()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("bob");
+        await using var bob = await server.LoginAsync("bob");
+
+        var plain = (await bob.GetAsync(server.Bare("nobody"), "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!;
+        var node = (await bob.GetAsync(server.Bare("nobody"), "<query xmlns='http://jabber.org/protocol/disco#items' node='a-test-node'/>")).ShouldBeResult()!;
+        var last = await bob.GetAsync(server.Bare("nobody"), "<query xmlns='jabber:iq:last'/>");
+
+        // XEP-0030 §8: an empty result set, not an error, node or not.
+        plain.Namespace.Should().Be(DiscoModule.ItemsNamespace);
+        plain.Elements().Should().BeEmpty();
+        node.GetAttribute("node").Should().Be("a-test-node");
+        node.Elements().Should().BeEmpty();
+        // Every other request to the absent account keeps its service-unavailable (RFC 6121 §8.5.1).
+        last.ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
     }
 
     [Fact]

@@ -150,7 +150,8 @@ public sealed class FlexibleOfflineTests
         var bob = server.Bare("bob");
 
         (await mallory.GetAsync(bob, ItemsNode)).ShouldBeError(StanzaErrorCondition.Forbidden);
-        (await mallory.GetAsync(bob, InfoNode)).ShouldBeError(StanzaErrorCondition.Forbidden);
+        // XEP-0030 §8: disco#info of an account whose presence mallory may not see is service-unavailable, node or not.
+        (await mallory.GetAsync(bob, InfoNode)).ShouldBeError(StanzaErrorCondition.ServiceUnavailable);
         (await mallory.GetAsync(bob, $"<offline xmlns='{Offline}'><fetch/></offline>")).ShouldBeError(StanzaErrorCondition.Forbidden);
         (await mallory.SetAsync(bob, $"<offline xmlns='{Offline}'><purge/></offline>")).ShouldBeError(StanzaErrorCondition.Forbidden);
 

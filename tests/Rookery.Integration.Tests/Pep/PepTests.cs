@@ -234,6 +234,8 @@ public sealed class PepTests
         await using var dave = await server.LoginAsync("dave");
         (await alice.SetAsync(null, Publish("urn:open", "1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "open")))).ShouldBeResult();
         (await alice.SetAsync(null, Publish("urn:private", "1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "whitelist")))).ShouldBeResult();
+        // XEP-0030 §8: the server answers for Alice's account to those who may see her presence.
+        await Im.ImTestExtensions.SeedSubscriptionAsync(server, "alice", "dave", Subscription.From);
 
         var info = (await dave.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#info'/>")).ShouldBeResult()!;
         info.Elements().Should().Contain(e => e.Name == "identity" && e.GetAttribute("category") == "pubsub" && e.GetAttribute("type") == "pep");
@@ -242,6 +244,38 @@ public sealed class PepTests
         static List<string?> Nodes(Element query) => [.. query.Elements().Select(e => e.GetAttribute("node"))];
         Nodes((await alice.GetAsync(null, "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!).Should().Equal("urn:open", "urn:private");
         Nodes((await dave.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#items'/>")).ShouldBeResult()!).Should().Equal("urn:open");
+    }
+
+    [Fact]
+    public async Task DiscoNode_LeafWithItsItemsForThoseWhoMayRetrieveIt()
+    {
+        await using var server = await StartAsync("alice", "dave");
+        await using var alice = await server.LoginAsync("alice");
+        await using var dave = await server.LoginAsync("dave");
+        (await alice.SetAsync(null, Publish("urn:open", "i1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "open")))).ShouldBeResult();
+        (await alice.SetAsync(null, Publish("urn:private", "1", "<x xmlns='urn:t'/>", ("pubsub#access_model", "whitelist")))).ShouldBeResult();
+        await Im.ImTestExtensions.SeedSubscriptionAsync(server, "alice", "dave", Subscription.Both);
+        static string Info(string node) => $"<query xmlns='http://jabber.org/protocol/disco#info' node='{node}'/>";
+
+        var own = (await alice.GetAsync(null, Info("urn:private"))).ShouldBeResult()!;
+        var open = (await dave.GetAsync(server.Bare("alice"), Info("urn:open"))).ShouldBeResult()!;
+        var items = (await dave.GetAsync(server.Bare("alice"), "<query xmlns='http://jabber.org/protocol/disco#items' node='urn:open'/>")).ShouldBeResult()!;
+        var hidden = await dave.GetAsync(server.Bare("alice"), Info("urn:private"));
+        var missing = await alice.GetAsync(null, Info("urn:none"));
+
+        // XEP-0060 §5.3: a leaf node of a pubsub service, the answer mirroring the node.
+        foreach (var (query, node) in new[] { (own, "urn:private"), (open, "urn:open") })
+        {
+            query.GetAttribute("node").Should().Be(node);
+            query.Elements().Should().Contain(e => e.Name == "identity" && e.GetAttribute("category") == "pubsub" && e.GetAttribute("type") == "leaf");
+            query.Elements().Select(e => e.GetAttribute("var")).Should().Contain(PepModule.Namespace);
+        }
+
+        // §5.5: the items by id, at the account's JID.
+        items.Elements().Select(e => (e.GetAttribute("jid"), e.GetAttribute("name"))).Should().Equal((server.Bare("alice"), "i1"));
+        // A whitelist node is as unknown to a contact as one that does not exist.
+        hidden.ShouldBeError(StanzaErrorCondition.ItemNotFound);
+        missing.ShouldBeError(StanzaErrorCondition.ItemNotFound);
     }
 
     [Fact]
