@@ -131,7 +131,7 @@ public sealed class ExternalServicesModule(IOptions<ExternalServicesOptions> opt
         if (service.Secret.Length > 0)
         {
             // The TURN server learns nothing but the name, so the requester's bare JID there identifies who relays.
-            var credentials = TurnRestCredentials.Create(service.Secret, iq.From.Bare.ToString(), time.GetUtcNow() + _options.CredentialLifetime);
+            var credentials = TurnRestCredentials.Create(service.Secret, iq.From.Bare.ToString(), CredentialExpiry());
             element.SetAttribute("username", credentials.Username)
                 .SetAttribute("password", credentials.Password)
                 // §2: expires is a XEP-0082 DateTime, in UTC.
@@ -143,5 +143,17 @@ public sealed class ExternalServicesModule(IOptions<ExternalServicesOptions> opt
         }
 
         return element;
+    }
+
+    /// <summary>
+    /// When credentials handed out now expire: at least the configured lifetime ahead, rounded up to a 24th of it (an
+    /// hour by default). Requests within one such step get the same user name and password, so a client that asks for
+    /// all services and then for one type (XEP-0215 §3.2) sees the same service twice, not two that differ by a second.
+    /// </summary>
+    private DateTimeOffset CredentialExpiry()
+    {
+        var step = Math.Max(TimeSpan.TicksPerSecond, _options.CredentialLifetime.Ticks / 24);
+        var earliest = (time.GetUtcNow() + _options.CredentialLifetime).UtcTicks;
+        return new DateTimeOffset((earliest + step - 1) / step * step, TimeSpan.Zero);
     }
 }

@@ -13,8 +13,9 @@ public sealed class ExternalServicesOptions
     public List<ExternalServiceOptions> Services { get; init; } = [];
 
     /// <summary>
-    /// How long TURN REST API credentials (services with a <c>Secret</c>) stay valid after they are handed out. Default
-    /// one day; from one minute to 30 days.
+    /// How long TURN REST API credentials (services with a <c>Secret</c>) stay valid after they are handed out, at least:
+    /// the expiry is rounded up to a 24th of it (an hour by default), so that requests close together get the same
+    /// credentials. Default one day; from one minute to 30 days.
     /// </summary>
     public TimeSpan CredentialLifetime { get; init; } = DefaultCredentialLifetime;
 

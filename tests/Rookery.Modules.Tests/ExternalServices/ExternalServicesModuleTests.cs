@@ -56,6 +56,27 @@ public sealed class ExternalServicesModuleTests
         service.GetAttribute("restricted").Should().Be("true");
     }
 
+    [Fact]
+    public async Task Services_SecretService_SameCredentialsWithinAStep_NeverShorterThanTheLifetime()
+    {
+        // Lifetime two hours: expiries are rounded up to five minutes.
+        var time = new ManualTimeProvider(Now.AddSeconds(1));
+        var harness = ModuleHarness.For(new ExternalServicesModule(
+            Options.Create(new ExternalServicesOptions
+            {
+                Services = [new ExternalServiceOptions { Type = "turn", Host = "turn.example.org", Port = 3478, Secret = "north" }],
+                CredentialLifetime = TimeSpan.FromHours(2),
+            }),
+            time));
+
+        var first = (await harness.GetAsync("alice@example.org/r", "example.org", $"<services xmlns='{Ns}'/>"))!.Child("service", Ns)!;
+        time.Advance(TimeSpan.FromSeconds(2));
+        var second = (await harness.GetAsync("alice@example.org/r", "example.org", $"<services xmlns='{Ns}' type='turn'/>"))!.Child("service", Ns)!;
+
+        first.GetAttribute("expires").Should().Be("2026-12-07T14:05:00Z");
+        second.ToString().Should().Be(first.ToString());
+    }
+
     [Theory]
     [InlineData("<service type='turn' host='other.example.org'/>", StanzaErrorCondition.ItemNotFound)]
     [InlineData("<service type='turn' host='turn.example.org' port='1'/>", StanzaErrorCondition.ItemNotFound)]
