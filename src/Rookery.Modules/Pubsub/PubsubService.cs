@@ -63,6 +63,7 @@ public sealed partial class PubsubService : IqService
         Namespace + "#member-affiliation",
         Namespace + "#meta-data",
         Namespace + "#modify-affiliations",
+        Namespace + "#multi-subscribe",
         Namespace + "#outcast-affiliation",
         Namespace + "#persistent-items",
         Namespace + "#publish",
@@ -73,9 +74,11 @@ public sealed partial class PubsubService : IqService
         Namespace + "#retract-items",
         Namespace + "#retrieve-affiliations",
         Namespace + "#retrieve-default",
+        Namespace + "#retrieve-default-sub",
         Namespace + "#retrieve-items",
         Namespace + "#retrieve-subscriptions",
         Namespace + "#subscribe",
+        Namespace + "#subscription-options",
     ];
 
     private readonly string _host;
@@ -181,8 +184,8 @@ public sealed partial class PubsubService : IqService
         "items" => RetrieveItemsAsync(from, action),
         "subscriptions" => OwnSubscriptionsAsync(from, action),
         "affiliations" => OwnAffiliationsAsync(from, action),
-        // §6.3 and §6.4: subscription options are not implemented.
-        "options" or "default" => throw PubsubErrors.Unsupported("subscription-options"),
+        "options" => GetOptionsAsync(from, action),
+        "default" => DefaultOptionsAsync(action),
         _ => throw BadAction(action),
     };
 
@@ -193,7 +196,7 @@ public sealed partial class PubsubService : IqService
         "retract" => RetractAsync(from, action),
         "subscribe" => SubscribeAsync(from, action, payload.Child("options", Namespace)),
         "unsubscribe" => UnsubscribeAsync(from, action),
-        "options" => throw PubsubErrors.Unsupported("subscription-options"),
+        "options" => SubmitOptionsAsync(from, action),
         _ => throw BadAction(action),
     };
 
