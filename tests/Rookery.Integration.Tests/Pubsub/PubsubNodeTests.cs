@@ -268,7 +268,8 @@ public sealed class PubsubNodeTests
         await using var server = await StartAsync("alice", "bob");
         await using var alice = await server.LoginAsync("alice");
         await using var bob = await server.LoginAsync("bob");
-        (await alice.CreateAsync(server, "news", ("pubsub#title", "News"))).ShouldBeResult();
+        // SINT's §5.3 and §5.5 tests create their node with pubsub#node_type set to leaf.
+        (await alice.CreateAsync(server, "news", ("pubsub#title", "News"), ("pubsub#node_type", "leaf"))).ShouldBeResult();
         (await alice.PublishAsync(server, "news", "first")).ShouldBeResult();
 
         var info = (await bob.GetAsync(server.Service(), $"<query xmlns='{DiscoModule.InfoNamespace}' node='news'/>")).ShouldBeResult()!;
@@ -280,6 +281,8 @@ public sealed class PubsubNodeTests
         meta["pubsub#owner"].Should().Be("alice@localhost");
         meta["pubsub#title"].Should().Be("News");
         items.Elements().Select(i => i.GetAttribute("name")).Should().Equal("first");
+        // §5.5: an item's name is its id, and it has no node attribute.
+        items.Elements().Should().OnlyContain(i => i.GetAttribute("node") == null && i.GetAttribute("jid") == server.Service());
         (await bob.GetAsync(server.Service(), $"<query xmlns='{DiscoModule.InfoNamespace}' node='nope'/>")).ShouldBeError(StanzaErrorCondition.ItemNotFound);
     }
 
