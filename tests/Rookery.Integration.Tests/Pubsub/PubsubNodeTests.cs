@@ -32,7 +32,7 @@ public sealed class PubsubNodeTests
         var identity = info.Child("identity", DiscoModule.InfoNamespace)!;
         (identity.GetAttribute("category"), identity.GetAttribute("type")).Should().Be(("pubsub", "service"));
         var features = info.Elements().Where(e => e.Name == "feature").Select(e => e.GetAttribute("var")).ToList();
-        features.Should().Contain([Ns, Ns + "#create-nodes", Ns + "#instant-nodes", Ns + "#publish", Ns + "#subscribe", Ns + "#access-whitelist", Ns + "#access-presence", Ns + "#access-roster", Ns + "#access-authorize", Ns + "#modify-affiliations", Ns + "#subscription-options", Ns + "#multi-subscribe"]);
+        features.Should().Contain([Ns, Ns + "#create-nodes", Ns + "#instant-nodes", Ns + "#publish", Ns + "#subscribe", Ns + "#access-whitelist", Ns + "#access-presence", Ns + "#access-roster", Ns + "#access-authorize", Ns + "#modify-affiliations", Ns + "#subscription-options", Ns + "#multi-subscribe", Ns + "#rsm"]);
         features.Should().NotContain([Ns + "#collections", Ns + "#auto-create"]);
     }
 
