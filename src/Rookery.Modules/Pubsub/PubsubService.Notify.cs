@@ -40,7 +40,7 @@ public sealed partial class PubsubService
     /// Sends an event to each subscription whose subscriber may still access the node: an affiliation changed since it
     /// subscribed (say, taken off a whitelist), or under the presence and roster models an owner's roster changed (the
     /// presence subscription cancelled, the contact moved out of the allowed groups), ends its notifications, as if it
-    /// had been unsubscribed (§4.5).
+    /// had been unsubscribed (§4.5). Each subscription's options (§6.3) then decide whether and where it delivers.
     /// </summary>
     private async ValueTask NotifyAsync(IReadOnlyList<PubsubSubscription> subscriptions, IReadOnlyList<PubsubAffiliation> affiliations, NodeConfiguration config, Element evt)
     {
