@@ -105,10 +105,10 @@ internal sealed class PostgresPubsubServiceStore(PostgresDatabase db) : IPubsubS
     {
         Validate(service, node);
         await using var connection = await db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<(string Jid, string SubId, bool Pending)>(new CommandDefinition(
-            "SELECT jid, subid, pending FROM pubsub_subscriptions WHERE service = @Service AND node = @Node",
+        var rows = (await connection.QueryAsync<(string Jid, string SubId, bool Pending, string? Options)>(new CommandDefinition(
+            "SELECT jid, subid, pending, options FROM pubsub_subscriptions WHERE service = @Service AND node = @Node",
             new { Service = service, Node = node },
-            cancellationToken: ct))).Select(r => new PubsubSubscription(node, r.Jid, r.SubId, r.Pending)).ToList();
+            cancellationToken: ct))).Select(r => new PubsubSubscription(node, r.Jid, r.SubId, r.Pending, ReadOptions(r.Options))).ToList();
         rows.Sort(static (a, b) => string.CompareOrdinal(a.Jid, b.Jid) is var byJid and not 0 ? byJid : string.CompareOrdinal(a.SubId, b.SubId));
         return rows;
     }
@@ -118,11 +118,12 @@ internal sealed class PostgresPubsubServiceStore(PostgresDatabase db) : IPubsubS
         ArgumentException.ThrowIfNullOrEmpty(service);
         ArgumentException.ThrowIfNullOrEmpty(bareJid);
         await using var connection = await db.OpenAsync(ct);
-        var rows = (await connection.QueryAsync<(string Node, string Jid, string SubId, bool Pending)>(new CommandDefinition(
-            "SELECT node, jid, subid, pending FROM pubsub_subscriptions WHERE account = @Account AND service = @Service",
+        var rows = (await connection.QueryAsync<(string Node, string Jid, string SubId, bool Pending, string? Options)>(new CommandDefinition(
+            "SELECT node, jid, subid, pending, options FROM pubsub_subscriptions WHERE account = @Account AND service = @Service",
             new { Service = service, Account = bareJid },
-            cancellationToken: ct))).Select(r => new PubsubSubscription(r.Node, r.Jid, r.SubId, r.Pending)).ToList();
-        rows.Sort(static (a, b) => string.CompareOrdinal(a.Node, b.Node) is var byNode and not 0 ? byNode : string.CompareOrdinal(a.Jid, b.Jid));
+            cancellationToken: ct))).Select(r => new PubsubSubscription(r.Node, r.Jid, r.SubId, r.Pending, ReadOptions(r.Options))).ToList();
+        rows.Sort(static (a, b) => string.CompareOrdinal(a.Node, b.Node) is var byNode and not 0 ? byNode
+            : string.CompareOrdinal(a.Jid, b.Jid) is var byJid and not 0 ? byJid : string.CompareOrdinal(a.SubId, b.SubId));
         return rows;
     }
 
@@ -136,22 +137,23 @@ internal sealed class PostgresPubsubServiceStore(PostgresDatabase db) : IPubsubS
             subscription.Account,
             async (connection, transaction) =>
             {
-                var args = new { Service = service, subscription.Node, subscription.Jid, subscription.Account, subscription.SubId, subscription.Pending };
+                var args = new
+                {
+                    Service = service,
+                    subscription.Node,
+                    subscription.Jid,
+                    subscription.Account,
+                    subscription.SubId,
+                    subscription.Pending,
+                    Options = WriteOptions(subscription.Options),
+                };
                 if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(NodeExists, args, transaction, cancellationToken: ct)) == 0)
                 {
                     return null;
                 }
 
-                var existing = (await connection.QueryAsync<(string SubId, bool Pending)>(new CommandDefinition(
-                    "SELECT subid, pending FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid", args, transaction, cancellationToken: ct))).AsList();
-                if (existing.Count == 1)
-                {
-                    var r = existing[0];
-                    return subscription with { SubId = r.SubId, Pending = r.Pending };
-                }
-
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO pubsub_subscriptions (service, node, jid, account, subid, pending) VALUES (@Service, @Node, @Jid, @Account, @SubId, @Pending)",
+                    "INSERT INTO pubsub_subscriptions (service, node, jid, account, subid, pending, options) VALUES (@Service, @Node, @Jid, @Account, @SubId, @Pending, @Options)",
                     args,
                     transaction,
                     cancellationToken: ct));
@@ -160,14 +162,16 @@ internal sealed class PostgresPubsubServiceStore(PostgresDatabase db) : IPubsubS
             ct);
     }
 
-    public Task<bool> UnsubscribeAsync(string service, string node, string jid, CancellationToken ct = default)
+    public Task<bool> UnsubscribeAsync(string service, string node, string jid, string? subId = null, CancellationToken ct = default)
     {
         Validate(service, node);
         ArgumentException.ThrowIfNullOrEmpty(jid);
         return db.WriteAsync(
             async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid",
-                new { Service = service, Node = node, Jid = jid },
+                subId is null
+                    ? "DELETE FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND jid = @Jid"
+                    : "DELETE FROM pubsub_subscriptions WHERE service = @Service AND node = @Node AND subid = @SubId AND jid = @Jid",
+                new { Service = service, Node = node, Jid = jid, SubId = subId },
                 transaction,
                 cancellationToken: ct)) > 0,
             ct);
@@ -185,6 +189,27 @@ internal sealed class PostgresPubsubServiceStore(PostgresDatabase db) : IPubsubS
                 cancellationToken: ct)) > 0,
             ct);
     }
+
+    public Task<bool> SetOptionsAsync(string service, string node, string subId, IReadOnlyDictionary<string, string>? options, CancellationToken ct = default)
+    {
+        Validate(service, node);
+        ArgumentException.ThrowIfNullOrEmpty(subId);
+        return db.WriteAsync(
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE pubsub_subscriptions SET options = @Options WHERE service = @Service AND node = @Node AND subid = @SubId",
+                new { Service = service, Node = node, SubId = subId, Options = WriteOptions(options) },
+                transaction,
+                cancellationToken: ct)) > 0,
+            ct);
+    }
+
+    private static string? WriteOptions(IReadOnlyDictionary<string, string>? options) =>
+        options is null || options.Count == 0
+            ? null
+            : JsonSerializer.Serialize(new Dictionary<string, string>(options, StringComparer.Ordinal), PubsubConfigJson.Default.DictionaryStringString);
+
+    private static Dictionary<string, string>? ReadOptions(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize(json, PubsubConfigJson.Default.DictionaryStringString);
 
     private static void Validate(string service, string node)
     {

@@ -35,15 +35,24 @@ public interface IPubsubServiceStore
     Task<IReadOnlyList<PubsubSubscription>> GetSubscriptionsOfAsync(string service, string bareJid, CancellationToken ct = default);
 
     /// <summary>
-    /// Stores a subscription, pending or not, unless its JID is subscribed to the node already (pending or not), in which
-    /// case the existing subscription is returned and nothing changes (one subscription per JID and node). Null, storing
-    /// nothing, when the node does not exist.
+    /// Adds a subscription, pending or not, with its options. A JID may hold several subscriptions to one node (XEP-0060
+    /// §6.1.6), each with its own id; the caller decides whether a request adds one. Null, storing nothing, when the node
+    /// does not exist.
     /// </summary>
     Task<PubsubSubscription?> SubscribeAsync(string service, PubsubSubscription subscription, CancellationToken ct = default);
 
-    /// <summary>Turns a JID's pending subscription to a node into an approved one; returns false when it had no pending one.</summary>
+    /// <summary>Turns a JID's pending subscriptions to a node into approved ones; returns false when it had no pending one.</summary>
     Task<bool> ApproveAsync(string service, string node, string jid, CancellationToken ct = default);
 
-    /// <summary>Removes a JID's subscription to a node; returns false when it had none.</summary>
-    Task<bool> UnsubscribeAsync(string service, string node, string jid, CancellationToken ct = default);
+    /// <summary>
+    /// Replaces the options of the subscription <paramref name="subId"/> to a node (null or empty: the defaults); returns
+    /// false when the node has no such subscription.
+    /// </summary>
+    Task<bool> SetOptionsAsync(string service, string node, string subId, IReadOnlyDictionary<string, string>? options, CancellationToken ct = default);
+
+    /// <summary>
+    /// Removes a JID's subscription <paramref name="subId"/> to a node, or all its subscriptions to it when
+    /// <paramref name="subId"/> is null; returns false when nothing was removed.
+    /// </summary>
+    Task<bool> UnsubscribeAsync(string service, string node, string jid, string? subId = null, CancellationToken ct = default);
 }

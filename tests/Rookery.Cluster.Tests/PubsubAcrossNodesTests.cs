@@ -56,5 +56,51 @@ public sealed class PubsubAcrossNodesTests
         });
     }
 
+    [PostgresFact]
+    public async Task OptionsSetThroughNodeA_HonouredByAPublishThroughNodeB()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.CreateUsersAsync("alice", "bob");
+        var nodes = await cluster.StartNodesAsync("node-a", "node-b");
+        await cluster.RunAsync(async () =>
+        {
+            var alice = await cluster.LoginAsync(nodes[1], "alice", "laptop");
+            var bob = await cluster.LoginAsync(nodes[0], "bob", "phone");
+            var phone = $"bob@{TestCluster.Domain}/phone";
+            (await alice.IqAsync($"<iq type='set' id='c1' to='{Service}'><pubsub xmlns='{Ns}'><create node='news'/></pubsub></iq>", "c1"))
+                .GetAttribute("type").Should().Be("result");
+
+            // Through node a: the phone's own subscription stops delivery (XEP-0060 §6.3.5) ...
+            var subscribed = await bob.IqAsync($"<iq type='set' id='s1' to='{Service}'><pubsub xmlns='{Ns}'><subscribe node='news' jid='{phone}'/></pubsub></iq>", "s1");
+            subscribed.GetAttribute("type").Should().Be("result", "the reply was {0}", subscribed);
+            var quiet = await bob.IqAsync(
+                $"<iq type='set' id='o1' to='{Service}'><pubsub xmlns='{Ns}'><options node='news' jid='{phone}'>{OptionsForm("pubsub#deliver", "0")}</options></pubsub></iq>", "o1");
+            quiet.GetAttribute("type").Should().Be("result", "the reply was {0}", quiet);
+            // ... and the bare JID subscribes for the times it is away (§6.3.7), which the phone then is. The message to
+            // alice follows the presence over the same link, so node b knows the phone is away once alice has it.
+            var away = await bob.IqAsync(
+                $"<iq type='set' id='s2' to='{Service}'><pubsub xmlns='{Ns}'><subscribe node='news' jid='bob@{TestCluster.Domain}'/><options>{OptionsForm("pubsub#show-values", "away")}</options></pubsub></iq>", "s2");
+            away.GetAttribute("type").Should().Be("result", "the reply was {0}", away);
+            await bob.SendAsync("<presence><show>away</show></presence>");
+            await bob.SendAsync($"<message to='alice@{TestCluster.Domain}' id='fence'><body>away now</body></message>");
+            await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("id") == "fence", TestCluster.Wait);
+
+            var published = await alice.IqAsync(
+                $"<iq type='set' id='p1' to='{Service}'><pubsub xmlns='{Ns}'><publish node='news'><item id='i1'><entry xmlns='http://www.w3.org/2005/Atom'><title>Across</title></entry></item></publish></pubsub></iq>", "p1");
+            published.GetAttribute("type").Should().Be("result", "the reply was {0}", published);
+
+            // One notification: from the bare JID's subscription, to the resource that is away; none from the phone's own.
+            var evt = await bob.WaitForAsync(e => e.Name == "message" && e.GetAttribute("from") == Service, TestCluster.Wait);
+            evt.GetAttribute("to").Should().Be(phone);
+            evt.Child("event", PubsubService.EventNamespace)!.Child("items", PubsubService.EventNamespace)!.Child("item", PubsubService.EventNamespace)!
+                .GetAttribute("id").Should().Be("i1");
+            await bob.ExpectNothingAsync(TimeSpan.FromSeconds(1), e => e.Name == "message" && e.GetAttribute("from") == Service);
+        });
+    }
+
+    private static string OptionsForm(string field, string value) =>
+        $"<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>{SubscriptionOptions.FormType}</value></field>" +
+        $"<field var='{field}'><value>{value}</value></field></x>";
+
     private static string Port(TestNode node) => node.ClientPort.ToString(CultureInfo.InvariantCulture);
 }

@@ -41,20 +41,44 @@ public abstract partial class StorageContractTests
     }
 
     [StorageFact]
-    public async Task PubsubService_Subscribe_OnePerJidAndNode_BareAndFullAreDistinct()
+    public async Task PubsubService_Subscribe_SeveralPerJidWithTheirOptions_BareAndFullAreDistinct()
     {
         await Storage.PubsubService.CreateNodeAsync(Service, "news", OpenConfig, Alice);
         var bare = new PubsubSubscription("news", Bob, "s1");
         var full = new PubsubSubscription("news", Bob + "/phone", "s2");
+        // XEP-0060 §6.1.6: the same JID again is a second subscription, with its own id and options.
+        var second = new PubsubSubscription("news", Bob, "s3", Options: new Dictionary<string, string> { ["pubsub#deliver"] = "0" });
 
         (await Storage.PubsubService.SubscribeAsync(Service, bare)).Should().Be(bare);
         (await Storage.PubsubService.SubscribeAsync(Service, full)).Should().Be(full);
-        (await Storage.PubsubService.SubscribeAsync(Service, bare with { SubId = "s3" })).Should().Be(bare, "the JID is subscribed already");
+        (await Storage.PubsubService.SubscribeAsync(Service, second)).Should().Be(second);
         (await Storage.PubsubService.SubscribeAsync(Service, new PubsubSubscription("missing", Bob, "s4"))).Should().BeNull();
 
-        (await Storage.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(bare, full);
+        (await Storage.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(bare, second, full);
         var other = await OpenAsync();
-        (await other.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(bare, full);
+        (await other.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(bare, second, full);
+        (await other.PubsubService.GetSubscriptionsOfAsync(Service, Bob)).Should().Equal(bare, second, full);
+    }
+
+    [StorageFact]
+    public async Task PubsubService_SetOptions_ReplacesThatSubscriptionsOptionsOnly()
+    {
+        await Storage.PubsubService.CreateNodeAsync(Service, "news", OpenConfig, Alice);
+        var first = new PubsubSubscription("news", Bob, "s1");
+        var second = new PubsubSubscription("news", Bob, "s2");
+        await Storage.PubsubService.SubscribeAsync(Service, first);
+        await Storage.PubsubService.SubscribeAsync(Service, second);
+        var options = new Dictionary<string, string> { ["pubsub#deliver"] = "0", ["pubsub#show-values"] = "away\nxa" };
+
+        (await Storage.PubsubService.SetOptionsAsync(Service, "news", "s2", options)).Should().BeTrue();
+        (await Storage.PubsubService.SetOptionsAsync(Service, "news", "nope", options)).Should().BeFalse();
+        (await Storage.PubsubService.SetOptionsAsync(Service, "missing", "s2", options)).Should().BeFalse();
+
+        var other = await OpenAsync();
+        (await other.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(first, second with { Options = options });
+
+        (await Storage.PubsubService.SetOptionsAsync(Service, "news", "s2", null)).Should().BeTrue();
+        (await other.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(first, second);
     }
 
     [StorageFact]
@@ -79,7 +103,6 @@ public abstract partial class StorageContractTests
         var pending = new PubsubSubscription("closed", Bob, "p1", Pending: true);
 
         (await Storage.PubsubService.SubscribeAsync(Service, pending)).Should().Be(pending);
-        (await Storage.PubsubService.SubscribeAsync(Service, pending with { SubId = "p2", Pending = false })).Should().Be(pending, "the existing request is returned as it is");
         (await Storage.PubsubService.GetSubscriptionsAsync(Service, "closed")).Should().Equal(pending);
         (await Storage.PubsubService.GetSubscriptionsOfAsync(Service, Bob)).Should().Equal(pending);
 
@@ -95,12 +118,27 @@ public abstract partial class StorageContractTests
     {
         await Storage.PubsubService.CreateNodeAsync(Service, "news", OpenConfig, Alice);
         await Storage.PubsubService.SubscribeAsync(Service, new PubsubSubscription("news", Bob, "1"));
+        await Storage.PubsubService.SubscribeAsync(Service, new PubsubSubscription("news", Bob, "3"));
         await Storage.PubsubService.SubscribeAsync(Service, new PubsubSubscription("news", Bob + "/phone", "2"));
 
-        (await Storage.PubsubService.UnsubscribeAsync(Service, "news", Bob)).Should().BeTrue();
+        (await Storage.PubsubService.UnsubscribeAsync(Service, "news", Bob)).Should().BeTrue("both of its subscriptions go");
         (await Storage.PubsubService.UnsubscribeAsync(Service, "news", Bob)).Should().BeFalse();
 
         (await Storage.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(new PubsubSubscription("news", Bob + "/phone", "2"));
+    }
+
+    [StorageFact]
+    public async Task PubsubService_UnsubscribeBySubId_RemovesOnlyThatSubscriptionOfThatJid()
+    {
+        await Storage.PubsubService.CreateNodeAsync(Service, "news", OpenConfig, Alice);
+        await Storage.PubsubService.SubscribeAsync(Service, new PubsubSubscription("news", Bob, "1"));
+        await Storage.PubsubService.SubscribeAsync(Service, new PubsubSubscription("news", Bob, "2"));
+
+        (await Storage.PubsubService.UnsubscribeAsync(Service, "news", Alice, "1")).Should().BeFalse("the subscription is bob's");
+        (await Storage.PubsubService.UnsubscribeAsync(Service, "news", Bob, "1")).Should().BeTrue();
+        (await Storage.PubsubService.UnsubscribeAsync(Service, "news", Bob, "1")).Should().BeFalse();
+
+        (await Storage.PubsubService.GetSubscriptionsAsync(Service, "news")).Should().Equal(new PubsubSubscription("news", Bob, "2"));
     }
 
     [StorageFact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Rookery.Modules.DataForms;
+using Rookery.Modules.Mam;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
@@ -110,8 +111,9 @@ public sealed partial class PubsubService
         return null;
     }
 
-    private async ValueTask<Outcome> RetrieveItemsAsync(Jid from, Element request)
+    private async ValueTask<Outcome> RetrieveItemsAsync(Jid from, Element request, Element? rsmRequest)
     {
+        var rsm = ResultSet.Parse(rsmRequest);
         var node = NodeOf(request);
         var config = await ConfigOfAsync(node);
         await RequireAccessAsync(node, config, from);
@@ -139,6 +141,12 @@ public sealed partial class PubsubService
         }
 
         IReadOnlyList<PubsubItem> items;
+        if (ids.Count > 0 && rsmRequest is not null)
+        {
+            // Particular items are not a list to page through.
+            throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "Items asked for by id cannot be paged");
+        }
+
         if (ids.Count > 0)
         {
             // §6.5.8: particular items.
@@ -158,15 +166,34 @@ public sealed partial class PubsubService
             items = await _nodes.GetItemsAsync(_service, node, max);
         }
 
-        var result = new Element("pubsub", Namespace);
-        var list = result.AddChild("items").SetAttribute("node", node);
         // Oldest first, the order they were published in.
+        var ordered = new List<PubsubItem>(items.Count);
         for (var i = items.Count - 1; i >= 0; i--)
         {
-            if (ToElement(node, items[i], config, Namespace) is { } item)
+            ordered.Add(items[i]);
+        }
+
+        Element? set = null;
+        if (rsmRequest is not null)
+        {
+            // §6.5.4 with XEP-0059: a page of the (max_items most recent) items, by item id; the node holds at most the
+            // service's MaxItems, so the page is cut from the whole list.
+            (ordered, set) = ResultPage.Of(ordered, i => i.Id, rsm);
+        }
+
+        var result = new Element("pubsub", Namespace);
+        var list = result.AddChild("items").SetAttribute("node", node);
+        foreach (var stored in ordered)
+        {
+            if (ToElement(node, stored, config, Namespace) is { } item)
             {
                 list.Add(item);
             }
+        }
+
+        if (set is not null)
+        {
+            result.Add(set);
         }
 
         return result;

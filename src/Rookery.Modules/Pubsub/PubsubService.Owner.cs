@@ -29,32 +29,37 @@ public sealed partial class PubsubService
     {
         var node = NodeOf(request);
         await RequireOwnerAsync(node, from);
-        var changes = new List<(Jid Jid, bool Subscribed)>();
+        var changes = new List<(Jid Jid, bool Subscribed, string? SubId)>();
         foreach (var entry in Entries(request, "subscription"))
         {
             var jid = EntryJid(entry);
+            var subId = entry.GetAttribute("subid");
             changes.Add(entry.GetAttribute("subscription") switch
             {
-                "subscribed" => (jid, true),
-                "none" => (jid, false),
-                // §8.8.2: only subscriber requests become pending, and unconfigured belongs to subscription options,
-                // not implemented here.
+                "subscribed" => (jid, true, subId),
+                "none" => (jid, false, subId),
+                // §8.8.2: only subscriber requests become pending, and unconfigured is for subscriptions whose options
+                // must be set first (§6.1.5), which this service never requires.
                 var state => throw new StanzaErrorException(StanzaErrorCondition.NotAcceptable, $"Unsupported subscription state '{state}' for {jid}"),
             });
         }
 
-        foreach (var (jid, subscribed) in changes)
+        foreach (var (jid, subscribed, subId) in changes)
         {
             if (subscribed)
             {
-                // §8.8.2: 'subscribed' approves a pending subscription (authorize model, §6.1.4), or subscribes the JID.
-                await _members.ApproveAsync(_service, node, jid.ToString());
-                _ = await _members.SubscribeAsync(_service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N")))
-                    ?? throw PubsubErrors.NoSuchNode();
+                // §8.8.2: 'subscribed' approves a pending subscription (authorize model, §6.1.4), or subscribes a JID
+                // that holds none; a JID already subscribed keeps its subscriptions as they are.
+                if (!await _members.ApproveAsync(_service, node, jid.ToString()) && (await SubscriptionsOfJidAsync(node, jid)).Count == 0)
+                {
+                    _ = await _members.SubscribeAsync(_service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N")))
+                        ?? throw PubsubErrors.NoSuchNode();
+                }
             }
             else
             {
-                await _members.UnsubscribeAsync(_service, node, jid.ToString());
+                // §8.8.2: with a subid, that one of the JID's subscriptions; without, all of them.
+                await _members.UnsubscribeAsync(_service, node, jid.ToString(), string.IsNullOrEmpty(subId) ? null : subId);
             }
         }
 

@@ -6,14 +6,15 @@ using Rookery.Storage;
 namespace Rookery.Modules.Pubsub;
 
 /// <content>
-/// Subscribing (XEP-0060 §6.1) and unsubscribing (§6.2), and an entity's own subscriptions (§5.6) and affiliations
-/// (§5.7). A JID holds at most one subscription to a node (multi-subscribe, §6.1.6, is not implemented), so
-/// notifications never need SubID headers; a bare JID and each full JID are distinct subscribers. On a node of the
-/// authorize access model the subscription of an unaffiliated entity is pending until an owner approves it (§8.8.2).
+/// Subscribing (XEP-0060 §6.1), with options (§6.3.7), and unsubscribing (§6.2), and an entity's own subscriptions
+/// (§5.6) and affiliations (§5.7). A JID may subscribe to a node several times (multi-subscribe, §6.1.6): every
+/// subscribe request adds a subscription with its own id and options, and a request about one of them names it by its
+/// subid when the JID holds several. A bare JID and each full JID are distinct subscribers. On a node of the authorize
+/// access model the subscription of an unaffiliated entity is pending until an owner approves it (§8.8.2).
 /// </content>
 public sealed partial class PubsubService
 {
-    private async ValueTask<Outcome> SubscribeAsync(Jid from, Element subscribe, Element? options)
+    private async ValueTask<Outcome> SubscribeAsync(Jid from, Element subscribe, Element? optionsElement)
     {
         var node = NodeOf(subscribe);
         var jid = SubscriberJid(subscribe);
@@ -23,34 +24,48 @@ public sealed partial class PubsubService
             throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "invalid-jid", "The JID to subscribe is not the requester's");
         }
 
-        if (options?.Child("x", DataForms.DataForm.Namespace) is not null)
+        // §6.3.7: options submitted with the subscription are checked before anything is stored.
+        var options = SubscriptionOptions.Default;
+        if (ReadForm(optionsElement, SubscriptionOptions.FormType) is { } form)
         {
-            // §6.3: subscription options are not implemented.
-            throw PubsubErrors.Unsupported("subscription-options");
+            options = RequireHonourable(jid, options.With(form));
         }
 
         var config = await ConfigOfAsync(node);
-        // §6.1.4: on an authorize node, an unaffiliated entity's subscription waits for an owner's approval (§8.8.2);
-        // affiliates pass every access model (§4.1) and are subscribed at once.
-        var needsApproval = config.Access == AccessModel.Authorize && await AffiliationOfAsync(node, jid) == Affiliation.None;
-        if (!needsApproval)
-        {
-            await RequireAccessAsync(node, config, jid);
-        }
-
-        if (await SubscriptionOfAsync(node, jid) is { Pending: true })
+        var held = await SubscriptionsOfJidAsync(node, jid);
+        if (held.Exists(s => s.Pending))
         {
             // §6.1.3.7.
             throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAuthorized, "pending-subscription");
         }
 
-        var subscription = await _members.SubscribeAsync(_service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N"), needsApproval))
+        // §6.1.4: on an authorize node, an unaffiliated entity's subscription waits for an owner's approval (§8.8.2);
+        // affiliates pass every access model (§4.1) and are subscribed at once, as is a JID an owner approved before
+        // (its further subscriptions, §6.1.6, differ only in their options).
+        var needsApproval = config.Access == AccessModel.Authorize && held.Count == 0 && await AffiliationOfAsync(node, jid) == Affiliation.None;
+        if (!needsApproval)
+        {
+            await RequireAccessAsync(node, config, jid);
+        }
+
+        // §6.1.6: a further request is a further subscription, with its own id, as multi-subscribe is announced.
+        var subscription = await _members.SubscribeAsync(
+                _service, new PubsubSubscription(node, jid.ToString(), Guid.NewGuid().ToString("N"), needsApproval, options.ToStored()))
             ?? throw PubsubErrors.NoSuchNode();
 
         var result = new Element("pubsub", Namespace);
         result.Add(SubscriptionElement(subscription, Namespace, withNode: true));
-        // §6.1.7: the last published item follows the result (on the same route, so it arrives after it), once approved.
-        return config.SendsLastOnSubscribe && !subscription.Pending ? new Outcome(result, () => SendLastItemAsync(node, config, jid)) : result;
+        if (optionsElement is not null)
+        {
+            // §6.3.7: the reply repeats the options the subscription now has.
+            result.Add(OptionsElement(subscription, options, "result"));
+        }
+
+        // §6.1.7: the last published item follows the result (on the same route, so it arrives after it), once approved,
+        // as the new subscription's options allow.
+        return config.SendsLastOnSubscribe && !subscription.Pending
+            ? new Outcome(result, () => SendLastItemAsync(node, config, subscription, severalHeld: held.Count > 0))
+            : result;
     }
 
     private async ValueTask<Outcome> UnsubscribeAsync(Jid from, Element unsubscribe)
@@ -59,27 +74,16 @@ public sealed partial class PubsubService
         var jid = SubscriberJid(unsubscribe);
         if (jid.Bare != from.Bare)
         {
-            // §6.2.3: another entity's subscription.
+            // §6.2.3.3: another entity's subscription.
             throw PubsubErrors.Forbidden("The subscription is not the requester's");
         }
 
         await RequireNodeAsync(node);
-        var subscription = await SubscriptionOfAsync(node, jid);
-        if (subscription is null)
+        var subscription = await TheSubscriptionAsync(node, jid, unsubscribe.GetAttribute("subid"));
+        if (!await _members.UnsubscribeAsync(_service, node, jid.ToString(), subscription.SubId))
         {
-            // §6.2.3.
-            throw PubsubErrors.WithCondition(StanzaErrorCondition.UnexpectedRequest, "not-subscribed");
-        }
-
-        if (unsubscribe.GetAttribute("subid") is { } subId && subId != subscription.SubId)
-        {
-            // §6.2.3.
-            throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAcceptable, "invalid-subid");
-        }
-
-        if (!await _members.UnsubscribeAsync(_service, node, jid.ToString()))
-        {
-            throw PubsubErrors.WithCondition(StanzaErrorCondition.UnexpectedRequest, "not-subscribed");
+            // Removed meanwhile, by another request or an owner through another cluster node.
+            throw NotSubscribed();
         }
 
         return null;
@@ -137,19 +141,46 @@ public sealed partial class PubsubService
             ? jid
             : throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "invalid-jid", "The request needs the JID to (un)subscribe");
 
-    private async ValueTask<PubsubSubscription?> SubscriptionOfAsync(string node, Jid jid)
+    /// <summary>The subscriptions of exactly this JID (bare or full) to the node.</summary>
+    private async ValueTask<List<PubsubSubscription>> SubscriptionsOfJidAsync(string node, Jid jid)
     {
         var text = jid.ToString();
+        var held = new List<PubsubSubscription>();
         foreach (var subscription in await _members.GetSubscriptionsAsync(_service, node))
         {
             if (subscription.Jid == text)
             {
-                return subscription;
+                held.Add(subscription);
             }
         }
 
-        return null;
+        return held;
     }
+
+    /// <summary>
+    /// The JID's subscription a request is about (§6.2.3, §6.3.4): its only one, or the one its subid names, which it
+    /// must name when the JID holds several.
+    /// </summary>
+    private async ValueTask<PubsubSubscription> TheSubscriptionAsync(string node, Jid jid, string? subId)
+    {
+        var held = await SubscriptionsOfJidAsync(node, jid);
+        if (held.Count == 0)
+        {
+            // §6.2.3.2, §6.3.4.2: no such subscriber.
+            throw NotSubscribed();
+        }
+
+        if (string.IsNullOrEmpty(subId))
+        {
+            // §6.2.3.1, §6.3.4.3: subscription id required.
+            return held.Count == 1 ? held[0] : throw PubsubErrors.WithCondition(StanzaErrorCondition.BadRequest, "subid-required");
+        }
+
+        // §6.2.3.5, §6.3.4.4: invalid subscription id.
+        return held.Find(s => s.SubId == subId) ?? throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAcceptable, "invalid-subid");
+    }
+
+    private static StanzaErrorException NotSubscribed() => PubsubErrors.WithCondition(StanzaErrorCondition.UnexpectedRequest, "not-subscribed");
 
     /// <summary>Whether the entity's bare JID or one of its full JIDs holds an approved subscription to the node.</summary>
     private async ValueTask<bool> IsSubscribedAsync(string node, Jid who)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Rookery.Modules.DataForms;
 using Rookery.Modules.Disco;
+using Rookery.Modules.Mam;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
@@ -63,6 +64,7 @@ public sealed partial class PubsubService : IqService
         Namespace + "#member-affiliation",
         Namespace + "#meta-data",
         Namespace + "#modify-affiliations",
+        Namespace + "#multi-subscribe",
         Namespace + "#outcast-affiliation",
         Namespace + "#persistent-items",
         Namespace + "#publish",
@@ -73,9 +75,12 @@ public sealed partial class PubsubService : IqService
         Namespace + "#retract-items",
         Namespace + "#retrieve-affiliations",
         Namespace + "#retrieve-default",
+        Namespace + "#retrieve-default-sub",
         Namespace + "#retrieve-items",
         Namespace + "#retrieve-subscriptions",
+        Namespace + "#rsm",
         Namespace + "#subscribe",
+        Namespace + "#subscription-options",
     ];
 
     private readonly string _host;
@@ -166,8 +171,8 @@ public sealed partial class PubsubService : IqService
         return (payload.Namespace, payload.Name, set) switch
         {
             (DiscoModule.InfoNamespace, "query", false) => InfoAsync(payload.GetAttribute("node")),
-            (DiscoModule.ItemsNamespace, "query", false) => ItemsDiscoAsync(from, payload.GetAttribute("node")),
-            (Namespace, "pubsub", false) => EntityGetAsync(from, SingleAction(payload)),
+            (DiscoModule.ItemsNamespace, "query", false) => ItemsDiscoAsync(from, payload.GetAttribute("node"), ResultSet.Parse(payload.Child("set", ResultSet.Namespace))),
+            (Namespace, "pubsub", false) => EntityGetAsync(from, SingleAction(payload), payload),
             (Namespace, "pubsub", true) => EntitySetAsync(from, SingleAction(payload), payload),
             (OwnerNamespace, "pubsub", false) => OwnerGetAsync(from, SingleAction(payload)),
             (OwnerNamespace, "pubsub", true) => OwnerSetAsync(from, SingleAction(payload)),
@@ -176,13 +181,13 @@ public sealed partial class PubsubService : IqService
         };
     }
 
-    private ValueTask<Outcome> EntityGetAsync(Jid from, Element action) => action.Name switch
+    private ValueTask<Outcome> EntityGetAsync(Jid from, Element action, Element payload) => action.Name switch
     {
-        "items" => RetrieveItemsAsync(from, action),
+        "items" => RetrieveItemsAsync(from, action, payload.Child("set", ResultSet.Namespace)),
         "subscriptions" => OwnSubscriptionsAsync(from, action),
         "affiliations" => OwnAffiliationsAsync(from, action),
-        // §6.3 and §6.4: subscription options are not implemented.
-        "options" or "default" => throw PubsubErrors.Unsupported("subscription-options"),
+        "options" => GetOptionsAsync(from, action),
+        "default" => DefaultOptionsAsync(action),
         _ => throw BadAction(action),
     };
 
@@ -193,7 +198,7 @@ public sealed partial class PubsubService : IqService
         "retract" => RetractAsync(from, action),
         "subscribe" => SubscribeAsync(from, action, payload.Child("options", Namespace)),
         "unsubscribe" => UnsubscribeAsync(from, action),
-        "options" => throw PubsubErrors.Unsupported("subscription-options"),
+        "options" => SubmitOptionsAsync(from, action),
         _ => throw BadAction(action),
     };
 
@@ -243,13 +248,23 @@ public sealed partial class PubsubService : IqService
         return query;
     }
 
-    /// <summary>§5.2: the service's nodes; §5.5: a node's items, for those who may retrieve them.</summary>
-    private async ValueTask<Outcome> ItemsDiscoAsync(Jid from, string? node)
+    /// <summary>
+    /// §5.2: the service's nodes; §5.5: a node's items, for those who may retrieve them; either paged with Result Set
+    /// Management (XEP-0059) when the request asks for it, by node name or item id.
+    /// </summary>
+    private async ValueTask<Outcome> ItemsDiscoAsync(Jid from, string? node, ResultSet rsm)
     {
         var query = new Element("query", DiscoModule.ItemsNamespace);
+        Element? set = null;
         if (node is null)
         {
-            foreach (var stored in await _nodes.GetNodesAsync(_service))
+            IReadOnlyList<PubsubNode> nodes = await _nodes.GetNodesAsync(_service);
+            if (rsm != ResultSet.None)
+            {
+                (nodes, set) = ResultPage.Of(nodes, n => n.Name, rsm);
+            }
+
+            foreach (var stored in nodes)
             {
                 var item = query.AddChild("item").SetAttribute("jid", _service).SetAttribute("node", stored.Name);
                 if (NodeConfiguration.FromStored(stored.Config).Title is { Length: > 0 } title)
@@ -258,15 +273,31 @@ public sealed partial class PubsubService : IqService
                 }
             }
 
+            if (set is not null)
+            {
+                query.Add(set);
+            }
+
             return query;
         }
 
         var config = await ConfigOfAsync(node);
         await RequireAccessAsync(node, config, from);
         query.SetAttribute("node", node);
-        foreach (var item in await _nodes.GetItemsAsync(_service, node, null))
+        IReadOnlyList<PubsubItem> items = await _nodes.GetItemsAsync(_service, node, null);
+        if (rsm != ResultSet.None)
+        {
+            (items, set) = ResultPage.Of(items, i => i.Id, rsm);
+        }
+
+        foreach (var item in items)
         {
             query.AddChild("item").SetAttribute("jid", _service).SetAttribute("name", item.Id);
+        }
+
+        if (set is not null)
+        {
+            query.Add(set);
         }
 
         return query;

@@ -1,4 +1,5 @@
 using Rookery.Integration.Tests.Modules;
+using Rookery.Modules.Disco;
 using Rookery.Modules.Pubsub;
 using Rookery.Protocol.Errors;
 using Rookery.TestKit;
@@ -250,6 +251,43 @@ public sealed class PubsubItemTests
         (await carol.ItemsAsync(server, "public")).ShouldBeError(StanzaErrorCondition.Forbidden);
         (await carol.PublishAsync(server, "public", "2")).ShouldBeError(StanzaErrorCondition.Forbidden);
     }
+
+    [Fact]
+    public async Task Items_WithResultSetManagement_PagedByItemIdWithCount()
+    {
+        await using var server = await StartAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+        (await alice.CreateAsync(server, "news")).ShouldBeResult();
+        foreach (var id in new[] { "1", "2", "3", "4", "5" })
+        {
+            (await alice.PublishAsync(server, "news", id)).ShouldBeResult();
+        }
+
+        static string Page(string inner) => $"<set xmlns='{Rsm}'>{inner}</set>";
+        var first = await alice.GetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><items node='news'/>{Page("<max>2</max>")}</pubsub>");
+        var next = await alice.GetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><items node='news'/>{Page("<max>2</max><after>2</after>")}</pubsub>");
+        var last = await alice.GetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><items node='news'/>{Page("<max>2</max><before/>")}</pubsub>");
+        var count = await alice.GetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><items node='news'/>{Page("<max>0</max>")}</pubsub>");
+        var unknown = await alice.GetAsync(server.Service(), $"<pubsub xmlns='{Ns}'><items node='news'/>{Page("<after>nope</after>")}</pubsub>");
+        var nodes = await alice.GetAsync(server.Service(), $"<query xmlns='{DiscoModule.ItemsNamespace}'>{Page("<max>1</max>")}</query>");
+
+        first.ItemIds().Should().Equal("1", "2");
+        SetOf(first).Should().Equal(("first", "1", "0"), ("last", "2", null), ("count", "5", null));
+        next.ItemIds().Should().Equal("3", "4");
+        SetOf(next).Should().Equal(("first", "3", "2"), ("last", "4", null), ("count", "5", null));
+        last.ItemIds().Should().Equal("4", "5");
+        count.ItemIds().Should().BeEmpty();
+        SetOf(count).Should().Equal(("count", "5", null));
+        unknown.ShouldBeError(StanzaErrorCondition.ItemNotFound);
+        var discoSet = nodes.ShouldBeResult()!;
+        discoSet.Elements().Where(e => e.Name == "item").Select(e => e.GetAttribute("node")).Should().Equal("news");
+        discoSet.Child("set", Rsm)!.ChildText("count", Rsm).Should().Be("1");
+    }
+
+    private const string Rsm = "http://jabber.org/protocol/rsm";
+
+    private static List<(string Name, string Text, string? Index)> SetOf(Rookery.Protocol.Xml.Element reply) =>
+        [.. reply.ShouldBeResult()!.Child("set", Rsm)!.Elements().Select(e => (e.Name, e.Text, e.GetAttribute("index")))];
 
     [Fact]
     public async Task Items_WithSubId_MustBeTheRequestersSubscription()

@@ -32,8 +32,8 @@ public sealed class PubsubNodeTests
         var identity = info.Child("identity", DiscoModule.InfoNamespace)!;
         (identity.GetAttribute("category"), identity.GetAttribute("type")).Should().Be(("pubsub", "service"));
         var features = info.Elements().Where(e => e.Name == "feature").Select(e => e.GetAttribute("var")).ToList();
-        features.Should().Contain([Ns, Ns + "#create-nodes", Ns + "#instant-nodes", Ns + "#publish", Ns + "#subscribe", Ns + "#access-whitelist", Ns + "#access-presence", Ns + "#access-roster", Ns + "#access-authorize", Ns + "#modify-affiliations"]);
-        features.Should().NotContain([Ns + "#collections", Ns + "#subscription-options", Ns + "#multi-subscribe", Ns + "#auto-create"]);
+        features.Should().Contain([Ns, Ns + "#create-nodes", Ns + "#instant-nodes", Ns + "#publish", Ns + "#subscribe", Ns + "#access-whitelist", Ns + "#access-presence", Ns + "#access-roster", Ns + "#access-authorize", Ns + "#modify-affiliations", Ns + "#subscription-options", Ns + "#multi-subscribe", Ns + "#rsm"]);
+        features.Should().NotContain([Ns + "#collections", Ns + "#auto-create"]);
     }
 
     [Fact]
@@ -268,7 +268,8 @@ public sealed class PubsubNodeTests
         await using var server = await StartAsync("alice", "bob");
         await using var alice = await server.LoginAsync("alice");
         await using var bob = await server.LoginAsync("bob");
-        (await alice.CreateAsync(server, "news", ("pubsub#title", "News"))).ShouldBeResult();
+        // SINT's §5.3 and §5.5 tests create their node with pubsub#node_type set to leaf.
+        (await alice.CreateAsync(server, "news", ("pubsub#title", "News"), ("pubsub#node_type", "leaf"))).ShouldBeResult();
         (await alice.PublishAsync(server, "news", "first")).ShouldBeResult();
 
         var info = (await bob.GetAsync(server.Service(), $"<query xmlns='{DiscoModule.InfoNamespace}' node='news'/>")).ShouldBeResult()!;
@@ -280,6 +281,8 @@ public sealed class PubsubNodeTests
         meta["pubsub#owner"].Should().Be("alice@localhost");
         meta["pubsub#title"].Should().Be("News");
         items.Elements().Select(i => i.GetAttribute("name")).Should().Equal("first");
+        // §5.5: an item's name is its id, and it has no node attribute.
+        items.Elements().Should().OnlyContain(i => i.GetAttribute("node") == null && i.GetAttribute("jid") == server.Service());
         (await bob.GetAsync(server.Service(), $"<query xmlns='{DiscoModule.InfoNamespace}' node='nope'/>")).ShouldBeError(StanzaErrorCondition.ItemNotFound);
     }
 
