@@ -30,6 +30,13 @@ public sealed class PubsubOptions
     /// <summary>The most nodes one account may own on the service; creating another is refused with not-acceptable. Default 100; at least 1.</summary>
     public int MaxNodesPerOwner { get; init; } = 100;
 
+    /// <summary>
+    /// The most subscriptions one JID (a bare JID, or each full JID) may hold to one node. Multi-subscribe (XEP-0060 §6.1.6)
+    /// makes every subscribe request a new subscription, so a client that subscribes at every login would otherwise pile
+    /// them up; one more is refused with policy-violation. Default 16; at least 1.
+    /// </summary>
+    public int MaxSubscriptionsPerJid { get; init; } = 16;
+
     /// <summary>The service domain of a host.</summary>
     public string ServiceFor(string host) => string.Concat(Subdomain, ".", host);
 
@@ -59,6 +66,11 @@ public sealed class PubsubOptions
         if (MaxNodesPerOwner < 1)
         {
             yield return (nameof(MaxNodesPerOwner), "must be at least 1");
+        }
+
+        if (MaxSubscriptionsPerJid < 1)
+        {
+            yield return (nameof(MaxSubscriptionsPerJid), "must be at least 1");
         }
     }
 }

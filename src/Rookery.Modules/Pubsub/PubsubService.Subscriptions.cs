@@ -39,6 +39,14 @@ public sealed partial class PubsubService
             throw PubsubErrors.WithCondition(StanzaErrorCondition.NotAuthorized, "pending-subscription");
         }
 
+        if (held.Count >= _options.MaxSubscriptionsPerJid)
+        {
+            // A bound on what a client that subscribes at every login piles up. Checked before the write, so requests racing
+            // on several cluster nodes can pass it together by a few; the bound is against growth, not an exact quota.
+            throw new StanzaErrorException(
+                StanzaErrorCondition.PolicyViolation, $"A JID may hold at most {_options.MaxSubscriptionsPerJid} subscriptions to one node here");
+        }
+
         // §6.1.4: on an authorize node, an unaffiliated entity's subscription waits for an owner's approval (§8.8.2);
         // affiliates pass every access model (§4.1) and are subscribed at once, as is a JID an owner approved before
         // (its further subscriptions, §6.1.6, differ only in their options).

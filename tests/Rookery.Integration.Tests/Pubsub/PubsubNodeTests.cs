@@ -162,6 +162,22 @@ public sealed class PubsubNodeTests
     }
 
     [Fact]
+    public async Task Subscribe_PastTheJidsSubscriptionLimit_PolicyViolation_OtherJidsStillSubscribe()
+    {
+        await using var server = await TestServer.StartAsync(o => ModuleTestExtensions.SetInit(o.Modules.Pubsub, nameof(PubsubOptions.MaxSubscriptionsPerJid), 2));
+        await server.CreateUserAsync("alice");
+        await server.CreateUserAsync("bob");
+        await using var alice = await server.LoginAsync("alice");
+        await using var bob = await server.LoginAsync("bob");
+        (await alice.CreateAsync(server, "news")).ShouldBeResult();
+
+        (await bob.SubscribeAsync(server, "news")).ShouldBeResult();
+        (await bob.SubscribeAsync(server, "news")).ShouldBeResult();
+        (await bob.SubscribeAsync(server, "news")).ShouldBeError(StanzaErrorCondition.PolicyViolation);
+        (await alice.SubscribeAsync(server, "news")).ShouldBeResult();
+    }
+
+    [Fact]
     public async Task Configure_OwnerOnly_SmallerMaxItemsTrims_NotifyConfigTellsSubscribers()
     {
         await using var server = await StartAsync("alice", "bob");

@@ -162,8 +162,8 @@ public sealed class NodeAccessTests
         options.ServiceFor("example.com").Should().Be("pubsub.example.com");
         options.NodeCreation.Should().Be(NodeCreation.Users);
         new PubsubOptions { Subdomain = "a/b" }.Validate().Select(p => p.Key).Should().Equal("Subdomain");
-        new PubsubOptions { MaxItems = 0, MaxPayloadBytes = 10, MaxNodesPerOwner = 0 }.Validate().Select(p => p.Key)
-            .Should().Equal("MaxItems", "MaxPayloadBytes", "MaxNodesPerOwner");
+        new PubsubOptions { MaxItems = 0, MaxPayloadBytes = 10, MaxNodesPerOwner = 0, MaxSubscriptionsPerJid = 0 }.Validate().Select(p => p.Key)
+            .Should().Equal("MaxItems", "MaxPayloadBytes", "MaxNodesPerOwner", "MaxSubscriptionsPerJid");
         new PubsubOptions { NodeCreation = (NodeCreation)7 }.Validate().Select(p => p.Key).Should().Equal("NodeCreation");
     }
 }
