@@ -154,13 +154,8 @@ public sealed class SessionManager(
     {
         if (sessions.Sessions(stanza.To.Bare).Length == 0 && !await accounts.ExistsAsync(stanza.To.Domain, stanza.To.Local!, ct).ConfigureAwait(false))
         {
-            // RFC 6121 §3.1.3: a subscription request to an account that does not exist gets service-unavailable;
-            // other presence to nobody is ignored.
-            if (stanza.Type == "subscribe")
-            {
-                await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
-            }
-
+            // RFC 6121 §8.5.1: presence to an account that does not exist is silently ignored, whatever its type
+            // (subscription requests included; for a probe, ignoring is one of the two allowed answers).
             return;
         }
 
