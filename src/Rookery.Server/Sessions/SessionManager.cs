@@ -63,11 +63,13 @@ public sealed class SessionManager(
                 return;
             }
 
-            // RFC 6121 §8.5.3.2.1: a full JID with no such resource is treated as the bare JID for chat and normal;
-            // groupchat gets service-unavailable; headline and error are dropped.
+            // RFC 6121 §8.5.3.2.1: only chat to a full JID with no such resource is handled as if sent to the bare JID.
+            // Normal and groupchat MUST be ignored or answered with an error, never handed to another resource: the
+            // sender learns with service-unavailable that the resource it addressed is gone. Headline and error are
+            // silently dropped.
             switch (type)
             {
-                case "groupchat":
+                case "normal" or "groupchat":
                     await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
                     return;
                 case "headline" or "error":
