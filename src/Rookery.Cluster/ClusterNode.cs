@@ -762,7 +762,8 @@ public sealed partial class ClusterNode : IMembershipListener, IAsyncDisposable
         switch (element.Name)
         {
             case "message" when element.GetAttribute("type") != "error":
-                await _router.RouteAsync(stanza).ConfigureAwait(false);
+                // The dead node's resource may never have seen it: chat and normal go by the bare-JID rules.
+                await _router.RouteAsync(new Stanza(element, from, RedeliveryTarget.For(element, to))).ConfigureAwait(false);
                 break;
             case "iq" when element.GetAttribute("type") is "get" or "set":
                 await _router.BounceAsync(stanza, StanzaErrorCondition.RecipientUnavailable).ConfigureAwait(false);

@@ -21,6 +21,9 @@ public sealed class RosterModule(RosterManager rosters, SubscriptionManager subs
     public void Configure(IModuleBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // The XEP-0030 registrar's name for roster management: clients and test suites (Smack's SINT) look for it in
+        // the server's disco#info before relying on roster semantics, as Prosody and Openfire advertise it.
+        builder.AddFeature(Ns.Roster);
         builder.AddStreamFeature("ver", Ns.RosterVer);
         builder.HandleIq(IqType.Get, IqTarget.Bare, Ns.Roster, "query", GetAsync);
         builder.HandleIq(IqType.Set, IqTarget.Bare, Ns.Roster, "query", SetAsync);

@@ -356,15 +356,14 @@ public sealed partial class SessionLifecycle(
                 continue;
             }
 
-            var routed = new Stanza(stanza, from, session.Jid);
             switch (stanza.Name)
             {
                 // A carbon copy is only a copy: its original reached (or was stored for) the account already.
                 case "message" when stanza.GetAttribute("type") != "error" && stanza.ChildInNamespace(CarbonsNs) is null:
-                    await router.RouteAsync(routed).ConfigureAwait(false);
+                    await router.RouteAsync(new Stanza(stanza, from, RedeliveryTarget.For(stanza, session.Jid))).ConfigureAwait(false);
                     break;
                 case "iq" when stanza.GetAttribute("type") is "get" or "set":
-                    await router.BounceAsync(routed, StanzaErrorCondition.RecipientUnavailable).ConfigureAwait(false);
+                    await router.BounceAsync(new Stanza(stanza, from, session.Jid), StanzaErrorCondition.RecipientUnavailable).ConfigureAwait(false);
                     break;
             }
         }

@@ -63,11 +63,13 @@ public sealed class SessionManager(
                 return;
             }
 
-            // RFC 6121 §8.5.3.2.1: a full JID with no such resource is treated as the bare JID for chat and normal;
-            // groupchat gets service-unavailable; headline and error are dropped.
+            // RFC 6121 §8.5.3.2.1: only chat to a full JID with no such resource is handled as if sent to the bare JID.
+            // Normal and groupchat MUST be ignored or answered with an error, never handed to another resource: the
+            // sender learns with service-unavailable that the resource it addressed is gone. Headline and error are
+            // silently dropped.
             switch (type)
             {
-                case "groupchat":
+                case "normal" or "groupchat":
                     await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
                     return;
                 case "headline" or "error":
@@ -154,13 +156,8 @@ public sealed class SessionManager(
     {
         if (sessions.Sessions(stanza.To.Bare).Length == 0 && !await accounts.ExistsAsync(stanza.To.Domain, stanza.To.Local!, ct).ConfigureAwait(false))
         {
-            // RFC 6121 §3.1.3: a subscription request to an account that does not exist gets service-unavailable;
-            // other presence to nobody is ignored.
-            if (stanza.Type == "subscribe")
-            {
-                await router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
-            }
-
+            // RFC 6121 §8.5.1: presence to an account that does not exist is silently ignored, whatever its type
+            // (subscription requests included; for a probe, ignoring is one of the two allowed answers).
             return;
         }
 

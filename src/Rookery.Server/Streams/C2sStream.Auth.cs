@@ -130,8 +130,9 @@ public sealed partial class C2sStream
             case (StreamManagementNs, "resume") when _authenticated is not null:
                 await OnResumeAsync(element).ConfigureAwait(false);
                 return false;
-            case (StreamManagementNs, "enable") when _authenticated is not null:
-                // XEP-0198 §3: enabling needs a bound resource.
+            case (StreamManagementNs, "enable"):
+                // XEP-0198 §3: enabling needs authentication and a bound resource; the server "SHALL enforce this
+                // order and return a <failed/> element in response if the order is violated" (not a stream error).
                 SendElement(SmFailed(StanzaErrorCondition.UnexpectedRequest));
                 return false;
         }

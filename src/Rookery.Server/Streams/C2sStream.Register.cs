@@ -17,7 +17,8 @@ public sealed partial class C2sStream
         var query = iq.FirstElement();
         if (query is not { Name: "query", Namespace: RegisterNs } || iq.GetAttribute("id") is null)
         {
-            throw new StreamErrorException(StreamErrorCondition.NotAuthorized, "Authenticate first");
+            RefusePreAuthIq(iq);
+            return;
         }
 
         // Registration over a stream that still has to start TLS would send the password in the clear.
@@ -74,5 +75,25 @@ public sealed partial class C2sStream
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Any other iq before authentication. One for the server itself (no 'to', or our domain) gets a not-authorized
+    /// stanza error and the stream stays open, as RFC 6120 §7.1 has it for stanzas to the server before binding (and
+    /// Smack's SINT ResourceBindingIntegrationTest expects before authentication too); an answer is never answered.
+    /// Anything addressed elsewhere closes the stream with not-authorized (§4.9.3.12).
+    /// </summary>
+    private void RefusePreAuthIq(Element iq)
+    {
+        var to = iq.GetAttribute("to");
+        if (iq.GetAttribute("id") is null || (to is not null && !string.Equals(to, _domain, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new StreamErrorException(StreamErrorCondition.NotAuthorized, "Authenticate first");
+        }
+
+        if (iq.GetAttribute("type") is "get" or "set")
+        {
+            SendElement(StanzaErrors.BuildReply(iq, StanzaErrorCondition.NotAuthorized, "Authenticate first"));
+        }
     }
 }

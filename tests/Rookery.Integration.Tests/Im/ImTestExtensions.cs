@@ -71,6 +71,29 @@ internal static class ImTestExtensions
         await client.IqAsync($"<iq type='get' id='{id}'><sync xmlns='urn:rookery:test:sync'/></iq>", id);
     }
 
+    /// <summary>
+    /// Like <see cref="SyncAsync"/>, but fails when anything matching <paramref name="forbidden"/> arrives before the
+    /// sync answer: a deterministic "nothing came back" for stanzas this client sent before.
+    /// </summary>
+    public static async Task ExpectNoneUntilSyncAsync(this RawXmppClient client, Func<Element, bool> forbidden)
+    {
+        var id = "sync-" + Guid.NewGuid().ToString("N");
+        await client.SendAsync($"<iq type='get' id='{id}'><sync xmlns='urn:rookery:test:sync'/></iq>");
+        while (true)
+        {
+            var e = await client.NextAsync();
+            if (e.Name == "iq" && e.GetAttribute("id") == id)
+            {
+                return;
+            }
+
+            if (forbidden(e))
+            {
+                throw new InvalidOperationException("Expected nothing before the sync answer, got " + e);
+            }
+        }
+    }
+
     /// <summary>Logs in and sends initial presence with a priority; waits for its reflection.</summary>
     public static async Task<RawXmppClient> LoginWithPriorityAsync(this TestServer server, string user, string resource, int priority)
     {

@@ -29,6 +29,7 @@ public sealed class DiscoTests
         "jabber:iq:last",
         "jabber:iq:private",
         "jabber:iq:register",
+        "jabber:iq:roster",
         "jabber:iq:version",
         "urn:xmpp:blocking",
         "urn:xmpp:carbons:2",

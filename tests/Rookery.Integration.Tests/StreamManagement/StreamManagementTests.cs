@@ -1,3 +1,4 @@
+using Rookery.Integration.Tests.Streams;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Hosts;
@@ -210,6 +211,24 @@ public sealed class StreamManagementTests
         await client.SendAsync($"<enable xmlns='{Sm}' resume='true'/>");
 
         await client.ExpectAsync("failed", Sm);
+    }
+
+    [Fact]
+    public async Task Enable_BeforeAuthentication_FailedAndStreamStaysOpen()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var client = await server.ConnectAsync();
+        await client.OpenSecureStreamAsync();
+
+        await client.SendAsync($"<enable xmlns='{Sm}'/>");
+
+        // XEP-0198 §3: "The server SHALL enforce this order and return a <failed/> element in response if the order
+        // is violated" (SINT StreamManagementLowLevelIntegrationTest.testEnableBeforeLogin); the client may go on.
+        var failed = await client.ExpectAsync("failed", Sm);
+        failed.Child("unexpected-request", Ns.StanzaErrors).Should().NotBeNull("got {0}", failed);
+        await client.AuthenticateScramAsync("alice", "secret");
+        (await client.BindAsync("after")).Resource.Should().Be("after");
     }
 
     private static async Task<Element> EnableAsync(RawXmppClient client, bool resume)

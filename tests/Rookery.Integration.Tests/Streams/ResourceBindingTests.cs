@@ -76,6 +76,40 @@ public sealed class ResourceBindingTests
         await client.ExpectStreamErrorAndCloseAsync(StreamErrorCondition.NotAuthorized);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("localhost")]
+    public async Task Iq_BeforeAuthToServer_NotAuthorizedStanzaErrorAndStreamStaysOpen(string? to)
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var client = await server.ConnectAsync();
+        await client.OpenSecureStreamAsync();
+        var toAttr = to is null ? string.Empty : $" to='{to}'";
+
+        var reply = await client.IqAsync($"<iq type='get' id='v1'{toAttr}><query xmlns='jabber:iq:version'/></iq>", "v1");
+
+        // RFC 6120 §7.1 keeps stanzas to the server itself out of the not-authorized stream error; Smack's SINT
+        // (ResourceBindingIntegrationTest.testSendStanzaBeforeLoginServer/ToSelf) expects an answer and an open stream
+        // before authentication as well.
+        reply.ShouldBeStanzaError(StanzaErrorCondition.NotAuthorized);
+        await client.AuthenticateScramAsync("alice", "secret");
+        (await client.BindAsync("after")).Resource.Should().Be("after");
+    }
+
+    [Fact]
+    public async Task Iq_BeforeAuthToSomeoneElse_NotAuthorizedStreamError()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var client = await server.ConnectAsync();
+        await client.OpenSecureStreamAsync();
+
+        await client.SendAsync("<iq type='get' id='v2' to='bob@localhost'><query xmlns='jabber:iq:version'/></iq>");
+
+        // RFC 6120 §4.9.3.12 (SINT testSendStanzaBeforeLoginToSomeoneElse, which sends a message).
+        await client.ExpectStreamErrorAndCloseAsync(StreamErrorCondition.NotAuthorized);
+    }
+
     [Fact]
     public async Task Session_LegacyIqAfterBind_Result()
     {
