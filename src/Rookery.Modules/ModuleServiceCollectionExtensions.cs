@@ -113,5 +113,16 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IAdHocCommand, GetOnlineUsersNumCommand>();
         services.AddSingleton<IAdHocCommand, GetOnlineUsersListCommand>();
         services.AddSingleton<IAdHocCommand, AnnounceCommand>();
+        services.AddSingleton<IAdHocCommand, DisableUserCommand>();
+        services.AddSingleton<IAdHocCommand, ReenableUserCommand>();
+        services.AddSingleton<IAdHocCommand, GetUserRosterCommand>();
+        services.AddSingleton<IAdHocCommand, UserStatsCommand>();
+        services.AddSingleton<IAdHocCommand, GetRegisteredUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, GetDisabledUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetDisabledUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, GetActiveUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetActiveUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, GetIdleUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetIdleUsersListCommand>();
     }
 }
