@@ -14,6 +14,7 @@ using Rookery.Modules.FlexibleOffline;
 using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
+using Rookery.Modules.Motd;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
@@ -73,6 +74,8 @@ public static class ModuleServiceCollectionExtensions
         services.AddHostedService<MamRetentionService>();
         services.AddSingleton<IXmppModule, BlockingModule>();
         services.AddSingleton<IXmppModule, AdHocModule>();
+        services.AddSingleton<MessageOfTheDay>();
+        services.AddSingleton<IXmppModule, MotdModule>();
         services.AddAdminCommands();
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
@@ -124,5 +127,8 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IAdHocCommand, GetActiveUsersListCommand>();
         services.AddSingleton<IAdHocCommand, GetIdleUsersNumCommand>();
         services.AddSingleton<IAdHocCommand, GetIdleUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, SetMotdCommand>();
+        services.AddSingleton<IAdHocCommand, EditMotdCommand>();
+        services.AddSingleton<IAdHocCommand, DeleteMotdCommand>();
     }
 }

@@ -23,6 +23,7 @@ namespace Rookery.Modules.AdHoc;
 /// node, a missing form, no rights) stay iq errors (§4.6).
 /// </remarks>
 [Xep(50, "1.3.0")]
+[Xep(133, "1.3.1", XepStatus.Partial, Note = "Not offered: get-user-password (only SCRAM keys are stored), get-user-lastlogin (login times are not recorded), edit-blacklist/whitelist, set/delete-welcome, edit-admin (admins are configuration), restart, shutdown")]
 public sealed class AdHocModule : IXmppModule
 {
     /// <summary>The module's configuration name.</summary>

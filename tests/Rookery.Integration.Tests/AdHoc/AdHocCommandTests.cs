@@ -44,7 +44,7 @@ public sealed class AdHocCommandTests
                 "add-user", "delete-user", "change-user-password", "end-user-session", "get-registered-users-num", "get-online-users-num",
                 "get-online-users-list", "announce", "disable-user", "reenable-user", "get-user-roster", "user-stats",
                 "get-registered-users-list", "get-disabled-users-num", "get-disabled-users-list", "get-active-users-num",
-                "get-active-users", "get-idle-users-num", "get-idle-users",
+                "get-active-users", "get-idle-users-num", "get-idle-users", "set-motd", "edit-motd", "delete-motd",
             }
                 .Select(n => Admin + "#" + n));
         bossItems.Elements().Should().OnlyContain(i => i.GetAttribute("jid") == "localhost" && !string.IsNullOrEmpty(i.GetAttribute("name")));

@@ -236,12 +236,47 @@ public sealed class AdminCommandTests
         await using var __ = boss;
         await using var ___ = alice;
 
-        foreach (var command in new[] { "disable-user", "reenable-user", "get-user-roster", "user-stats", "get-registered-users-list", "get-disabled-users-num", "get-active-users", "get-idle-users-num" })
+        foreach (var command in new[] { "disable-user", "reenable-user", "get-user-roster", "user-stats", "get-registered-users-list", "get-disabled-users-num", "get-active-users", "get-idle-users-num", "set-motd", "edit-motd", "delete-motd" })
         {
             (await CommandAsync(alice, command, "execute", null, null)).ShouldBeError(StanzaErrorCondition.Forbidden);
         }
 
         (await server.Storage.Accounts.ListDisabledAsync("localhost")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Motd_SetGreetsLaterLogins_EditPrefillsAndReplaces_DeleteStopsIt()
+    {
+        var (server, boss, alice) = await StartWithUsersAsync();
+        await using var _ = server;
+        await using var __ = boss;
+        await using var ___ = alice;
+        static bool IsMotd(Element e) => e.Name == "message" && e.GetAttribute("from") == "localhost";
+        async Task<Element> GreetingAsync(RawXmppClient client) => client.Skipped.FirstOrDefault(IsMotd) ?? await client.WaitForAsync(IsMotd);
+
+        var empty = await CompleteAsync(boss, "set-motd", ("motd", " "));
+        var set = await CompleteAsync(boss, "set-motd", ("motd", "Line 1"), ("motd", "Line 2"));
+        await using var first = await server.LoginAsync("alice", resource: "first");
+        var greeting = await GreetingAsync(first);
+
+        empty.Child("note", Commands)!.GetAttribute("type").Should().Be("error");
+        set.GetAttribute("status").Should().Be("completed");
+        greeting.GetAttribute("to").Should().Be("alice@localhost/first");
+        greeting.ChildText("body", Ns.Client).Should().Be("Line 1\nLine 2");
+        await alice.ExpectNothingAsync(TimeSpan.FromMilliseconds(300), IsMotd);
+
+        var editForm = await ExecuteAsync(boss, "edit-motd");
+        FieldValues(editForm, "motd").Should().Equal("Line 1", "Line 2");
+        (await CommandAsync(boss, "edit-motd", "complete", editForm.GetAttribute("sessionid"), Submit(("motd", "Changed")))).ShouldBeResult();
+        await using var second = await server.LoginAsync("alice", resource: "second");
+        (await GreetingAsync(second)).ChildText("body", Ns.Client).Should().Be("Changed");
+
+        var deleted = await ExecuteAsync(boss, "delete-motd");
+        deleted.GetAttribute("status").Should().Be("completed");
+        FieldValues(await ExecuteAsync(boss, "edit-motd"), "motd").Should().BeEmpty();
+        await using var third = await server.LoginAsync("alice", resource: "third");
+        third.Skipped.Where(IsMotd).Should().BeEmpty();
+        await third.ExpectNothingAsync(TimeSpan.FromMilliseconds(500), IsMotd);
     }
 
     /// <summary>Runs a command at the host: execute, then complete with the fields.</summary>
