@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Xml;
 using Rookery.Server.Modules;
@@ -12,7 +13,7 @@ namespace Rookery.Modules.Motd;
 /// made here is announced to the other nodes (<see cref="AccountChanges"/>), which drop their copy; a node that may have
 /// missed announcements (a link came up) drops all of them.
 /// </summary>
-public sealed class MessageOfTheDay
+public sealed partial class MessageOfTheDay
 {
     /// <summary>The cluster topic of changes.</summary>
     public const string Topic = "motd";
@@ -26,15 +27,17 @@ public sealed class MessageOfTheDay
 
     private readonly IUserDataStore _store;
     private readonly AccountChanges _changes;
+    private readonly ILogger _logger;
     // Host → its message, or null for none. Safe to be stale for a moment: only what a login is greeted with.
     private readonly ConcurrentDictionary<string, string?> _cache = new(StringComparer.Ordinal);
 
     /// <summary>Subscribes to the other nodes' changes (the instance is created once, at start-up).</summary>
-    public MessageOfTheDay(IUserDataStore store, AccountChanges changes)
+    public MessageOfTheDay(IUserDataStore store, AccountChanges changes, ILogger<MessageOfTheDay> logger)
     {
         ArgumentNullException.ThrowIfNull(changes);
         _store = store;
         _changes = changes;
+        _logger = logger;
         changes.Subscribe(Topic, OnChangedElsewhere);
     }
 
@@ -69,6 +72,7 @@ public sealed class MessageOfTheDay
 
         _cache[host] = text;
         _changes.Publish(Topic, Jid.Create(null, host), string.Empty);
+        Log.Changed(_logger, host, text is null ? "deleted" : "set");
     }
 
     private void OnChangedElsewhere(Jid? host, string detail)
@@ -81,5 +85,11 @@ public sealed class MessageOfTheDay
         {
             _cache.TryRemove(host.Domain, out _);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5621, Level = LogLevel.Information, Message = "The message of the day of {Host} was {Change}")]
+        public static partial void Changed(ILogger logger, string host, string change);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Rookery.Modules.Motd;
 using Rookery.Protocol.Errors;
 using Rookery.Server.Modules;
@@ -13,8 +14,8 @@ public sealed class MessageOfTheDayTests : SqliteTestBase
         var changesA = new AccountChanges();
         var changesB = new AccountChanges();
         changesA.Transport = (topic, account, detail) => changesB.Deliver(topic, account, detail);
-        var a = new MessageOfTheDay(Storage.UserData, changesA);
-        var b = new MessageOfTheDay(Storage.UserData, changesB);
+        var a = new MessageOfTheDay(Storage.UserData, changesA, NullLogger<MessageOfTheDay>.Instance);
+        var b = new MessageOfTheDay(Storage.UserData, changesB, NullLogger<MessageOfTheDay>.Instance);
 
         (await b.GetAsync("example.org")).Should().BeNull();
         await a.SetAsync("example.org", "Hello\nWorld");
@@ -30,8 +31,8 @@ public sealed class MessageOfTheDayTests : SqliteTestBase
     public async Task CachedValue_StaysUntilTold_ThenEverythingChangedDropsIt()
     {
         var changes = new AccountChanges();
-        var reader = new MessageOfTheDay(Storage.UserData, changes);
-        var writer = new MessageOfTheDay(Storage.UserData, new AccountChanges());
+        var reader = new MessageOfTheDay(Storage.UserData, changes, NullLogger<MessageOfTheDay>.Instance);
+        var writer = new MessageOfTheDay(Storage.UserData, new AccountChanges(), NullLogger<MessageOfTheDay>.Instance);
         (await reader.GetAsync("example.org")).Should().BeNull();
 
         await writer.SetAsync("example.org", "New");
@@ -44,11 +45,11 @@ public sealed class MessageOfTheDayTests : SqliteTestBase
     [Fact]
     public async Task Set_TooLong_NotAcceptable_NothingStored()
     {
-        var motd = new MessageOfTheDay(Storage.UserData, new AccountChanges());
+        var motd = new MessageOfTheDay(Storage.UserData, new AccountChanges(), NullLogger<MessageOfTheDay>.Instance);
 
         var act = async () => await motd.SetAsync("example.org", new string('x', MessageOfTheDay.MaxBytes + 1));
 
         (await act.Should().ThrowAsync<StanzaErrorException>()).Which.Condition.Should().Be(StanzaErrorCondition.NotAcceptable);
-        (await new MessageOfTheDay(Storage.UserData, new AccountChanges()).GetAsync("example.org")).Should().BeNull();
+        (await new MessageOfTheDay(Storage.UserData, new AccountChanges(), NullLogger<MessageOfTheDay>.Instance).GetAsync("example.org")).Should().BeNull();
     }
 }

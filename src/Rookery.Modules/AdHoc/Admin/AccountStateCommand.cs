@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Server.Auth;
@@ -12,7 +13,7 @@ namespace Rookery.Modules.AdHoc.Admin;
 /// (SASL account-disabled, RFC 6120 §6.5.1). Disabling also ends every session of the account, on whichever node it
 /// is bound (the session table holds the other nodes' sessions too). Nothing else of the account is touched.
 /// </summary>
-internal abstract class AccountStateCommand(HostRegistry hosts, AccountService accounts, SessionTable sessions, bool disable, string name, string title, string label)
+internal abstract partial class AccountStateCommand(HostRegistry hosts, AccountService accounts, SessionTable sessions, ILogger logger, bool disable, string name, string title, string label)
     : AdminCommand(hosts, name, title)
 {
     public override async ValueTask<AdHocStep> ExecuteAsync(AdHocRequest request)
@@ -36,6 +37,8 @@ internal abstract class AccountStateCommand(HostRegistry hosts, AccountService a
             }
 
             done.Add(account.ToString());
+            // An audit trail: who locked whom out, or let them back in.
+            Log.Changed(logger, request.Requester, disable ? "disabled" : "re-enabled", account);
             if (disable)
             {
                 // §4.3: disabling MUST end the account's active sessions. The flag is stored first, so a client that
@@ -59,5 +62,11 @@ internal abstract class AccountStateCommand(HostRegistry hosts, AccountService a
         }
 
         return step;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5620, Level = LogLevel.Information, Message = "{Admin} {Change} the account {Account} (XEP-0133)")]
+        public static partial void Changed(ILogger logger, Jid admin, string change, Jid account);
     }
 }
