@@ -14,6 +14,7 @@ using Rookery.Modules.FlexibleOffline;
 using Rookery.Modules.HttpUpload;
 using Rookery.Modules.Last;
 using Rookery.Modules.Mam;
+using Rookery.Modules.Motd;
 using Rookery.Modules.Pep;
 using Rookery.Modules.Ping;
 using Rookery.Modules.PrivateStorage;
@@ -73,6 +74,8 @@ public static class ModuleServiceCollectionExtensions
         services.AddHostedService<MamRetentionService>();
         services.AddSingleton<IXmppModule, BlockingModule>();
         services.AddSingleton<IXmppModule, AdHocModule>();
+        services.AddSingleton<MessageOfTheDay>();
+        services.AddSingleton<IXmppModule, MotdModule>();
         services.AddAdminCommands();
         services.AddSingleton<EntityCapabilities>();
         services.AddSingleton<IXmppModule, CapsModule>();
@@ -113,5 +116,19 @@ public static class ModuleServiceCollectionExtensions
         services.AddSingleton<IAdHocCommand, GetOnlineUsersNumCommand>();
         services.AddSingleton<IAdHocCommand, GetOnlineUsersListCommand>();
         services.AddSingleton<IAdHocCommand, AnnounceCommand>();
+        services.AddSingleton<IAdHocCommand, DisableUserCommand>();
+        services.AddSingleton<IAdHocCommand, ReenableUserCommand>();
+        services.AddSingleton<IAdHocCommand, GetUserRosterCommand>();
+        services.AddSingleton<IAdHocCommand, UserStatsCommand>();
+        services.AddSingleton<IAdHocCommand, GetRegisteredUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, GetDisabledUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetDisabledUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, GetActiveUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetActiveUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, GetIdleUsersNumCommand>();
+        services.AddSingleton<IAdHocCommand, GetIdleUsersListCommand>();
+        services.AddSingleton<IAdHocCommand, SetMotdCommand>();
+        services.AddSingleton<IAdHocCommand, EditMotdCommand>();
+        services.AddSingleton<IAdHocCommand, DeleteMotdCommand>();
     }
 }

@@ -228,6 +228,41 @@ internal sealed class PostgresAccountStore(PostgresDatabase db) : IAccountStore
             cancellationToken: ct));
     }
 
+    public async Task<bool> SetDisabledAsync(string domain, string user, bool disabled, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        return await db.WriteAsync(
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE accounts SET disabled = @Disabled WHERE domain = @Domain AND username = @User",
+                new { Domain = domain, User = user, Disabled = disabled },
+                transaction,
+                cancellationToken: ct)) > 0,
+            ct);
+    }
+
+    public async Task<bool> IsDisabledAsync(string domain, string user, CancellationToken ct = default)
+    {
+        ValidateAccount(domain, user);
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE domain = @Domain AND username = @User AND disabled)",
+            new { Domain = domain, User = user },
+            cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<string>> ListDisabledAsync(string domain, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        await using var connection = await db.OpenAsync(ct);
+        var users = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT username FROM accounts WHERE domain = @Domain AND disabled",
+            new { Domain = domain },
+            cancellationToken: ct))).AsList();
+        // Ordinal (UTF-16) order is the contract, which the database's byte order is not for characters above U+FFFF.
+        users.Sort(StringComparer.Ordinal);
+        return users;
+    }
+
     private static async Task InsertCredentialsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct)
     {

@@ -36,4 +36,16 @@ public interface IAccountStore
 
     /// <summary>The number of accounts of a domain.</summary>
     Task<int> CountAsync(string domain, CancellationToken ct = default);
+
+    /// <summary>
+    /// Disables or re-enables an account (XEP-0133 §4.3, §4.4): a disabled account keeps all its data but cannot log in.
+    /// Returns false when the account does not exist. A new account starts enabled.
+    /// </summary>
+    Task<bool> SetDisabledAsync(string domain, string user, bool disabled, CancellationToken ct = default);
+
+    /// <summary>Whether the account is disabled; false when it does not exist.</summary>
+    Task<bool> IsDisabledAsync(string domain, string user, CancellationToken ct = default);
+
+    /// <summary>The user names of a domain's disabled accounts, sorted ordinally.</summary>
+    Task<IReadOnlyList<string>> ListDisabledAsync(string domain, CancellationToken ct = default);
 }

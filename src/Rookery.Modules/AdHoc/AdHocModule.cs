@@ -14,7 +14,16 @@ namespace Rookery.Modules.AdHoc;
 /// them through execute, next, prev, complete and cancel with a session id (§3.4). Sessions belong to the full JID that
 /// started them and expire after <see cref="SessionTimeout"/> without use.
 /// </summary>
+/// <remarks>
+/// The commands are offered at the host's JID, where XEP-0133 §3 puts them, and also at the requester's own bare JID:
+/// RFC 6120 §10.3.3 has the server answer an iq sent to the sender's bare JID on behalf of the account, and clients
+/// (Smack's service administration suite among them) look for an admin's commands there. At any other account's bare
+/// JID there are no commands. A command that refuses what was submitted ends with status <c>completed</c> and a note
+/// of type <c>error</c> (XEP-0050 §3.4.2), as Prosody and Openfire answer; protocol faults (unknown session, action or
+/// node, a missing form, no rights) stay iq errors (§4.6).
+/// </remarks>
 [Xep(50, "1.3.0")]
+[Xep(133, "1.3.1", XepStatus.Partial, Note = "Not offered: get-user-password (only SCRAM keys are stored), get-user-lastlogin (login times are not recorded), edit-blacklist/whitelist, set/delete-welcome, edit-admin (admins are configuration), restart, shutdown")]
 public sealed class AdHocModule : IXmppModule
 {
     /// <summary>The module's configuration name.</summary>
@@ -56,12 +65,14 @@ public sealed class AdHocModule : IXmppModule
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddFeature(Namespace);
         builder.AddDiscoNode(Namespace, OnCommandList);
+        builder.AddAccountDiscoNode(Namespace, OnCommandList);
         foreach (var command in _commands.Values)
         {
             builder.AddDiscoNode(command.Node, (iq, query) => OnCommandNode(command, iq, query));
+            builder.AddAccountDiscoNode(command.Node, (iq, query) => OnCommandNode(command, iq, query));
         }
 
-        builder.HandleIq(IqType.Set, IqTarget.Host, Namespace, "command", OnCommandAsync);
+        builder.HandleIq(IqType.Set, IqTarget.Host | IqTarget.Bare, Namespace, "command", OnCommandAsync);
     }
 
     /// <summary>The number of open multi-stage sessions (for tests and metrics).</summary>
@@ -78,21 +89,39 @@ public sealed class AdHocModule : IXmppModule
             return ValueTask.CompletedTask;
         }
 
-        var host = iq.To.Domain;
+        if (!IsOwnAddress(iq))
+        {
+            // Another account's bare JID offers nothing (XEP-0050 §2.2 allows an empty list).
+            return ValueTask.CompletedTask;
+        }
+
+        // The items name the address that was asked, so that a client runs the commands where it found them.
+        var address = iq.To.ToString();
         foreach (var command in _commands.Values.OrderBy(c => c.Node, StringComparer.Ordinal))
         {
-            if (command.MayExecute(iq.From, host))
+            if (command.MayExecute(iq.From, iq.To.Domain))
             {
-                query.AddChild("item").SetAttribute("jid", host).SetAttribute("node", command.Node).SetAttribute("name", command.Name);
+                query.AddChild("item").SetAttribute("jid", address).SetAttribute("node", command.Node).SetAttribute("name", command.Name);
             }
         }
 
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// True for the host's JID and for the requester's own bare JID (RFC 6120 §10.3.3: the server answers for the
+    /// account); false for another account's bare JID.
+    /// </summary>
+    private static bool IsOwnAddress(IqContext iq) => iq.To.Local is null || iq.From.Bare == iq.To.Bare;
+
     /// <summary>XEP-0050 §2.3: a command node is an automation/command-node that speaks commands and data forms.</summary>
     private static ValueTask OnCommandNode(IAdHocCommand command, IqContext iq, Element query)
     {
+        if (!IsOwnAddress(iq))
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound);
+        }
+
         if (!command.MayExecute(iq.From, iq.To.Domain))
         {
             throw new StanzaErrorException(StanzaErrorCondition.Forbidden, "You may not run this command");
@@ -112,6 +141,17 @@ public sealed class AdHocModule : IXmppModule
     {
         var payload = iq.Payload;
         var node = payload.GetAttribute("node");
+        if (!IsOwnAddress(iq))
+        {
+            // RFC 6120 §8.3.3.19 / §10.3.3: nothing at another account's bare JID answers commands.
+            throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable);
+        }
+
+        if (node is not null && !_commands.ContainsKey(node) && Admin.AdminCommand.Unavailable.TryGetValue(node, out var reason))
+        {
+            throw new StanzaErrorException(StanzaErrorCondition.FeatureNotImplemented, reason);
+        }
+
         if (node is null || !_commands.TryGetValue(node, out var command))
         {
             throw new StanzaErrorException(StanzaErrorCondition.ItemNotFound, "No such command");
@@ -157,7 +197,7 @@ public sealed class AdHocModule : IXmppModule
         var now = _time.GetUtcNow();
         Sweep(now);
         var session = new AdHocSession(NewSessionId(), iq.From, command, now);
-        var step = await command.ExecuteAsync(new AdHocRequest(iq.From, iq.To.Domain, 0, AdHocAction.Execute, null, session.State, iq.Cancellation)).ConfigureAwait(false);
+        var step = await RunAsync(command, new AdHocRequest(iq.From, iq.To.Domain, 0, AdHocAction.Execute, null, session.State, iq.Cancellation)).ConfigureAwait(false);
         if (step.IsCompleted)
         {
             return IqResult.With(Answer(command, session.Id, step, canGoBack: false));
@@ -240,7 +280,7 @@ public sealed class AdHocModule : IXmppModule
             throw Error(StanzaErrorCondition.BadRequest, "bad-payload", "The form must be of type 'submit'");
         }
 
-        var step = await command.ExecuteAsync(new AdHocRequest(iq.From, iq.To.Domain, session.Stages.Count, action, form, session.State, iq.Cancellation)).ConfigureAwait(false);
+        var step = await RunAsync(command, new AdHocRequest(iq.From, iq.To.Domain, session.Stages.Count, action, form, session.State, iq.Cancellation)).ConfigureAwait(false);
         if (step.IsCompleted)
         {
             _sessions.TryRemove(session.Id, out _);
@@ -249,6 +289,23 @@ public sealed class AdHocModule : IXmppModule
 
         session.Stages.Add(step);
         return IqResult.With(Answer(command, session.Id, step, canGoBack: true));
+    }
+
+    /// <summary>
+    /// Runs one stage. A refusal of the submitted data ends the command with an error note (XEP-0050 §3.4.2) rather
+    /// than an iq error: the requester learns why, and no half-finished session is left waiting for a correction that
+    /// most clients never send.
+    /// </summary>
+    private static async ValueTask<AdHocStep> RunAsync(IAdHocCommand command, AdHocRequest request)
+    {
+        try
+        {
+            return await command.ExecuteAsync(request).ConfigureAwait(false);
+        }
+        catch (StanzaErrorException e)
+        {
+            return AdHocStep.Completed(note: e.Text ?? e.Condition.ToWireName(), noteType: "error");
+        }
     }
 
     /// <summary>Drops sessions nobody used for twice the timeout (the requester went away without cancelling).</summary>

@@ -34,6 +34,12 @@ public sealed class DataForm
     /// <summary>The fields, in order.</summary>
     public List<DataFormField> Fields { get; } = [];
 
+    /// <summary>
+    /// Elements of other namespaces written after the fields, which XEP-0004 §3.1 allows: XEP-0133 §4.8 returns a user's
+    /// roster as a <c>jabber:iq:roster</c> query inside the result form.
+    /// </summary>
+    public List<Element> Payloads { get; } = [];
+
     /// <summary>The value of the FORM_TYPE field, or null when the form has none.</summary>
     public string? FormType => Find(FormTypeField) is { Values: [var value, ..] } ? value : null;
 
@@ -157,6 +163,11 @@ public sealed class DataForm
             {
                 f.AddChild("option").SetAttribute("label", label).AddChild("value").AddText(value);
             }
+        }
+
+        foreach (var payload in Payloads)
+        {
+            x.Add(payload.Clone());
         }
 
         return x;

@@ -61,6 +61,17 @@ public sealed class AccountService(IAccountStore store, IOptions<ServerOptions> 
     public Task<bool> DeleteAsync(Jid account, CancellationToken ct = default) =>
         store.DeleteAsync(account.Domain, account.Local!, ct);
 
+    /// <summary>
+    /// Whether an administrator disabled the account (XEP-0133 §4.3). Read from the shared store on every login, so
+    /// that every node of a cluster refuses a disabled account at once.
+    /// </summary>
+    public Task<bool> IsDisabledAsync(Jid account, CancellationToken ct = default) =>
+        store.IsDisabledAsync(account.Domain, account.Local!, ct);
+
+    /// <summary>Disables or re-enables an account; returns false when it does not exist.</summary>
+    public Task<bool> SetDisabledAsync(Jid account, bool disabled, CancellationToken ct = default) =>
+        store.SetDisabledAsync(account.Domain, account.Local!, disabled, ct);
+
     /// <summary>The SCRAM keys of an account for one hash, or null when the account (or that hash) does not exist.</summary>
     public async Task<ScramKeys?> GetKeysAsync(Jid account, ScramHash hash, CancellationToken ct = default)
     {

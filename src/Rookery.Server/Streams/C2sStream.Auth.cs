@@ -219,6 +219,7 @@ public sealed partial class C2sStream
                 throw new SaslException(SaslFailure.NotAuthorized);
             }
 
+            await ThrowIfDisabledAsync(_pendingUser).ConfigureAwait(false);
             Succeed(_pendingUser, final);
         }
         catch (SaslException e)
@@ -245,7 +246,20 @@ public sealed partial class C2sStream
             throw new SaslException(SaslFailure.NotAuthorized);
         }
 
+        await ThrowIfDisabledAsync(user).ConfigureAwait(false);
         Succeed(user, null);
+    }
+
+    /// <summary>
+    /// RFC 6120 §6.5.1: a disabled account (XEP-0133 §4.3) fails with account-disabled. Asked only once the password
+    /// was proven, so that the failure tells nobody else whether an account is disabled.
+    /// </summary>
+    private async ValueTask ThrowIfDisabledAsync(Jid user)
+    {
+        if (await _services.Accounts.IsDisabledAsync(user).ConfigureAwait(false))
+        {
+            throw new SaslException(SaslFailure.AccountDisabled);
+        }
     }
 
     private void Succeed(Jid user, byte[]? additionalData)

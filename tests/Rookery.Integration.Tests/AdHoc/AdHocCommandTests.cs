@@ -15,10 +15,10 @@ public sealed class AdHocCommandTests
     private const string Admin = "http://jabber.org/protocol/admin";
     private const string XData = "jabber:x:data";
 
-    private static Task<TestServer> StartAsync() => TestServer.StartAsync(o => o.Hosts["localhost"] = new Server.Hosts.HostOptions { Admins = ["boss@localhost"] });
+    internal static Task<TestServer> StartAsync() => TestServer.StartAsync(o => o.Hosts["localhost"] = new Server.Hosts.HostOptions { Admins = ["boss@localhost"] });
 
     /// <summary>Starts a server with an admin (boss) and a plain user (alice), both signed in.</summary>
-    private static async Task<(TestServer Server, RawXmppClient Boss, RawXmppClient Alice)> StartWithUsersAsync()
+    internal static async Task<(TestServer Server, RawXmppClient Boss, RawXmppClient Alice)> StartWithUsersAsync()
     {
         var server = await StartAsync();
         await server.CreateUserAsync("boss");
@@ -39,7 +39,13 @@ public sealed class AdHocCommandTests
 
         bossItems.GetAttribute("node").Should().Be(Commands);
         bossItems.Elements().Select(i => i.GetAttribute("node")).Should().BeEquivalentTo(
-            new[] { "add-user", "delete-user", "change-user-password", "end-user-session", "get-registered-users-num", "get-online-users-num", "get-online-users-list", "announce" }
+            new[]
+            {
+                "add-user", "delete-user", "change-user-password", "end-user-session", "get-registered-users-num", "get-online-users-num",
+                "get-online-users-list", "announce", "disable-user", "reenable-user", "get-user-roster", "user-stats",
+                "get-registered-users-list", "get-disabled-users-num", "get-disabled-users-list", "get-active-users-num",
+                "get-active-users", "get-idle-users-num", "get-idle-users", "set-motd", "edit-motd", "delete-motd",
+            }
                 .Select(n => Admin + "#" + n));
         bossItems.Elements().Should().OnlyContain(i => i.GetAttribute("jid") == "localhost" && !string.IsNullOrEmpty(i.GetAttribute("name")));
         aliceItems.Elements().Should().BeEmpty();
@@ -103,22 +109,33 @@ public sealed class AdHocCommandTests
     }
 
     [Fact]
-    public async Task AddUser_ExistingAccount_Conflict_AndOtherHostsAccount_Forbidden()
+    public async Task AddUser_ExistingAccount_OtherHost_Mismatch_InvalidJid_ErrorNotes_NothingCreated()
     {
         var (server, boss, alice) = await StartWithUsersAsync();
         await using var _ = server;
         await using var __ = boss;
         await using var ___ = alice;
 
-        var sessionId = (await ExecuteAsync(boss, "add-user")).GetAttribute("sessionid");
-        var taken = await CommandAsync(boss, "add-user", "complete", sessionId, Submit(("accountjid", "alice@localhost"), ("password", "pw"), ("password-verify", "pw")));
-        // A refused submission leaves the session open: the admin corrects the form.
-        var otherHost = await CommandAsync(boss, "add-user", "complete", sessionId, Submit(("accountjid", "eve@example.net"), ("password", "pw"), ("password-verify", "pw")));
-        var mismatch = await CommandAsync(boss, "add-user", "complete", sessionId, Submit(("accountjid", "eve@localhost"), ("password", "pw"), ("password-verify", "other")));
+        async Task<Element> AddAsync(string jid, string verify)
+        {
+            var sessionId = (await ExecuteAsync(boss, "add-user")).GetAttribute("sessionid");
+            return (await CommandAsync(boss, "add-user", "complete", sessionId, Submit(("accountjid", jid), ("password", "pw"), ("password-verify", verify)))).ShouldBeResult()!;
+        }
 
-        taken.ShouldBeError(StanzaErrorCondition.Conflict);
-        otherHost.ShouldBeError(StanzaErrorCondition.Forbidden);
-        mismatch.ShouldBeError(StanzaErrorCondition.NotAcceptable);
+        var taken = await AddAsync("alice@localhost", "pw");
+        var otherHost = await AddAsync("eve@example.net", "pw");
+        var mismatch = await AddAsync("eve@localhost", "other");
+        var invalid = await AddAsync("eve@invalid@localhost", "pw");
+
+        // A refused submission ends the command with an error note (XEP-0050 §3.4.2).
+        foreach (var refused in new[] { taken, otherHost, mismatch, invalid })
+        {
+            refused.GetAttribute("status").Should().Be("completed");
+            refused.Child("note", Commands)!.GetAttribute("type").Should().Be("error");
+        }
+
+        taken.ChildText("note", Commands).Should().Be("alice@localhost already exists");
+        mismatch.ChildText("note", Commands).Should().Be("The passwords do not match");
         (await server.Storage.Accounts.ExistsAsync("example.net", "eve")).Should().BeFalse();
         (await server.Storage.Accounts.ExistsAsync("localhost", "eve")).Should().BeFalse();
     }
@@ -149,8 +166,6 @@ public sealed class AdHocCommandTests
         (await server.Storage.Accounts.ExistsAsync("localhost", "alice")).Should().BeTrue("nothing is deleted before the last stage");
 
         (await CommandAsync(boss, "delete-user", "next", sessionId, Submit(("accountjids", "alice@localhost")))).ShouldBeResult();
-        var unconfirmed = await CommandAsync(boss, "delete-user", "complete", sessionId, Submit(("confirm", "0")));
-        unconfirmed.ShouldBeError(StanzaErrorCondition.NotAcceptable);
         var done = (await CommandAsync(boss, "delete-user", "complete", sessionId, Submit(("confirm", "1")))).ShouldBeResult()!;
 
         done.GetAttribute("status").Should().Be("completed");
@@ -201,7 +216,7 @@ public sealed class AdHocCommandTests
     }
 
     [Fact]
-    public async Task ChangeUserPassword_Admin_NewPasswordWorks_UnknownAccount_ItemNotFound()
+    public async Task ChangeUserPassword_Admin_NewPasswordWorks_UnknownAccount_ErrorNote()
     {
         var (server, boss, alice) = await StartWithUsersAsync();
         await using var _ = server;
@@ -209,10 +224,12 @@ public sealed class AdHocCommandTests
         await using var ___ = alice;
 
         var sessionId = (await ExecuteAsync(boss, "change-user-password")).GetAttribute("sessionid");
-        var unknown = await CommandAsync(boss, "change-user-password", "complete", sessionId, Submit(("accountjid", "ghost@localhost"), ("password", "new")));
+        var unknown = (await CommandAsync(boss, "change-user-password", "complete", sessionId, Submit(("accountjid", "ghost@localhost"), ("password", "new")))).ShouldBeResult()!;
+        sessionId = (await ExecuteAsync(boss, "change-user-password")).GetAttribute("sessionid");
         var done = (await CommandAsync(boss, "change-user-password", "complete", sessionId, Submit(("accountjid", "alice@localhost"), ("password", "new")))).ShouldBeResult()!;
 
-        unknown.ShouldBeError(StanzaErrorCondition.ItemNotFound);
+        unknown.GetAttribute("status").Should().Be("completed");
+        unknown.Child("note", Commands)!.GetAttribute("type").Should().Be("error");
         done.GetAttribute("status").Should().Be("completed");
         await using var again = await server.LoginAsync("alice", "new", resource: "again");
         again.Jid.Should().NotBeNull();
@@ -356,17 +373,17 @@ public sealed class AdHocCommandTests
         items.Elements().Should().BeEmpty();
     }
 
-    private static async Task<Element> ExecuteAsync(RawXmppClient client, string command) =>
-        (await CommandAsync(client, command, "execute", null, null)).ShouldBeResult()!;
+    internal static async Task<Element> ExecuteAsync(RawXmppClient client, string command, string to = "localhost") =>
+        (await CommandAsync(client, command, "execute", null, null, to)).ShouldBeResult()!;
 
-    private static Task<Element> CommandAsync(RawXmppClient client, string command, string action, string? sessionId, string? formXml)
+    internal static Task<Element> CommandAsync(RawXmppClient client, string command, string action, string? sessionId, string? formXml, string to = "localhost")
     {
         var node = command.Contains(':', StringComparison.Ordinal) ? command : Admin + "#" + command;
         var session = sessionId is null ? string.Empty : $" sessionid='{sessionId}'";
-        return client.SetAsync("localhost", $"<command xmlns='{Commands}' node='{node}' action='{action}'{session}>{formXml}</command>");
+        return client.SetAsync(to, $"<command xmlns='{Commands}' node='{node}' action='{action}'{session}>{formXml}</command>");
     }
 
-    private static string Submit(params (string Var, string Value)[] fields)
+    internal static string Submit(params (string Var, string Value)[] fields)
     {
         var x = new Element("x", XData).SetAttribute("type", "submit");
         x.AddChild("field").SetAttribute("var", "FORM_TYPE").SetAttribute("type", "hidden").AddChild("value").AddText(Admin);
@@ -382,13 +399,13 @@ public sealed class AdHocCommandTests
         return x.ToString();
     }
 
-    private static List<string?> FieldVars(Element command) =>
+    internal static List<string?> FieldVars(Element command) =>
         command.Child("x", XData)!.Elements().Where(e => e.Name == "field").Select(e => e.GetAttribute("var")).ToList();
 
-    private static List<string> FieldValues(Element command, string var) =>
+    internal static List<string> FieldValues(Element command, string var) =>
         command.Child("x", XData)!.Elements().First(e => e.Name == "field" && e.GetAttribute("var") == var)
             .Elements().Where(e => e.Name == "value").Select(e => e.Text).ToList();
 
-    private static string? AppCondition(Element reply) =>
+    internal static string? AppCondition(Element reply) =>
         reply.Child("error", reply.Namespace)!.Elements().FirstOrDefault(e => e.Namespace == Commands)?.Name;
 }

@@ -79,7 +79,7 @@ public sealed class DisabledModuleTests
                 command.FirstElement()?.GetAttribute("status")));
         }
 
-        results[0].Should().Be((true, 8, "completed"), "with adhoc enabled");
+        results[0].Should().Be((true, 22, "completed"), "with adhoc enabled");
         results[1].Advertised.Should().BeFalse("with adhoc disabled");
         results[1].Listed.Should().Be(0);
     }

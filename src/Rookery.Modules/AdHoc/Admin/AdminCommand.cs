@@ -14,6 +14,17 @@ internal abstract class AdminCommand(HostRegistry hosts, string name, string tit
     /// <summary>The FORM_TYPE of XEP-0133 forms.</summary>
     public const string FormType = "http://jabber.org/protocol/admin";
 
+    /// <summary>
+    /// XEP-0133 commands Rookery cannot offer, with the reason: asking for one is feature-not-implemented rather than
+    /// item-not-found, so that an admin learns why. They are not listed in the command list.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Unavailable { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        // Only SCRAM keys (RFC 5802 StoredKey and ServerKey) are stored: the password cannot be recovered from them.
+        [FormType + "#get-user-password"] = "Passwords are stored only as SCRAM keys and cannot be retrieved; use change-user-password",
+        [FormType + "#get-user-lastlogin"] = "Login times are not recorded",
+    };
+
     public string Node => FormType + "#" + name;
 
     public string Name => title;

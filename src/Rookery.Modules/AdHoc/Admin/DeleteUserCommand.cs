@@ -27,7 +27,8 @@ internal sealed class DeleteUserCommand(HostRegistry hosts, AccountService accou
         List<Jid> targets;
         if (request.Stage == 1)
         {
-            targets = Accounts(Submitted(request), request.Host, "accountjids");
+            // XEP-0133 asks for bare JIDs; a full JID names its account just as well.
+            targets = Accounts(Submitted(request), request.Host, "accountjids", allowFull: true).Select(j => j.Bare).Distinct().ToList();
             if (request.Action == AdHocAction.Next)
             {
                 request.State[Chosen] = targets;

@@ -21,6 +21,44 @@ internal static class OnlineUsers
         return users;
     }
 
+    /// <summary>
+    /// The online users of <paramref name="host"/> that are active (<paramref name="active"/> true) or idle (false).
+    /// XEP-0133 §4.16 leaves "active" to the service; here a user is active while one of their resources is available
+    /// (RFC 6121 §4.1: it sent initial presence) with no <c>&lt;show/&gt;</c> of <c>away</c> or <c>xa</c>, which is
+    /// what clients set after a period of inactivity. Every other online user is idle. Presence is replicated to every
+    /// node, so the answer is the same on each node of a cluster.
+    /// </summary>
+    public static SortedSet<string> Active(SessionTable sessions, string host, bool active)
+    {
+        var online = Of(sessions, host);
+        var busy = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var session in sessions.All())
+        {
+            if (session.Jid.Domain == host && IsActive(session))
+            {
+                busy.Add(session.Jid.Bare.ToString());
+            }
+        }
+
+        if (active)
+        {
+            return busy;
+        }
+
+        online.ExceptWith(busy);
+        return online;
+    }
+
+    private static bool IsActive(IClientSession session)
+    {
+        if (!session.IsAvailable || session.Presence is not { } presence)
+        {
+            return false;
+        }
+
+        return presence.Child("show", presence.Namespace)?.Text is not ("away" or "xa");
+    }
+
     /// <summary>Every session (full JID) bound on <paramref name="host"/>.</summary>
     public static List<Jid> SessionsOf(SessionTable sessions, string host)
     {

@@ -1,0 +1,4 @@
+-- Accounts an administrator disabled (XEP-0133 §4.3): true while disabled, when logging in is refused; their data stays.
+ALTER TABLE accounts ADD COLUMN disabled boolean NOT NULL DEFAULT false;
+-- The disabled-users commands list a domain's disabled accounts; there are few, so a partial index keeps it cheap.
+CREATE INDEX accounts_disabled ON accounts (domain) WHERE disabled;
