@@ -88,6 +88,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IXmppModule, RosterModule>();
         services.AddSingleton<IXmppModule, StreamManagementModule>();
         services.AddSingleton<IXmppModule, ClientStateIndicationModule>();
+        services.AddSingleton<IXmppModule, Sasl2Module>();
+        services.AddSingleton<IXmppModule, Bind2Module>();
         services.AddSingleton<IXmppModule, RegisterModule>();
         services.AddSingleton(Options.Create(options.Modules.Disco));
         services.AddSingleton(Options.Create(options.Modules.Version));
