@@ -12,6 +12,9 @@ public sealed class Sasl2Authenticate
     /// <summary>The XEP-0388 namespace.</summary>
     public const string Namespace = "urn:xmpp:sasl:2";
 
+    /// <summary>The FAST namespace (XEP-0484).</summary>
+    public const string FastNamespace = "urn:xmpp:fast:0";
+
     // The user-agent id is only ever hashed and logged; a client has no reason to send a long one (XEP-0388 asks for a UUID).
     private const int MaxUserAgentIdLength = 128;
 
@@ -42,6 +45,12 @@ public sealed class Sasl2Authenticate
     /// <summary>The XEP-0198 <c>&lt;resume/&gt;</c> carried inline, or null.</summary>
     public Element? Resume { get; private init; }
 
+    /// <summary>The mechanism of a FAST <c>&lt;request-token/&gt;</c> (XEP-0484 §4.2), or null when no token is asked for.</summary>
+    public string? RequestToken { get; private init; }
+
+    /// <summary>True when the client authenticates with a FAST token and asks for it to be invalidated (XEP-0484 §4.6).</summary>
+    public bool InvalidateToken { get; private init; }
+
     /// <summary>
     /// Reads an <c>&lt;authenticate/&gt;</c> element. Throws <see cref="SaslException"/> with
     /// <see cref="SaslFailure.InvalidMechanism"/> when the mandatory 'mechanism' attribute is missing, and with
@@ -71,6 +80,8 @@ public sealed class Sasl2Authenticate
             Device = agent?.ChildText("device", Namespace),
             Bind = bind is null ? null : Bind2Request.Parse(bind),
             Resume = authenticate.Child("resume", streamManagementNamespace),
+            RequestToken = authenticate.Child("request-token", FastNamespace)?.GetAttribute("mechanism"),
+            InvalidateToken = authenticate.Child("fast", FastNamespace)?.GetAttribute("invalidate") is "1" or "true",
         };
     }
 }

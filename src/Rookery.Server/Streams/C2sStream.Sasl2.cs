@@ -73,6 +73,8 @@ public sealed partial class C2sStream
         {
             inline.AddChild("sm", StreamManagementNs);
         }
+
+        AddFastFeature(inline);
     }
 
     private async ValueTask OnAuthenticateAsync(Element element)
@@ -92,7 +94,14 @@ public sealed partial class C2sStream
         _sasl2 = request;
         try
         {
-            await StartAuthAsync(request.Mechanism, request.InitialResponse).ConfigureAwait(false);
+            if (HashedTokenMechanism.IsHashedToken(request.Mechanism))
+            {
+                await FastAuthAsync(request).ConfigureAwait(false);
+            }
+            else
+            {
+                await StartAuthAsync(request.Mechanism, request.InitialResponse).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -123,6 +132,7 @@ public sealed partial class C2sStream
         }
 
         var identifier = success.AddChild("authorization-identifier", Sasl2Authenticate.Namespace);
+        await HandleFastTokensAsync(user, request, success).ConfigureAwait(false);
         if (request.Resume is { } resume && await TryResumeInlineAsync(resume, success, identifier).ConfigureAwait(false))
         {
             return;

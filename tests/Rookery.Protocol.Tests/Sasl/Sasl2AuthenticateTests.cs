@@ -35,6 +35,7 @@ public sealed class Sasl2AuthenticateTests
             + "<user-agent id='d4565fa7-4d72-4749-b3d3-740edbf87770'><software>AwesomeXMPP</software><device>Kiva's Phone</device></user-agent>"
             + "<bind xmlns='urn:xmpp:bind:0'><tag>AwesomeXMPP</tag><enable xmlns='urn:xmpp:carbons:2'/><enable xmlns='urn:xmpp:sm:3' resume='true'/><inactive xmlns='urn:xmpp:csi:0'/></bind>"
             + "<resume xmlns='urn:xmpp:sm:3' previd='abc' h='3'/>"
+            + "<request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-NONE'/><fast xmlns='urn:xmpp:fast:0' invalidate='true'/>"
             + "</authenticate>"), Sm);
 
         request.Mechanism.Should().Be("SCRAM-SHA-256");
@@ -48,6 +49,8 @@ public sealed class Sasl2AuthenticateTests
             ("enable", "urn:xmpp:carbons:2"), ("enable", Sm), ("inactive", "urn:xmpp:csi:0"));
         request.Bind.Find("enable", Sm)!.GetAttribute("resume").Should().Be("true");
         request.Bind.Find("active", "urn:xmpp:csi:0").Should().BeNull();
+        request.RequestToken.Should().Be("HT-SHA-256-NONE");
+        request.InvalidateToken.Should().BeTrue();
     }
 
     [Fact]
@@ -59,6 +62,8 @@ public sealed class Sasl2AuthenticateTests
         request.UserAgentId.Should().BeNull();
         request.Bind.Should().BeNull();
         request.Resume.Should().BeNull();
+        request.RequestToken.Should().BeNull();
+        request.InvalidateToken.Should().BeFalse();
     }
 
     [Fact]
