@@ -8,7 +8,7 @@ namespace Rookery.Server.Streams;
 /// mechanisms and rules (PLAIN only inside TLS, -PLUS only with a channel binding, the same failure slow-down), and
 /// does not restart the stream after success. The protocol lives in the client stream, which owns the negotiation.
 /// </summary>
-[Xep(388, "1.0.4", XepStatus.Partial, Note = "No <continue/> tasks (second factor, SCRAM upgrade, password change) and no FAST tokens (XEP-0484); <supported/> is ignored")]
+[Xep(388, "1.0.4", XepStatus.Partial, Note = "No <continue/> tasks (second factor, SCRAM upgrade, password change); <supported/> is ignored")]
 public sealed class Sasl2Module : IXmppModule
 {
     /// <summary>The module's configuration name.</summary>
