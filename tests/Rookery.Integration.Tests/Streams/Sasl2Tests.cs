@@ -3,6 +3,7 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Sasl;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Hosts;
 using Rookery.Server.Sessions;
 using Rookery.TestKit;
 
@@ -103,15 +104,18 @@ public sealed class Sasl2Tests
     }
 
     [Fact]
-    public async Task WrongPassword_NotAuthorizedInSasl2Failure_AndTheStreamTakesARetry()
+    public async Task WrongPassword_NotAuthorizedInSasl2FailureAfterTheFailureDelay_AndTheStreamTakesARetry()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await TestServer.StartAsync(auth: new AuthOptions { FailureDelayMilliseconds = 300, MaxFailureDelayMilliseconds = 5000 });
         await server.CreateUserAsync("alice");
         await using var alice = await server.ConnectAsync();
         await alice.OpenSecureStreamAsync();
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var failure = await alice.Sasl2ScramAttemptAsync("alice", "wrong", Bind(string.Empty));
 
+        // The same slow-down as RFC 6120 SASL failures (LoginThrottle); the clock includes both round trips.
+        clock.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(295));
         failure.Name.Should().Be("failure");
         failure.Namespace.Should().Be(Sasl2);
         failure.Child("not-authorized", Ns.Sasl).Should().NotBeNull("got {0}", failure);
