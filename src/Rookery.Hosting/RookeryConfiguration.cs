@@ -179,6 +179,7 @@ public static class RookeryConfiguration
         Require(o.Auth.FailureDelayMilliseconds >= 0, "Auth:FailureDelayMilliseconds", "must not be negative");
         Require(o.Auth.MaxFailureDelayMilliseconds >= o.Auth.FailureDelayMilliseconds, "Auth:MaxFailureDelayMilliseconds", "must be at least Auth:FailureDelayMilliseconds");
         Require(o.Auth.MaxAttemptsPerStream >= 1, "Auth:MaxAttemptsPerStream", "must be at least 1");
+        Require(o.Auth.FastTokenLifetimeDays is >= 1 and <= 3650, "Auth:FastTokenLifetimeDays", "must be between 1 and 3650");
         Require(o.Logging.Format is "text" or "json", "Logging:Format", $"'{o.Logging.Format}' is not 'text' or 'json'");
         Require(o.StreamManagement.ResumeTimeoutSeconds is >= 0 and <= 86_400, "StreamManagement:ResumeTimeoutSeconds", "must be between 0 and 86400");
         Require(o.Registration.MinSecondsBetweenRegistrations >= 0, "Registration:MinSecondsBetweenRegistrations", "must not be negative");

@@ -47,6 +47,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().MucCluster);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Caps);
         services.AddSingleton(sp => sp.GetRequiredService<IStorage>().Push);
+        services.AddSingleton(sp => sp.GetRequiredService<IStorage>().FastTokens);
 
         services.AddSingleton<HostRegistry>();
         services.AddSingleton<RouteTable>();
@@ -88,6 +89,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<IXmppModule, RosterModule>();
         services.AddSingleton<IXmppModule, StreamManagementModule>();
         services.AddSingleton<IXmppModule, ClientStateIndicationModule>();
+        services.AddSingleton<IXmppModule, Sasl2Module>();
+        services.AddSingleton<IXmppModule, Bind2Module>();
+        services.AddSingleton<IXmppModule, FastModule>();
         services.AddSingleton<IXmppModule, RegisterModule>();
         services.AddSingleton(Options.Create(options.Modules.Disco));
         services.AddSingleton(Options.Create(options.Modules.Version));

@@ -39,6 +39,7 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
         MucCluster = new PostgresMucClusterStore(_db);
         Caps = new PostgresCapsStore(_db);
         Push = new PostgresPushStore(_db);
+        FastTokens = new PostgresFastTokenStore(_db);
     }
 
     /// <inheritdoc />
@@ -79,6 +80,9 @@ public sealed class PostgresStorage : IStorage, IPooledStorage
 
     /// <inheritdoc />
     public IPushStore Push { get; }
+
+    /// <inheritdoc />
+    public IFastTokenStore FastTokens { get; }
 
     internal PostgresDatabase Database => _db;
 

@@ -174,6 +174,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                     DELETE FROM block_list WHERE owner = @Owner;
                     DELETE FROM pubsub_nodes WHERE owner = @Owner;
                     DELETE FROM push_registrations WHERE owner = @Owner;
+                    DELETE FROM fast_tokens WHERE owner = @Owner;
                     DELETE FROM pubsub_nodes WHERE EXISTS (
                             SELECT 1 FROM pubsub_affiliations a WHERE a.service = pubsub_nodes.owner AND a.node = pubsub_nodes.node
                                 AND a.jid = @Owner AND a.affiliation = 'owner')

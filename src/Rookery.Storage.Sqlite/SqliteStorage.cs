@@ -38,6 +38,7 @@ public sealed class SqliteStorage : IStorage
         MucCluster = new SqliteMucClusterStore(_db);
         Caps = new SqliteCapsStore(_db);
         Push = new SqlitePushStore(_db);
+        FastTokens = new SqliteFastTokenStore(_db);
     }
 
     /// <inheritdoc />
@@ -78,6 +79,9 @@ public sealed class SqliteStorage : IStorage
 
     /// <inheritdoc />
     public IPushStore Push { get; }
+
+    /// <inheritdoc />
+    public IFastTokenStore FastTokens { get; }
 
     internal SqliteDatabase Database => _db;
 

@@ -46,4 +46,7 @@ public interface IStorage : IAsyncDisposable
 
     /// <summary>Push notification registrations per user (XEP-0357).</summary>
     IPushStore Push { get; }
+
+    /// <summary>FAST authentication tokens per client installation (XEP-0484).</summary>
+    IFastTokenStore FastTokens { get; }
 }

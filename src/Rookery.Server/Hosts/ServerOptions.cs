@@ -120,6 +120,12 @@ public sealed class AuthOptions
     /// <summary>Failed attempts allowed on one stream before it is closed. Default 3.</summary>
     public int MaxAttemptsPerStream { get; init; } = 3;
 
+    /// <summary>
+    /// Days a FAST token (XEP-0484) stays valid; a token used in the second half of its life is replaced by a new one.
+    /// Default 21, as in Prosody.
+    /// </summary>
+    public int FastTokenLifetimeDays { get; init; } = 21;
+
 }
 
 /// <summary>Limits on in-band registration (XEP-0077), which each host turns on with <c>AllowRegistration</c>.</summary>

@@ -422,9 +422,10 @@ public sealed class ClientSession : ILocalClientSession
     /// Attaches a new connection after a successful resumption (XEP-0198 §5): applies the client's h, writes
     /// <paramref name="resumed"/> and then every stanza the client has not acknowledged, in order, all under the
     /// session's lock so that no stanza routed meanwhile can overtake them. Returns the previous connection (to be
-    /// closed), or false when the session can no longer be resumed.
+    /// closed), or false when the session can no longer be resumed. <paramref name="then"/>, when given, is written
+    /// right after <paramref name="resumed"/>: the stream features that follow a SASL2 &lt;success/&gt; (XEP-0388).
     /// </summary>
-    public bool TryAttach(IStanzaConnection connection, uint h, Element resumed, out IStanzaConnection? previous)
+    public bool TryAttach(IStanzaConnection connection, uint h, Element resumed, out IStanzaConnection? previous, Element? then = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         lock (_gate)
@@ -451,6 +452,11 @@ public sealed class ClientSession : ILocalClientSession
             _connection = connection;
             _ackRequested = false;
             connection.Write(resumed);
+            if (then is not null)
+            {
+                connection.Write(then);
+            }
+
             foreach (var stanza in _unacked)
             {
                 connection.Write(stanza);

@@ -27,7 +27,8 @@ public sealed class C2sServices(
     IOptions<ServerOptions> options,
     TimeProvider time,
     ILoggerFactory loggers,
-    LoginGate gate)
+    LoginGate gate,
+    Rookery.Storage.IFastTokenStore fastTokens)
 {
     /// <summary>The served hosts.</summary>
     public HostRegistry Hosts => hosts;
@@ -57,6 +58,8 @@ public sealed class C2sServices(
     public ServerOptions Options => options.Value;
     /// <summary>Whether new client streams are accepted (cluster drain, lost database).</summary>
     public LoginGate Gate => gate;
+    /// <summary>FAST authentication tokens (XEP-0484).</summary>
+    public Rookery.Storage.IFastTokenStore FastTokens => fastTokens;
     /// <summary>The clock.</summary>
     public TimeProvider Time => time;
     /// <summary>Parsed 'to' addresses shared by the streams (routing a message prepares no JID a stream used recently).</summary>

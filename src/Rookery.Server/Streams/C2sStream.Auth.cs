@@ -17,7 +17,13 @@ public sealed partial class C2sStream
     private ScramServerExchange? _scram;
     private int _failedAttempts;
 
-    private void SendFeatures()
+    private void SendFeatures() => SendElement(BuildFeatures(bound: false));
+
+    /// <summary>
+    /// The stream features for the stream's current step; <paramref name="bound"/> for a stream that SASL2 bound or
+    /// resumed inline, which must not be offered resource binding again.
+    /// </summary>
+    private Element BuildFeatures(bool bound)
     {
         var features = new Element("features", Ns.Streams);
         if (_authenticated is null)
@@ -45,6 +51,8 @@ public sealed partial class C2sStream
                     mechanisms.AddChild("mechanism", Ns.Sasl).AddText(name);
                 }
 
+                AddSasl2Feature(features);
+
                 if (_channelBindings.Length > 0)
                 {
                     // XEP-0440: tell clients which channel-binding types the -PLUS mechanisms accept.
@@ -58,9 +66,13 @@ public sealed partial class C2sStream
         }
         else
         {
-            features.AddChild("bind", Ns.Bind);
-            // RFC 3921 session establishment is a no-op since RFC 6121, but old clients still ask for it.
-            features.AddChild("session", Ns.Session).AddChild("optional", Ns.Session);
+            if (!bound)
+            {
+                features.AddChild("bind", Ns.Bind);
+                // RFC 3921 session establishment is a no-op since RFC 6121, but old clients still ask for it.
+                features.AddChild("session", Ns.Session).AddChild("optional", Ns.Session);
+            }
+
             foreach (var (name, ns) in _services.Modules.StreamFeaturesFor(_domain!))
             {
                 features.AddChild(name, ns);
@@ -72,7 +84,7 @@ public sealed partial class C2sStream
             }
         }
 
-        SendElement(features);
+        return features;
     }
 
     private IEnumerable<string> OfferedMechanisms()
@@ -107,17 +119,37 @@ public sealed partial class C2sStream
             throw new StreamErrorException(StreamErrorCondition.NotWellFormed, "Expected a stream header");
         }
 
+        if (_sasl2 is not null && (element.Namespace != Sasl2Authenticate.Namespace || element.Name is not ("response" or "abort")))
+        {
+            // XEP-0388 §2.5: while authentication is in progress only <response/> or <abort/> may come; anything else
+            // disconnects the client.
+            throw new StreamErrorException(StreamErrorCondition.PolicyViolation, "Only <response/> or <abort/> may be sent during SASL2 authentication");
+        }
+
         switch (element.Namespace, element.Name)
         {
             case (Ns.Tls, "starttls") when _authenticated is null:
                 return OnStartTls();
             case (Ns.Sasl, "auth") when _authenticated is null:
-                await OnAuthAsync(element).ConfigureAwait(false);
+                _saslV2 = false;
+                await StartAuthAsync(element.GetAttribute("mechanism"), element.Text).ConfigureAwait(false);
                 return false;
-            case (Ns.Sasl, "response") when _authenticated is null:
+            case (Sasl2Authenticate.Namespace, "authenticate") when _authenticated is null && Sasl2Offered:
+                await OnAuthenticateAsync(element).ConfigureAwait(false);
+                return false;
+            case (Sasl2Authenticate.Namespace, "response") when _sasl2 is not null:
                 await OnResponseAsync(element).ConfigureAwait(false);
                 return false;
-            case (Ns.Sasl, "abort") when _authenticated is null:
+            case (Sasl2Authenticate.Namespace, "abort") when _sasl2 is not null:
+                _scram = null;
+                _pendingUser = null;
+                SendElement(SaslFailureElement(SaslFailure.Aborted));
+                _sasl2 = null;
+                return false;
+            case (Ns.Sasl, "response") when _authenticated is null && !_saslV2:
+                await OnResponseAsync(element).ConfigureAwait(false);
+                return false;
+            case (Ns.Sasl, "abort") when _authenticated is null && !_saslV2:
                 _scram = null;
                 SendElement(SaslFailureElement(SaslFailure.Aborted));
                 return false;
@@ -141,7 +173,8 @@ public sealed partial class C2sStream
         throw new StreamErrorException(StreamErrorCondition.NotAuthorized, "Authenticate and bind a resource first");
     }
 
-    private async ValueTask OnAuthAsync(Element auth)
+    /// <summary>Starts a SASL exchange in either profile (RFC 6120 &lt;auth/&gt;, XEP-0388 &lt;authenticate/&gt;).</summary>
+    private async ValueTask StartAuthAsync(string? mechanism, string initialResponse)
     {
         if (_host!.TlsRequired && !IsSecure)
         {
@@ -149,7 +182,6 @@ public sealed partial class C2sStream
             return;
         }
 
-        var mechanism = auth.GetAttribute("mechanism");
         if (mechanism is null || !OfferedMechanisms().Contains(mechanism))
         {
             SendElement(SaslFailureElement(SaslFailure.InvalidMechanism));
@@ -158,7 +190,7 @@ public sealed partial class C2sStream
 
         try
         {
-            var initial = DecodeSaslPayload(auth.Text);
+            var initial = DecodeSaslPayload(initialResponse);
             if (mechanism == "PLAIN")
             {
                 await PlainAsync(initial).ConfigureAwait(false);
@@ -170,7 +202,7 @@ public sealed partial class C2sStream
                 // RFC 4505 §2: the optional trace information is only for logs; nobody is identified by it.
                 var account = await _services.Anonymous.CreateAsync(_domain!).ConfigureAwait(false);
                 _anonymousAccount = account;
-                Succeed(account, null);
+                await SucceedAsync(account, null).ConfigureAwait(false);
                 return;
             }
 
@@ -192,7 +224,7 @@ public sealed partial class C2sStream
 
             var keys = user is null ? null : await _services.Accounts.GetKeysAsync(user, hash).ConfigureAwait(false);
             var challenge = _scram.CreateServerFirst(keys);
-            SendElement(new Element("challenge", Ns.Sasl).AddText(Convert.ToBase64String(challenge)));
+            SendElement(new Element("challenge", SaslProfileNs).AddText(Convert.ToBase64String(challenge)));
             _pendingUser = user;
         }
         catch (SaslException e)
@@ -208,6 +240,7 @@ public sealed partial class C2sStream
         if (_scram is null)
         {
             SendElement(SaslFailureElement(SaslFailure.MalformedRequest));
+            _sasl2 = null;
             return;
         }
 
@@ -219,8 +252,7 @@ public sealed partial class C2sStream
                 throw new SaslException(SaslFailure.NotAuthorized);
             }
 
-            await ThrowIfDisabledAsync(_pendingUser).ConfigureAwait(false);
-            Succeed(_pendingUser, final);
+            await SucceedAsync(_pendingUser, final).ConfigureAwait(false);
         }
         catch (SaslException e)
         {
@@ -229,6 +261,7 @@ public sealed partial class C2sStream
         finally
         {
             _scram = null;
+            _sasl2 = null;
         }
     }
 
@@ -246,24 +279,28 @@ public sealed partial class C2sStream
             throw new SaslException(SaslFailure.NotAuthorized);
         }
 
-        await ThrowIfDisabledAsync(user).ConfigureAwait(false);
-        Succeed(user, null);
+        await SucceedAsync(user, null).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// RFC 6120 §6.5.1: a disabled account (XEP-0133 §4.3) fails with account-disabled. Asked only once the password
-    /// was proven, so that the failure tells nobody else whether an account is disabled.
+    /// Ends an exchange that proved <paramref name="user"/>'s credentials (password, token or ANONYMOUS), in SASL or SASL2
+    /// framing. RFC 6120 §6.5.1: a disabled account (XEP-0133 §4.3) fails here with account-disabled, asked only once the
+    /// credentials were proven, so that the failure tells nobody else whether an account is disabled.
     /// </summary>
-    private async ValueTask ThrowIfDisabledAsync(Jid user)
+    /// <exception cref="SaslException">The account is disabled.</exception>
+    private async ValueTask SucceedAsync(Jid user, byte[]? additionalData)
     {
-        if (await _services.Accounts.IsDisabledAsync(user).ConfigureAwait(false))
+        if (!ReferenceEquals(user, _anonymousAccount) && await _services.Accounts.IsDisabledAsync(user).ConfigureAwait(false))
         {
             throw new SaslException(SaslFailure.AccountDisabled);
         }
-    }
 
-    private void Succeed(Jid user, byte[]? additionalData)
-    {
+        if (_saslV2)
+        {
+            await Sasl2SucceedAsync(user, additionalData).ConfigureAwait(false);
+            return;
+        }
+
         _services.Throttle.RecordSuccess(RemoteAddress);
         _authenticated = user;
         var success = new Element("success", Ns.Sasl);
@@ -284,6 +321,7 @@ public sealed partial class C2sStream
     {
         _scram = null;
         _pendingUser = null;
+        _sasl2 = null;
         _failedAttempts++;
         Log.AuthenticationFailed(Logger, _connection.ConnectionId, failure);
         // Answer slowly, slower still for an address that keeps failing, so guessing passwords does not pay.
@@ -340,9 +378,13 @@ public sealed partial class C2sStream
         }
     }
 
-    private static Element SaslFailureElement(SaslFailure failure)
+    /// <summary>The namespace of the current exchange's challenges, outcomes and failures.</summary>
+    private string SaslProfileNs => _saslV2 ? Sasl2Authenticate.Namespace : Ns.Sasl;
+
+    private Element SaslFailureElement(SaslFailure failure)
     {
-        var e = new Element("failure", Ns.Sasl);
+        // XEP-0388 §2.6.2: a SASL2 failure carries the RFC 6120 §6.5 condition, still in the RFC 6120 namespace.
+        var e = new Element("failure", SaslProfileNs);
         e.AddChild(failure.ToWireName(), Ns.Sasl);
         return e;
     }

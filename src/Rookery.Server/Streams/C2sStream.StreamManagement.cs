@@ -22,25 +22,7 @@ public sealed partial class C2sStream
         switch (element.Name)
         {
             case "enable":
-                if (!StreamManagementOffered || session.IsManaged)
-                {
-                    SendElement(SmFailed(StanzaErrorCondition.UnexpectedRequest));
-                    return;
-                }
-
-                var resume = element.GetAttribute("resume") is "true" or "1";
-                // A temporary ANONYMOUS account cannot sign in again to resume (every login gets a new one), so its
-                // session is not kept waiting: XEP-0198 §5 lets the server decline resumption.
-                var id = resume && !session.IsAnonymous ? _services.Lifecycle.MakeResumable(session) : null;
-                session.EnableManagement(id);
-                var enabled = new Element("enabled", StreamManagementNs);
-                if (id is not null)
-                {
-                    enabled.SetAttribute("id", id).SetAttribute("resume", "true")
-                        .SetAttribute("max", ((int)_services.Lifecycle.ResumeTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
-                }
-
-                SendElement(enabled);
+                SendElement(EnableManagement(session, element));
                 return;
 
             case "r":
@@ -59,6 +41,33 @@ public sealed partial class C2sStream
             default:
                 throw new StreamErrorException(StreamErrorCondition.UnsupportedStanzaType, $"<{element.Name} xmlns='{StreamManagementNs}'/> is not supported");
         }
+    }
+
+    /// <summary>
+    /// Enables stream management on <paramref name="session"/> as <paramref name="enable"/> asks and returns the answer:
+    /// &lt;enabled/&gt;, or &lt;failed/&gt; when the host does not offer it or it is already on. Shared by the
+    /// top-level request and the one inline in a Bind 2 request (XEP-0386 §3.2), which answers inside &lt;bound/&gt;.
+    /// </summary>
+    private Element EnableManagement(ClientSession session, Element enable)
+    {
+        if (!StreamManagementOffered || session.IsManaged)
+        {
+            return SmFailed(StanzaErrorCondition.UnexpectedRequest);
+        }
+
+        var resume = enable.GetAttribute("resume") is "true" or "1";
+        // A temporary ANONYMOUS account cannot sign in again to resume (every login gets a new one), so its
+        // session is not kept waiting: XEP-0198 §5 lets the server decline resumption.
+        var id = resume && !session.IsAnonymous ? _services.Lifecycle.MakeResumable(session) : null;
+        session.EnableManagement(id);
+        var enabled = new Element("enabled", StreamManagementNs);
+        if (id is not null)
+        {
+            enabled.SetAttribute("id", id).SetAttribute("resume", "true")
+                .SetAttribute("max", ((int)_services.Lifecycle.ResumeTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture));
+        }
+
+        return enabled;
     }
 
     /// <summary>Resumes a detached (or not yet detached) session of the same account on this connection (XEP-0198 §5).</summary>
