@@ -40,6 +40,34 @@ public sealed class DataForm
     /// </summary>
     public List<Element> Payloads { get; } = [];
 
+    /// <summary>Between the values of a multi-valued field stored as one text (a value itself never holds a line feed).</summary>
+    public const char StoredValueSeparator = '\n';
+
+    /// <summary>
+    /// A submit form rebuilt from fields stored as text, field name → value, for a configuration to be read back through
+    /// the same code that checks a submitted form; the value of <paramref name="listField"/> holds several values joined by
+    /// <see cref="StoredValueSeparator"/>.
+    /// </summary>
+    public static DataForm FromStored(IReadOnlyDictionary<string, string> stored, string listField)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var form = new DataForm("submit");
+        foreach (var (name, value) in stored)
+        {
+            var field = form.AddField(name);
+            if (name == listField)
+            {
+                field.Values.AddRange(value.Split(StoredValueSeparator, StringSplitOptions.RemoveEmptyEntries));
+            }
+            else
+            {
+                field.Values.Add(value);
+            }
+        }
+
+        return form;
+    }
+
     /// <summary>The value of the FORM_TYPE field, or null when the form has none.</summary>
     public string? FormType => Find(FormTypeField) is { Values: [var value, ..] } ? value : null;
 

@@ -70,9 +70,8 @@ public sealed record NodeConfiguration(
     private const string NotificationTypeField = "pubsub#notification_type";
     private const string GroupsField = "pubsub#roster_groups_allowed";
 
-    // The stored form keeps one string per field: the groups are joined by a line feed, which a group name therefore
-    // may not hold (it is refused when configured).
-    private const char GroupSeparator = '\n';
+    // The stored form keeps one string per field: the groups are joined by DataForm.StoredValueSeparator, a line feed,
+    // which a group name therefore may not hold (it is refused when configured).
 
     /// <summary>
     /// A new node's configuration: open to all, published to by its publishers, ten items kept, payloads delivered,
@@ -94,7 +93,7 @@ public sealed record NodeConfiguration(
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, values, _) in Fields())
         {
-            stored[name] = string.Join(GroupSeparator, values);
+            stored[name] = string.Join(DataForm.StoredValueSeparator, values);
         }
 
         return stored;
@@ -107,20 +106,7 @@ public sealed record NodeConfiguration(
     public static NodeConfiguration FromStored(IReadOnlyDictionary<string, string> stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        var form = new DataForm("submit");
-        foreach (var (name, value) in stored)
-        {
-            var field = form.AddField(name);
-            if (name == GroupsField)
-            {
-                field.Values.AddRange(value.Split(GroupSeparator, StringSplitOptions.RemoveEmptyEntries));
-            }
-            else
-            {
-                field.Values.Add(value);
-            }
-        }
-
+        var form = DataForm.FromStored(stored, GroupsField);
         try
         {
             return Default.With(form);
@@ -347,7 +333,7 @@ public sealed record NodeConfiguration(
         var groups = new List<string>();
         foreach (var value in values)
         {
-            if (value.Contains(GroupSeparator, StringComparison.Ordinal))
+            if (value.Contains(DataForm.StoredValueSeparator, StringComparison.Ordinal))
             {
                 throw NotAcceptable("A roster group allowed may not hold a line feed");
             }

@@ -31,7 +31,6 @@ public sealed record SubscriptionOptions(bool Deliver, IReadOnlyList<string>? Sh
     private const string ShowValuesField = "pubsub#show-values";
 
     // Shows are single words, so a line feed joins them in the stored form.
-    private const char Separator = '\n';
 
     // RFC 6121 §4.7.2.1's shows, and "online" for an available presence without one (XEP-0060 §16.4.3).
     private static readonly string[] Shows = ["away", "chat", "dnd", "online", "xa"];
@@ -53,7 +52,7 @@ public sealed record SubscriptionOptions(bool Deliver, IReadOnlyList<string>? Sh
 
         if (ShowValues is not null)
         {
-            stored[ShowValuesField] = string.Join(Separator, ShowValues);
+            stored[ShowValuesField] = string.Join(DataForm.StoredValueSeparator, ShowValues);
         }
 
         return stored;
@@ -70,20 +69,7 @@ public sealed record SubscriptionOptions(bool Deliver, IReadOnlyList<string>? Sh
             return Default;
         }
 
-        var form = new DataForm("submit");
-        foreach (var (name, value) in stored)
-        {
-            var field = form.AddField(name);
-            if (name == ShowValuesField)
-            {
-                field.Values.AddRange(value.Split(Separator, StringSplitOptions.RemoveEmptyEntries));
-            }
-            else
-            {
-                field.Values.Add(value);
-            }
-        }
-
+        var form = DataForm.FromStored(stored, ShowValuesField);
         try
         {
             return Default.With(form);
