@@ -94,9 +94,11 @@ internal sealed class SqliteAccountStore(SqliteDatabase db) : IAccountStore
                     return false;
                 }
 
+                // New credentials end every FAST token (XEP-0484) too: a password changed because it leaked must not
+                // leave a token taken with it working for weeks.
                 await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM credentials WHERE domain = @Domain AND username = @User",
-                    new { Domain = domain, User = user },
+                    "DELETE FROM credentials WHERE domain = @Domain AND username = @User; DELETE FROM fast_tokens WHERE owner = @Owner",
+                    new { Domain = domain, User = user, Owner = user + "@" + domain },
                     transaction,
                     cancellationToken: ct));
                 await InsertCredentialsAsync(connection, transaction, domain, user, credentials, ct);

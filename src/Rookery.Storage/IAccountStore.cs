@@ -14,7 +14,7 @@ public interface IAccountStore
     /// </summary>
     Task<int> CreateManyAsync(IReadOnlyList<NewAccount> accounts, CancellationToken ct = default);
 
-    /// <summary>Replaces the credentials of an account; returns false when the account does not exist.</summary>
+    /// <summary>Replaces the credentials of an account and ends its FAST tokens (XEP-0484); returns false when the account does not exist.</summary>
     Task<bool> SetCredentialsAsync(string domain, string user, IReadOnlyList<StoredCredential> credentials, CancellationToken ct = default);
 
     /// <summary>The stored credentials of an account, or null when it does not exist.</summary>

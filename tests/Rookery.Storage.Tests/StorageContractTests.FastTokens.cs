@@ -87,4 +87,18 @@ public abstract partial class StorageContractTests
 
         (await Storage.FastTokens.GetAsync(Alice, Agent)).Should().BeEmpty();
     }
+
+    [StorageFact]
+    public async Task FastTokens_CredentialsChanged_TokensGo_OtherAccountsKeepTheirs()
+    {
+        await Storage.Accounts.CreateAsync(Domain, "alice", [Credential("SHA-256", 1)]);
+        await Storage.FastTokens.SetAsync(Fast(FastTokenSlot.Current, "c"));
+        await Storage.FastTokens.SetAsync(Fast(FastTokenSlot.New, "n"));
+        await Storage.FastTokens.SetAsync(Fast(FastTokenSlot.Current, "b", owner: Bob));
+
+        (await Storage.Accounts.SetCredentialsAsync(Domain, "alice", [Credential("SHA-256", 2)])).Should().BeTrue();
+
+        (await Storage.FastTokens.GetAsync(Alice, Agent)).Should().BeEmpty("a new password ends the tokens taken with the old one");
+        (await Storage.FastTokens.GetAsync(Bob, Agent)).Should().ContainSingle();
+    }
 }

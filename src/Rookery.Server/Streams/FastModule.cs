@@ -9,7 +9,7 @@ namespace Rookery.Server.Streams;
 /// cluster node accepts them; the two-slot rotation of XEP-0484 §6.1 keeps a client that missed its new token able to
 /// log in with the old one. The protocol lives in the client stream.
 /// </summary>
-[Xep(484, "0.1.0", XepStatus.Partial, Note = "No TLS 0-RTT (so the replay counter is not needed and ignored); a password change does not revoke tokens")]
+[Xep(484, "0.1.0", XepStatus.Partial, Note = "No TLS 0-RTT (so the replay counter is not needed and ignored)")]
 public sealed class FastModule : IXmppModule
 {
     /// <summary>The module's configuration name.</summary>
