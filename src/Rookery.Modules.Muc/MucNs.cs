@@ -54,6 +54,21 @@ public static class MucNs
     /// <summary>Message archive management (XEP-0313).</summary>
     public const string Mam = "urn:xmpp:mam:2";
 
+    /// <summary>Moderated message retraction (XEP-0425 0.3): the request, the feature and the announcement's marker.</summary>
+    public const string Moderate = "urn:xmpp:message-moderate:1";
+
+    /// <summary>XEP-0425 0.2 moderation, inside a XEP-0422 <c>&lt;apply-to/&gt;</c>; Prosody and ejabberd still speak it.</summary>
+    public const string ModerateLegacy = "urn:xmpp:message-moderate:0";
+
+    /// <summary>Message retraction (XEP-0424 1.x), which a moderated retraction announces and its tombstone records.</summary>
+    public const string Retract = "urn:xmpp:message-retract:1";
+
+    /// <summary>Message retraction (XEP-0424 0.x), the action inside a XEP-0425 0.2 request.</summary>
+    public const string RetractLegacy = "urn:xmpp:message-retract:0";
+
+    /// <summary>Message fastening (XEP-0422), the wrapper of a XEP-0425 0.2 request and announcement.</summary>
+    public const string Fasten = "urn:xmpp:fasten:0";
+
     /// <summary>Direct MUC invitations (XEP-0249), which pass between clients untouched.</summary>
     public const string DirectInvite = "jabber:x:conference";
 

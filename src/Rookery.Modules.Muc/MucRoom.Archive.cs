@@ -13,7 +13,8 @@ namespace Rookery.Modules.Muc;
 /// </summary>
 internal sealed partial class MucRoom
 {
-    private async ValueTask ArchiveAsync(Element message, Occupant sender, DateTimeOffset stamp, CancellationToken ct)
+    /// <summary>Archives a room message under a new stanza-id; <paramref name="nick"/> is the sender's, null for the room's own.</summary>
+    private async ValueTask ArchiveAsync(Element message, string? nick, DateTimeOffset stamp, CancellationToken ct)
     {
         if (_service.Archive is not { } archive)
         {
@@ -31,7 +32,7 @@ internal sealed partial class MucRoom
         var xml = ElementWriter.ToXmlString(message, Ns.Client);
         // With the room's JID and the nick as resource, a 'with' filter of room@service/nick finds one occupant's messages.
         var owner = Jid.ToString();
-        var entry = new ArchivedMessage(id, owner, sender.Nick, stamp, ArchiveDirection.Incoming, xml);
+        var entry = new ArchivedMessage(id, owner, nick, stamp, ArchiveDirection.Incoming, xml);
         if (_service.ArchiveWriter is { } writer)
         {
             // Group commit (MamArchiveWriter): the message shares a transaction with other rooms' and users' archive

@@ -59,6 +59,13 @@ internal sealed partial class MucRoom
             features.Add(MucNs.StanzaId);
         }
 
+        if (OffersModeration)
+        {
+            // XEP-0425 §2; the 0.2 feature too, as Prosody advertises both, for clients that only know that version.
+            features.Add(MucNs.Moderate);
+            features.Add(MucNs.ModerateLegacy);
+        }
+
         foreach (var feature in features)
         {
             result.AddChild("feature").SetAttribute("var", feature);

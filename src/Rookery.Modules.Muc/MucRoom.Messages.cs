@@ -90,7 +90,7 @@ internal sealed partial class MucRoom
         if (Config.Logging || _service.IsClustered)
         {
             // On a cluster the archive is also the durable copy of the join history (docs/dev/muc.md).
-            await ArchiveAsync(template, sender, stamp, ct);
+            await ArchiveAsync(template, sender.Nick, stamp, ct);
         }
 
         // Serialised once for every occupant: each copy below only gets its own 'from' and 'to' (issue #6).

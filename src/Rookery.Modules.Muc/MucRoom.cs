@@ -133,6 +133,8 @@ internal sealed partial class MucRoom
             (MucNs.Mam, "query", false) => await ArchiveQueryAsync(payload, from, ct),
             (MucNs.Mam, "query", true) => ArchiveForm(from),
             (MucNs.Ping, "ping", true) => null,
+            (MucNs.Moderate, "moderate", false) => await ModerateAsync(ParseModerate(payload), from, ct),
+            (MucNs.Fasten, "apply-to", false) => await ModerateAsync(ParseApplyTo(payload), from, ct),
             _ => throw new StanzaErrorException(StanzaErrorCondition.ServiceUnavailable),
         };
 

@@ -85,6 +85,9 @@ public sealed partial class MucService
     /// <summary>The group-commit writer room messages are archived through, or null (one transaction each).</summary>
     internal MamArchiveWriter? ArchiveWriter { get; }
 
+    /// <summary>The service's logger, which its rooms log through.</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>The MAM module's query code, run on room archives.</summary>
     internal MamQueryHandler? ArchiveQueries { get; }
 
@@ -264,7 +267,13 @@ public sealed partial class MucService
             {
                 try
                 {
-                    room.AddHistory(Server.Util.StoredStanza.Parse(item.StanzaXml), item.Stamp);
+                    // As the live room keeps them (GroupchatAsync): messages with a body only, so neither subject changes
+                    // nor XEP-0425 tombstones and retraction announcements come back as history.
+                    var message = Server.Util.StoredStanza.Parse(item.StanzaXml);
+                    if (message.Child("body", message.Namespace) is not null)
+                    {
+                        room.AddHistory(message, item.Stamp);
+                    }
                 }
                 catch (FormatException e)
                 {

@@ -32,6 +32,27 @@ internal sealed class RoomHistory(int capacity)
         }
     }
 
+    /// <summary>
+    /// Forgets the message the room archived as <paramref name="stanzaId"/> (its XEP-0359 stanza-id by
+    /// <paramref name="by"/>), for a moderated retraction (XEP-0425); returns whether one was kept.
+    /// </summary>
+    public bool RemoveStanzaId(string stanzaId, string by)
+    {
+        for (var node = _entries.First; node is not null; node = node.Next)
+        {
+            foreach (var child in node.Value.Message.Elements())
+            {
+                if (child.Name == "stanza-id" && child.Namespace == MucNs.StanzaId && child.GetAttribute("by") == by && child.GetAttribute("id") == stanzaId)
+                {
+                    _entries.Remove(node);
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Forgets every message.</summary>
     public void Clear() => _entries.Clear();
 

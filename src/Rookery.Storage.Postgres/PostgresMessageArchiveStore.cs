@@ -231,6 +231,22 @@ internal sealed class PostgresMessageArchiveStore(PostgresDatabase db) : IMessag
             ct);
     }
 
+    public Task<bool> ReplaceAsync(string owner, string id, string stanzaXml, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(stanzaXml);
+        // Under the owner's lock, as appends are: one row, so two nodes replacing it at once simply apply one after the other.
+        return db.WriteAsync(
+            owner,
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE mam_messages SET stanza = @Stanza WHERE owner = @Owner AND id = @Id",
+                new { Owner = owner, Id = id, Stanza = stanzaXml },
+                transaction,
+                cancellationToken: ct)) > 0,
+            ct);
+    }
+
     public async Task<int> DeleteAllAsync(string owner, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

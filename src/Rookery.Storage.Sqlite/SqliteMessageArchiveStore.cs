@@ -187,6 +187,20 @@ internal sealed class SqliteMessageArchiveStore(SqliteDatabase db) : IMessageArc
             ct);
     }
 
+    public Task<bool> ReplaceAsync(string owner, string id, string stanzaXml, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(stanzaXml);
+        return db.WriteAsync(
+            async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE mam_messages SET stanza = @Stanza WHERE owner = @Owner AND id = @Id",
+                new { Owner = owner, Id = id, Stanza = stanzaXml },
+                transaction,
+                cancellationToken: ct)) > 0,
+            ct);
+    }
+
     public Task<int> DeleteAllAsync(string owner, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

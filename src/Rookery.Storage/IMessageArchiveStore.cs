@@ -28,6 +28,13 @@ public interface IMessageArchiveStore
     /// </summary>
     Task<ArchivePage?> QueryAsync(string owner, ArchiveQuery query, CancellationToken ct = default);
 
+    /// <summary>
+    /// Replaces the stanza of the message <paramref name="id"/> of <paramref name="owner"/>'s archive with
+    /// <paramref name="stanzaXml"/>, keeping its id, peer, stamp and direction (a retraction tombstone, XEP-0424/XEP-0425,
+    /// takes the original's place in the archive order). Returns false, changing nothing, when there is no such message.
+    /// </summary>
+    Task<bool> ReplaceAsync(string owner, string id, string stanzaXml, CancellationToken ct = default);
+
     /// <summary>Removes every message of <paramref name="owner"/>'s archive (the preferences stay); returns how many.</summary>
     Task<int> DeleteAllAsync(string owner, CancellationToken ct = default);
 

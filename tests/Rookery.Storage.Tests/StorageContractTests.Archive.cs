@@ -279,6 +279,34 @@ public abstract partial class StorageContractTests
     }
 
     [StorageFact]
+    public async Task Archive_Replace_ChangesOnlyTheStanzaOfThatMessage()
+    {
+        var original = new ArchivedMessage("m1", Bob, "Bob", new DateTimeOffset(2025, 3, 4, 5, 6, 7, 890, TimeSpan.Zero), ArchiveDirection.Incoming, "<message id='1'><body>secret</body></message>");
+        await Storage.Archive.AppendAsync(Alice, original);
+        await Storage.Archive.AppendAsync(Alice, Archived("m2", Bob));
+        // The same id in another owner's archive is another message and stays as it was.
+        await Storage.Archive.AppendAsync(Bob, original);
+
+        (await Storage.Archive.ReplaceAsync(Alice, "m1", "<message id='1'><retracted/></message>")).Should().BeTrue();
+
+        var alice = (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!;
+        alice.Items.Select(m => m.Id).Should().Equal("m1", "m2");
+        alice.Items[0].Should().Be(original with { StanzaXml = "<message id='1'><retracted/></message>" });
+        alice.Items[1].StanzaXml.Should().Be(Archived("m2", Bob).StanzaXml);
+        (await Storage.Archive.QueryAsync(Bob, new ArchiveQuery()))!.Items.Should().ContainSingle().Which.Should().Be(original);
+    }
+
+    [StorageFact]
+    public async Task Archive_ReplaceUnknownId_ReturnsFalseAndStoresNothing()
+    {
+        await Storage.Archive.AppendAsync(Bob, Archived("m1", Carol));
+
+        (await Storage.Archive.ReplaceAsync(Alice, "m1", "<message/>")).Should().BeFalse("the id is in another owner's archive only");
+
+        (await Storage.Archive.QueryAsync(Alice, new ArchiveQuery()))!.Count.Should().Be(0);
+    }
+
+    [StorageFact]
     public async Task Archive_DeleteAll_RemovesOnlyThatOwnersMessages()
     {
         await AppendNumberedAsync(Alice, 3);
