@@ -3,10 +3,15 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Sasl;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Modules;
 
 namespace Rookery.Server.Streams;
 
-/// <content>Stream features and SASL (RFC 6120 §6): SCRAM-SHA-1/256/512 and their -PLUS variants, PLAIN over TLS only.</content>
+/// <content>
+/// Stream features and SASL (RFC 6120 §6): SCRAM-SHA-1/256/512 and their -PLUS variants, PLAIN over TLS only. The
+/// features carry the stream limits (XEP-0478).
+/// </content>
+[Xep(478, "0.2.0", XepStatus.Partial, Note = "Limits are advertised on client streams and incoming server streams; none are sent in XEP-0288 <bidi/>, which Rookery does not do")]
 public sealed partial class C2sStream
 {
     private const string ChannelBindingNs = "urn:xmpp:sasl-cb:0";
@@ -84,7 +89,21 @@ public sealed partial class C2sStream
             }
         }
 
+        AddStreamLimits(features);
         return features;
+    }
+
+    /// <summary>
+    /// XEP-0478: the limits the parser enforces (<c>Limits:MaxStanzaBytes</c>, the same number it was built with) and,
+    /// once authenticated, the idle watchdog's <c>Watchdog:IdleSeconds</c>. The watchdog looks only at bound streams, so
+    /// an unauthenticated stream is told no idle time: it is bounded by the authentication timeout, which is not an idle
+    /// timeout.
+    /// </summary>
+    private void AddStreamLimits(Element features)
+    {
+        var options = _services.Options;
+        int? idle = _authenticated is not null && options.Watchdog.IdleSeconds > 0 ? options.Watchdog.IdleSeconds : null;
+        StreamLimitsFeature.AddTo(features, options.Limits.MaxStanzaBytes, idle);
     }
 
     private IEnumerable<string> OfferedMechanisms()
