@@ -22,6 +22,8 @@ namespace Rookery.Modules.Blocking;
 /// Each list in use is cached in memory and replaced on every change, so enforcement reads no storage per stanza.
 /// </summary>
 /// <remarks>
+/// A block item may carry a XEP-0377 report (spam or abuse, with text and the stanza IDs of archived messages): the JID
+/// is blocked as usual and the report goes to the operator's log, on the node that handled the command.
 /// The cache is per node. A change made through another node of a cluster arrives as an <see cref="AccountChanges"/>
 /// topic: the entry is dropped and the account's interested resources here get the push, so a block takes effect on
 /// every node at once. A change it cannot see (the account deleted from the command line) takes effect when the entry
@@ -29,6 +31,7 @@ namespace Rookery.Modules.Blocking;
 /// <see cref="CacheLifetime"/> after the entry was loaded.
 /// </remarks>
 [Xep(191, "1.3")]
+[Xep(377, "0.4.1", XepStatus.Partial, Note = "Reports are written to the log (EventId 5680) for the operator, not stored or forwarded; the report-origin and third-party opt-ins are logged but never acted upon")]
 public sealed partial class BlockingModule(
     IBlockListStore store,
     IRosterStore rosters,
@@ -81,6 +84,7 @@ public sealed partial class BlockingModule(
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddFeature(Namespace);
+        builder.AddFeature(BlockReport.Namespace);
         builder.HandleIq(IqType.Get, IqTarget.Bare, Namespace, "blocklist", GetAsync);
         builder.HandleIq(IqType.Set, IqTarget.Bare, Namespace, "block", BlockAsync);
         builder.HandleIq(IqType.Set, IqTarget.Bare, Namespace, "unblock", UnblockAsync);
@@ -132,6 +136,9 @@ public sealed partial class BlockingModule(
             throw new StanzaErrorException(StanzaErrorCondition.BadRequest, "A block command needs at least one item");
         }
 
+        // XEP-0377: reports ride on the items; a bad one refuses the whole command before anything is blocked.
+        var reports = BlockReport.ParseAll(iq.Payload);
+
         var owner = iq.From.Bare;
         BlockList before;
         BlockList after;
@@ -161,6 +168,12 @@ public sealed partial class BlockingModule(
 
         // Outside the lock: routing runs other accounts' hooks, which may need a lock of the same stripe.
         await AnnounceBlockAsync(iq.Session as ILocalClientSession, owner, before, after, iq.Cancellation).ConfigureAwait(false);
+        // Logged once the block is stored: a report is only accepted together with its block (XEP-0377 §6).
+        foreach (var report in reports)
+        {
+            LogReport(iq.From, report);
+        }
+
         return IqResult.Empty;
     }
 

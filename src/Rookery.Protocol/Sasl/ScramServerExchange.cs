@@ -95,6 +95,13 @@ public sealed class ScramServerExchange
     /// </summary>
     public int UnknownUserIterations { get; init; } = DefaultUnknownUserIterations;
 
+    /// <summary>
+    /// The XEP-0474 downgrade protection hash (see <see cref="ScramDowngradeProtection.Compute"/>) to send as the
+    /// <c>h</c> attribute of server-first-message, or null to send none. It becomes part of the AuthMessage that both
+    /// proofs sign, so a client that finds it matching what it was offered knows nobody removed mechanisms or binding types.
+    /// </summary>
+    public string? DowngradeProtection { get; init; }
+
     /// <summary>The authentication identity from client-first-message (escapes decoded, not normalised), once read.</summary>
     public string? Username { get; private set; }
 
@@ -211,7 +218,7 @@ public sealed class ScramServerExchange
     }
 
     /// <summary>
-    /// Builds server-first-message (<c>r=…,s=…,i=…</c>) with a fresh 24-byte random nonce. Pass the user's keys, or
+    /// Builds server-first-message (<c>r=…,s=…,i=…</c>, then <c>h=…</c> with <see cref="DowngradeProtection"/>) with a fresh 24-byte random nonce. Pass the user's keys, or
     /// null for an unknown user: the exchange then continues with fake keys derived from the username and a
     /// per-process secret, so the reply looks like a real account's and the final step fails with not-authorized.
     /// </summary>
@@ -238,8 +245,19 @@ public sealed class ScramServerExchange
 
         _keys = keys;
         _nonce = _clientNonce + suffix;
-        _serverFirst = Encoding.ASCII.GetBytes(string.Create(
-            CultureInfo.InvariantCulture, $"r={_nonce},s={Convert.ToBase64String(keys.Salt)},i={keys.Iterations}"));
+        var serverFirst = string.Create(CultureInfo.InvariantCulture, $"r={_nonce},s={Convert.ToBase64String(keys.Salt)},i={keys.Iterations}");
+        if (DowngradeProtection is { } ssdp)
+        {
+            // RFC 5802 §5.1 allows extensions after i=; an unknown user gets the hash too, or its absence would tell.
+            if (!IsPrintable(ssdp))
+            {
+                throw new InvalidOperationException("The downgrade protection value must be printable ASCII without commas.");
+            }
+
+            serverFirst += string.Create(CultureInfo.InvariantCulture, $",{ScramDowngradeProtection.Attribute}={ssdp}");
+        }
+
+        _serverFirst = Encoding.ASCII.GetBytes(serverFirst);
         _state = State.ServerFirstSent;
         return (byte[])_serverFirst.Clone();
     }

@@ -3,10 +3,16 @@ using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Errors;
 using Rookery.Protocol.Sasl;
 using Rookery.Protocol.Xml;
+using Rookery.Server.Modules;
 
 namespace Rookery.Server.Streams;
 
-/// <content>Stream features and SASL (RFC 6120 §6): SCRAM-SHA-1/256/512 and their -PLUS variants, PLAIN over TLS only.</content>
+/// <content>
+/// Stream features and SASL (RFC 6120 §6): SCRAM-SHA-1/256/512 and their -PLUS variants, PLAIN over TLS only. The
+/// features carry the stream limits (XEP-0478); SCRAM challenges carry the downgrade protection hash (XEP-0474).
+/// </content>
+[Xep(474, "0.5.0")]
+[Xep(478, "0.2.0", XepStatus.Partial, Note = "Limits are advertised on client streams and incoming server streams; none are sent in XEP-0288 <bidi/>, which Rookery does not do")]
 public sealed partial class C2sStream
 {
     private const string ChannelBindingNs = "urn:xmpp:sasl-cb:0";
@@ -84,7 +90,21 @@ public sealed partial class C2sStream
             }
         }
 
+        AddStreamLimits(features);
         return features;
+    }
+
+    /// <summary>
+    /// XEP-0478: the limits the parser enforces (<c>Limits:MaxStanzaBytes</c>, the same number it was built with) and,
+    /// once authenticated, the idle watchdog's <c>Watchdog:IdleSeconds</c>. The watchdog looks only at bound streams, so
+    /// an unauthenticated stream is told no idle time: it is bounded by the authentication timeout, which is not an idle
+    /// timeout.
+    /// </summary>
+    private void AddStreamLimits(Element features)
+    {
+        var options = _services.Options;
+        int? idle = _authenticated is not null && options.Watchdog.IdleSeconds > 0 ? options.Watchdog.IdleSeconds : null;
+        StreamLimitsFeature.AddTo(features, options.Limits.MaxStanzaBytes, idle);
     }
 
     private IEnumerable<string> OfferedMechanisms()
@@ -214,6 +234,7 @@ public sealed partial class C2sStream
             {
                 // An unknown user's fake challenge must carry the iteration count real accounts get, or it gives them away.
                 UnknownUserIterations = _services.Options.Auth.ScramIterations,
+                DowngradeProtection = DowngradeProtectionHash(hash),
             };
             var first = _scram.ReadClientFirst(initial);
             var user = TryAccount(first.Username);
@@ -234,6 +255,16 @@ public sealed partial class C2sStream
     }
 
     private Jid? _pendingUser;
+
+    /// <summary>
+    /// XEP-0474: the hash of what this stream's features offered. Both SASL profiles list the same mechanisms
+    /// (<see cref="OfferedMechanisms"/>), so one list serves either; the binding types count only when they were
+    /// advertised, which <see cref="BuildFeatures"/> does exactly when the connection has any.
+    /// </summary>
+    private string DowngradeProtectionHash(ScramHash hash) => ScramDowngradeProtection.Compute(
+        hash,
+        OfferedMechanisms(),
+        _channelBindings.Length > 0 ? _channelBindings.Select(b => b.Type) : null);
 
     private async ValueTask OnResponseAsync(Element response)
     {

@@ -168,6 +168,8 @@ internal sealed partial class S2sInStream : S2sStream
             }
 
             features.AddChild("dialback", Ns.DialbackFeature).AddChild("errors", Ns.DialbackFeature);
+            // XEP-0478: what this stream's parser accepts, and the silence after which the idle sweep closes it.
+            StreamLimitsFeature.AddTo(features, Manager.ServerOptions.Limits.MaxStanzaBytes, Manager.Options.IdleTimeoutSeconds);
             SendControl(features);
         }
     }

@@ -202,6 +202,21 @@ public sealed class FederationTests
     }
 
     [Fact]
+    public async Task Features_AdvertiseStreamLimits_ParserLimitAndIdleTimeout()
+    {
+        await using var a = await StartServerAsync(DomainA, SecretA, DomainB, RookeryProcess.FreePort(), idleTimeoutSeconds: 77);
+        await using var peer = await RawXmppClient.ConnectAsync("127.0.0.1", a.S2sPort, DomainA);
+        await peer.SendAsync(ServerHeader(DomainB, DomainA));
+        var features = await peer.ExpectAsync("features", Ns.Streams);
+
+        // XEP-0478: the parser's limit on one stanza and the idle sweep's S2S:IdleTimeoutSeconds.
+        var limits = features.Child("limits", "urn:xmpp:stream-limits:0");
+        limits.Should().NotBeNull();
+        limits!.Child("max-bytes", "urn:xmpp:stream-limits:0")!.Text.Should().Be("262144");
+        limits.Child("idle-seconds", "urn:xmpp:stream-limits:0")!.Text.Should().Be("77");
+    }
+
+    [Fact]
     public async Task IdleOutgoingStream_ClosedAfterTimeout_NextMessageOpensANewOne()
     {
         await using var pair = await FederatedPair.StartAsync(idleTimeoutSeconds: 1);

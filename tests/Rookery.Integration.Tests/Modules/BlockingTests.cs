@@ -20,6 +20,9 @@ public sealed class BlockingTests
 {
     private const string BlockList = "<blocklist xmlns='urn:xmpp:blocking'/>";
 
+    // BlockingModule's log event for a XEP-0377 report.
+    private const int ReportedEvent = 5680;
+
     [Fact]
     public async Task BlockAndUnblock_ResultsAndPushesToEveryResourceThatRequestedTheList()
     {
@@ -84,6 +87,69 @@ public sealed class BlockingTests
         // The valid item of the refused command was not blocked either.
         await bob.SendAsync($"<message to='{server.Bare("alice")}' type='chat'><body>still here</body></message>");
         await alice.WaitForAsync(Match.Message(bob.Jid!.ToString(), "still here"));
+    }
+
+    [Fact]
+    public async Task BlockWithReport_BlocksAndLogsTheReportForTheOperator()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        // XEP-0377 §6: the report rides on the item, with the stanza IDs of archived messages and the user's words.
+        var reply = await alice.SetAsync(null,
+            "<block xmlns='urn:xmpp:blocking'><item jid='spammer@spam.example'>" +
+            "<report xmlns='urn:xmpp:reporting:1' reason='urn:xmpp:reporting:spam'>" +
+            "<stanza-id xmlns='urn:xmpp:sid:0' by='alice@localhost' id='28482-98726'/>" +
+            "<text xml:lang='en'>Buy cheap watches</text><third-party/></report></item>" +
+            "<item jid='troll@localhost'><report xmlns='urn:xmpp:reporting:1' reason='urn:xmpp:reporting:abuse'/></item>" +
+            "<item jid='plain@localhost'/></block>");
+
+        reply.ShouldBeResult();
+        List(await alice.GetAsync(null, BlockList)).Should().BeEquivalentTo("spammer@spam.example", "troll@localhost", "plain@localhost");
+        var reports = server.Logs.Entries.Where(e => e.EventId.Id == ReportedEvent).Select(e => e.Message).ToList();
+        reports.Should().HaveCount(2, "one per reported item, none for the item without a report");
+        reports.Should().ContainSingle(m => m.Contains("spammer@spam.example", StringComparison.Ordinal)).Which
+            .Should().Contain("alice@localhost").And.Contain("urn:xmpp:reporting:spam").And.Contain("alice@localhost#28482-98726")
+            .And.Contain("third-party").And.Contain("Buy cheap watches");
+        reports.Should().ContainSingle(m => m.Contains("troll@localhost", StringComparison.Ordinal)).Which
+            .Should().Contain("urn:xmpp:reporting:abuse");
+    }
+
+    [Fact]
+    public async Task BlockWithReport_UnknownOrMissingReason_BadRequestAndNothingBlockedOrLogged()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var unknown = await alice.SetAsync(null,
+            "<block xmlns='urn:xmpp:blocking'><item jid='ok@localhost'/><item jid='bob@localhost'>" +
+            "<report xmlns='urn:xmpp:reporting:1' reason='urn:xmpp:reporting:annoying'/></item></block>");
+        var missing = await alice.SetAsync(null,
+            "<block xmlns='urn:xmpp:blocking'><item jid='bob@localhost'><report xmlns='urn:xmpp:reporting:1'/></item></block>");
+        var badStanzaId = await alice.SetAsync(null,
+            "<block xmlns='urn:xmpp:blocking'><item jid='bob@localhost'><report xmlns='urn:xmpp:reporting:1' reason='urn:xmpp:reporting:spam'>" +
+            "<stanza-id xmlns='urn:xmpp:sid:0' id='x'/></report></item></block>");
+
+        unknown.ShouldBeError(StanzaErrorCondition.BadRequest);
+        missing.ShouldBeError(StanzaErrorCondition.BadRequest);
+        badStanzaId.ShouldBeError(StanzaErrorCondition.BadRequest);
+        List(await alice.GetAsync(null, BlockList)).Should().BeEmpty("a refused command blocks none of its items");
+        server.Logs.Entries.Should().NotContain(e => e.EventId.Id == ReportedEvent);
+    }
+
+    [Fact]
+    public async Task Disco_Server_AdvertisesReporting()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.CreateUserAsync("alice");
+        await using var alice = await server.LoginAsync("alice");
+
+        var info = (await alice.GetAsync(server.Domain, "<query xmlns='http://jabber.org/protocol/disco#info'/>")).ShouldBeResult()!;
+
+        var features = info.Elements().Where(e => e.Name == "feature").Select(e => e.GetAttribute("var")).ToList();
+        features.Should().Contain("urn:xmpp:blocking").And.Contain("urn:xmpp:reporting:1");
     }
 
     [Fact]

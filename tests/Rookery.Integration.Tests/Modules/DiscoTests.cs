@@ -34,6 +34,7 @@ public sealed class DiscoTests
         "urn:xmpp:blocking",
         "urn:xmpp:carbons:2",
         "urn:xmpp:ping",
+        "urn:xmpp:reporting:1",
         "urn:xmpp:time",
         "vcard-temp",
     ];
