@@ -3,7 +3,6 @@ using Rookery.Modules.Mam;
 using Rookery.Modules.Muc;
 using Rookery.Protocol.Addressing;
 using Rookery.Protocol.Xml;
-using Rookery.Server.Util;
 using Rookery.Storage;
 
 namespace Rookery.Modules.Tests.Muc;
@@ -20,7 +19,7 @@ public sealed class MucArchiveTests : SqliteTestBase
     private static readonly Jid Alice = Jid.Parse("alice@example.org/phone");
     private static readonly Jid Bob = Jid.Parse("bob@example.org/laptop");
 
-    private readonly StampingSink _sink = new();
+    private readonly StampingMucSink _sink = new();
 
     [Fact]
     public async Task Groupchat_LoggedRoom_ArchivedThroughTheGroupCommitWriterBeforeItIsSent()
@@ -76,25 +75,5 @@ public sealed class MucArchiveTests : SqliteTestBase
         _sink.Sent.Clear();
     }
 
-    private static ValueTask SendAsync(MucService service, Jid from, Jid to, string xml)
-    {
-        var stanza = StoredStanza.Parse(xml);
-        stanza.SetAttribute("from", from.ToString()).SetAttribute("to", to.ToString());
-        return service.HandleAsync(stanza, from, to);
-    }
-
-    /// <summary>Stamps both addresses as the router and the component sink do, and keeps what was sent.</summary>
-    private sealed class StampingSink : IMucStanzaSink
-    {
-        public List<(Element Stanza, Jid From, Jid To)> Sent { get; } = [];
-
-        public ValueTask SendAsync(Element stanza, Jid sender, Jid recipient)
-        {
-            stanza.SetAttribute("from", sender.ToString()).SetAttribute("to", recipient.ToString());
-            Sent.Add((stanza, sender, recipient));
-            return ValueTask.CompletedTask;
-        }
-
-        public List<(Element Stanza, Jid From, Jid To)> To(Jid recipient) => [.. Sent.Where(s => s.To == recipient)];
-    }
+    private static ValueTask SendAsync(MucService service, Jid from, Jid to, string xml) => StampingMucSink.SendAsync(service, from, to, xml);
 }

@@ -20,7 +20,7 @@ public sealed class MucModerationTests : SqliteTestBase
     private static readonly Jid Bob = Jid.Parse("bob@example.org/laptop");
     private static readonly Jid Carol = Jid.Parse("carol@example.org/desk");
 
-    private readonly StampingSink _sink = new();
+    private readonly StampingMucSink _sink = new();
     private readonly Dictionary<string, string> _occupantIds = [];
 
     [Fact]
@@ -235,25 +235,5 @@ public sealed class MucModerationTests : SqliteTestBase
     private static List<string?> Features(Element iq) =>
         [.. iq.Elements().Single().Elements().Where(e => e.Name == "feature").Select(e => e.GetAttribute("var"))];
 
-    private static ValueTask SendAsync(MucService service, Jid from, Jid to, string xml)
-    {
-        var stanza = StoredStanza.Parse(xml);
-        stanza.SetAttribute("from", from.ToString()).SetAttribute("to", to.ToString());
-        return service.HandleAsync(stanza, from, to);
-    }
-
-    /// <summary>Stamps both addresses as the router and the component sink do, and keeps what was sent.</summary>
-    private sealed class StampingSink : IMucStanzaSink
-    {
-        public List<(Element Stanza, Jid From, Jid To)> Sent { get; } = [];
-
-        public ValueTask SendAsync(Element stanza, Jid sender, Jid recipient)
-        {
-            stanza.SetAttribute("from", sender.ToString()).SetAttribute("to", recipient.ToString());
-            Sent.Add((stanza, sender, recipient));
-            return ValueTask.CompletedTask;
-        }
-
-        public List<(Element Stanza, Jid From, Jid To)> To(Jid recipient) => [.. Sent.Where(s => s.To == recipient)];
-    }
+    private static ValueTask SendAsync(MucService service, Jid from, Jid to, string xml) => StampingMucSink.SendAsync(service, from, to, xml);
 }
