@@ -26,8 +26,38 @@ public sealed class BytestreamRegistry
     /// their success reply. The caller has checked that the requester may use the proxy; the hash itself proves that the
     /// request comes from the requester named in it.
     /// </summary>
-    public ActivationOutcome Activate(string hash)
+    /// <remarks>
+    /// A requester sends its activation as soon as it reads its success reply, which can overtake the proxy's own note
+    /// that the reply went out. So when both parties are connected and a reply is still being flushed, the activation
+    /// waits for it (at most <paramref name="readyWait"/>) instead of being refused for a party that is there.
+    /// </remarks>
+    public async ValueTask<ActivationOutcome> ActivateAsync(string hash, TimeSpan readyWait, CancellationToken ct = default)
     {
+        var outcome = TryActivate(hash, out var flushing);
+        if (flushing is null)
+        {
+            return outcome;
+        }
+
+        try
+        {
+            await flushing.WaitAsync(readyWait, ct).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return ActivationOutcome.OnlyOneConnected;
+        }
+
+        return TryActivate(hash, out _);
+    }
+
+    /// <summary>
+    /// Activates the stream if both connections are ready; otherwise says why not, with <paramref name="flushing"/> set to
+    /// what completes when both are ready if both are connected and only a success reply is still on its way.
+    /// </summary>
+    private ActivationOutcome TryActivate(string hash, out Task? flushing)
+    {
+        flushing = null;
         BytestreamPair pair;
         lock (_lock)
         {
@@ -41,8 +71,14 @@ public sealed class BytestreamRegistry
                 return ActivationOutcome.AlreadyActive;
             }
 
-            if (!pair.Target.IsReady || pair.Initiator is not { IsReady: true })
+            if (pair.Initiator is not { } initiator)
             {
+                return ActivationOutcome.OnlyOneConnected;
+            }
+
+            if (!pair.Target.IsReady || !initiator.IsReady)
+            {
+                flushing = Task.WhenAll(pair.Target.Ready, initiator.Ready);
                 return ActivationOutcome.OnlyOneConnected;
             }
 
@@ -81,7 +117,7 @@ public sealed class BytestreamRegistry
     {
         lock (_lock)
         {
-            connection.IsReady = true;
+            connection.MarkReady();
         }
     }
 

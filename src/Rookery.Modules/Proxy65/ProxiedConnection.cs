@@ -19,8 +19,16 @@ internal sealed class ProxiedConnection(string hash, string connectionId, IDuple
     /// <summary>The connection's pipes; after activation its peer writes to <see cref="IDuplexPipe.Output"/>.</summary>
     public IDuplexPipe Transport { get; } = transport;
 
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>True once the success reply is flushed: from then on only the peer's relay writes to this connection.</summary>
-    public bool IsReady { get; set; }
+    public bool IsReady => _ready.Task.IsCompleted;
+
+    /// <summary>Completes when <see cref="IsReady"/> becomes true.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Records that the success reply is flushed (under the registry's lock).</summary>
+    public void MarkReady() => _ready.TrySetResult();
 
     /// <summary>Bytes read from this connection and written to its peer, updated by this connection's relay only.</summary>
     public long BytesRelayed { get; set; }

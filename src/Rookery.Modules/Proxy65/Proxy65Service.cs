@@ -24,6 +24,10 @@ public sealed partial class Proxy65Service : IqService
     private const string DiscoInfoNs = "http://jabber.org/protocol/disco#info";
     private const string DiscoItemsNs = "http://jabber.org/protocol/disco#items";
 
+    // How long an activation waits for a success reply still being flushed when both parties are connected; the reply
+    // is a few bytes into a socket that just connected, so this is only ever reached by a connection that died meanwhile.
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromSeconds(2);
+
     private readonly string _host;
     private readonly Proxy65Options _options;
     private readonly Proxy65Listener _listener;
@@ -141,7 +145,7 @@ public sealed partial class Proxy65Service : IqService
 
         // The hash proves the sender is the requester: with any other from address it names no stream (XEP-0065 §6.3.5).
         var hash = StreamHash.Compute(sid, stanza.From, target);
-        var outcome = _registry.Activate(hash);
+        var outcome = await _registry.ActivateAsync(hash, ReadyWait);
         Log.Activation(_logger, hash, stanza.From, target, outcome);
         switch (outcome)
         {

@@ -7,6 +7,9 @@ public sealed class BytestreamRegistryTests
 {
     private const string Hash = "98b8d688d0f5d895fd41c5e7309a2e9e33ba32ff";
 
+    // Long enough for nothing here: only the tests of a reply still being flushed wait at all.
+    private static readonly TimeSpan ShortWait = TimeSpan.FromMilliseconds(50);
+
     private readonly BytestreamRegistry _registry = new();
 
     [Fact]
@@ -26,44 +29,64 @@ public sealed class BytestreamRegistryTests
     }
 
     [Fact]
-    public void Activate_UnknownHash_NotFound()
+    public async Task Activate_UnknownHash_NotFound()
     {
-        _registry.Activate(Hash).Should().Be(ActivationOutcome.NotFound);
+        (await _registry.ActivateAsync(Hash, ShortWait)).Should().Be(ActivationOutcome.NotFound);
     }
 
     [Fact]
-    public void Activate_OneConnection_OnlyOneConnected()
+    public async Task Activate_OneConnection_OnlyOneConnected()
     {
         using var first = Connection();
         _registry.Join(first);
         _registry.MarkReady(first);
 
-        _registry.Activate(Hash).Should().Be(ActivationOutcome.OnlyOneConnected);
+        (await _registry.ActivateAsync(Hash, ShortWait)).Should().Be(ActivationOutcome.OnlyOneConnected);
         first.Activation.IsCancellationRequested.Should().BeFalse();
     }
 
     [Fact]
-    public void Activate_SecondNotReadyYet_OnlyOneConnected()
+    public async Task Activate_SecondNeverReady_OnlyOneConnected_NeitherActivated()
     {
-        // The second connection's success reply is not flushed yet: the relay must not write to it before.
+        // The second connection's success reply is not flushed: the relay must not write to it before.
         using var first = Connection();
         using var second = Connection();
         _registry.Join(first);
         _registry.MarkReady(first);
         _registry.Join(second);
 
-        _registry.Activate(Hash).Should().Be(ActivationOutcome.OnlyOneConnected);
+        (await _registry.ActivateAsync(Hash, ShortWait)).Should().Be(ActivationOutcome.OnlyOneConnected);
+        first.Activation.IsCancellationRequested.Should().BeFalse();
+        second.Activation.IsCancellationRequested.Should().BeFalse();
     }
 
     [Fact]
-    public void Activate_BothReady_ActivatesBothOnce_ThenAlreadyActive_NoLeaving()
+    public async Task Activate_SecondReplyStillFlushing_WaitsForIt_ThenActivated()
+    {
+        // The requester read its reply and activated before the proxy noted the reply as flushed.
+        using var first = Connection();
+        using var second = Connection();
+        _registry.Join(first);
+        _registry.MarkReady(first);
+        _registry.Join(second);
+
+        var activation = _registry.ActivateAsync(Hash, TimeSpan.FromSeconds(30)).AsTask();
+        activation.IsCompleted.Should().BeFalse("the second connection is there, its reply on its way");
+        _registry.MarkReady(second);
+
+        (await activation).Should().Be(ActivationOutcome.Activated);
+        second.Activation.IsCancellationRequested.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Activate_BothReady_ActivatesBothOnce_ThenAlreadyActive_NoLeaving()
     {
         using var first = Connection();
         using var second = Connection();
         Ready(first, second);
 
-        _registry.Activate(Hash).Should().Be(ActivationOutcome.Activated);
-        _registry.Activate(Hash).Should().Be(ActivationOutcome.AlreadyActive);
+        (await _registry.ActivateAsync(Hash, ShortWait)).Should().Be(ActivationOutcome.Activated);
+        (await _registry.ActivateAsync(Hash, ShortWait)).Should().Be(ActivationOutcome.AlreadyActive);
 
         first.Activation.IsCancellationRequested.Should().BeTrue();
         second.Activation.IsCancellationRequested.Should().BeTrue();
@@ -87,7 +110,7 @@ public sealed class BytestreamRegistryTests
     }
 
     [Fact]
-    public void TryLeave_OnlyConnection_StreamForgotten()
+    public async Task TryLeave_OnlyConnection_StreamForgotten()
     {
         using var first = Connection();
         _registry.Join(first);
@@ -95,16 +118,16 @@ public sealed class BytestreamRegistryTests
         _registry.TryLeave(first).Should().BeTrue();
 
         _registry.Count.Should().Be(0);
-        _registry.Activate(Hash).Should().Be(ActivationOutcome.NotFound);
+        (await _registry.ActivateAsync(Hash, ShortWait)).Should().Be(ActivationOutcome.NotFound);
     }
 
     [Fact]
-    public void Remove_AfterBothRelaysStopped_StreamForgotten()
+    public async Task Remove_AfterBothRelaysStopped_StreamForgotten()
     {
         using var first = Connection();
         using var second = Connection();
         var pair = Ready(first, second);
-        _registry.Activate(Hash);
+        await _registry.ActivateAsync(Hash, ShortWait);
 
         pair.Stop();
         pair.RelayStopped().Should().BeFalse();
