@@ -466,5 +466,15 @@ public sealed partial class PubsubService : IqService
         public static partial void FollowUpFailed(ILogger logger, Exception e, Jid subscriber, string service);
 
         // Next free EventId: 5477 (5470 and 5476 are PubsubServiceHost's).
+
+        // §8.6 subscription approval by message: 5700-5709.
+        [LoggerMessage(EventId = 5700, Level = LogLevel.Debug, Message = "{Owner} approved the subscription of {Subscriber} to {Node} of {Service}")]
+        public static partial void SubscriptionApproved(ILogger logger, Jid owner, string subscriber, string node, string service);
+
+        [LoggerMessage(EventId = 5701, Level = LogLevel.Debug, Message = "{Owner} denied the subscription of {Subscriber} to {Node} of {Service}")]
+        public static partial void SubscriptionDenied(ILogger logger, Jid owner, string subscriber, string node, string service);
+
+        [LoggerMessage(EventId = 5702, Level = LogLevel.Warning, Message = "Sending the approval request to {Owner} for node {Node} of {Service} failed")]
+        public static partial void ApprovalRequestFailed(ILogger logger, Exception e, string owner, string node, string service);
     }
 }
