@@ -8,7 +8,8 @@ namespace Rookery.Modules;
 /// <summary>
 /// A service on a domain of its own that speaks only iq (HTTP upload, the SOCKS5 proxy, the publish-subscribe service):
 /// a get or set with a payload, addressed to the domain itself, goes to <see cref="HandleIqAsync"/>, any other get or set
-/// bounces with <c>service-unavailable</c>, and results and errors need no answer; a message bounces with <c>service-unavailable</c>, as for any entity that
+/// bounces with <c>service-unavailable</c>, and results and errors need no answer; a message goes to
+/// <see cref="HandleMessageAsync"/>, which by default bounces it with <c>service-unavailable</c>, as for any entity that
 /// takes no messages (RFC 6120 §10.4.2; the router never bounces an error again); presence is ignored (RFC 6121 §8.5.1
 /// for domain JIDs).
 /// </summary>
@@ -44,7 +45,7 @@ public abstract class IqService
                 await HandleIqAsync(stanza, payload).ConfigureAwait(false);
                 return;
             case "message":
-                await Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable).ConfigureAwait(false);
+                await HandleMessageAsync(stanza).ConfigureAwait(false);
                 return;
             default:
                 return;
@@ -53,4 +54,10 @@ public abstract class IqService
 
     /// <summary>Handles one get or set addressed to the service, with its payload (the iq's first child).</summary>
     protected abstract ValueTask HandleIqAsync(Stanza stanza, Element payload);
+
+    /// <summary>
+    /// Handles one message addressed to the service (or to a JID at its domain). Services that take none keep this
+    /// default, which bounces it with <c>service-unavailable</c> (RFC 6120 §10.4.2).
+    /// </summary>
+    protected virtual ValueTask HandleMessageAsync(Stanza stanza) => Router.BounceAsync(stanza, StanzaErrorCondition.ServiceUnavailable);
 }

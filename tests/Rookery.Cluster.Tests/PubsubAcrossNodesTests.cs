@@ -98,6 +98,47 @@ public sealed class PubsubAcrossNodesTests
         });
     }
 
+    [PostgresFact]
+    public async Task PendingSubscriptionThroughNodeA_OwnerOnNodeBGetsFormAndAllows_SubscriberNotifiedOnNodeA()
+    {
+        await using var cluster = new TestCluster();
+        await cluster.CreateUsersAsync("alice", "bob");
+        var nodes = await cluster.StartNodesAsync("node-a", "node-b");
+        await cluster.RunAsync(async () =>
+        {
+            var alice = await cluster.LoginAsync(nodes[1], "alice", "laptop");
+            var bob = await cluster.LoginAsync(nodes[0], "bob", "phone");
+            var created = await alice.IqAsync(
+                $"<iq type='set' id='c1' to='{Service}'><pubsub xmlns='{Ns}'><create node='club'/><configure><x xmlns='jabber:x:data' type='submit'>" +
+                $"<field var='FORM_TYPE' type='hidden'><value>{NodeConfiguration.FormType}</value></field>" +
+                "<field var='pubsub#access_model'><value>authorize</value></field></x></configure></pubsub></iq>", "c1");
+            created.GetAttribute("type").Should().Be("result", "the reply was {0}", created);
+
+            // Bob subscribes through node a: pending, and node a's service sends the owner, on node b, the form (§8.6).
+            var pending = await bob.IqAsync($"<iq type='set' id='s1' to='{Service}'><pubsub xmlns='{Ns}'><subscribe node='club' jid='bob@{TestCluster.Domain}'/></pubsub></iq>", "s1");
+            var subId = pending.Child("pubsub", Ns)!.Child("subscription", Ns)!.GetAttribute("subid");
+            pending.Child("pubsub", Ns)!.Child("subscription", Ns)!.GetAttribute("subscription").Should().Be("pending", "the reply was {0}", pending);
+            var request = await alice.WaitForAsync(e => e.Name == "message" && e.GetAttribute("from") == Service && e.Child("x", "jabber:x:data") is not null, TestCluster.Wait);
+            request.Child("x", "jabber:x:data")!.Elements().Single(f => f.GetAttribute("var") == "pubsub#subid").ChildText("value", "jabber:x:data").Should().Be(subId);
+
+            // Alice allows through node b's service; bob, on node a, is told and then notified.
+            await alice.SendAsync(
+                $"<message to='{Service}' id='{request.GetAttribute("id")}'><x xmlns='jabber:x:data' type='submit'>" +
+                $"<field var='FORM_TYPE' type='hidden'><value>{PubsubService.AuthorizationFormType}</value></field>" +
+                $"<field var='pubsub#subid'><value>{subId}</value></field><field var='pubsub#node'><value>club</value></field>" +
+                "<field var='pubsub#allow'><value>true</value></field></x></message>");
+            var notice = await bob.WaitForAsync(e => e.Name == "message" && e.GetAttribute("from") == Service, TestCluster.Wait);
+            notice.Child("event", PubsubService.EventNamespace)!.Child("subscription", PubsubService.EventNamespace)!.GetAttribute("subscription")
+                .Should().Be("subscribed", "the notice was {0}", notice);
+            var published = await alice.IqAsync(
+                $"<iq type='set' id='p1' to='{Service}'><pubsub xmlns='{Ns}'><publish node='club'><item id='i1'><entry xmlns='http://www.w3.org/2005/Atom'><title>Approved</title></entry></item></publish></pubsub></iq>", "p1");
+            published.GetAttribute("type").Should().Be("result", "the reply was {0}", published);
+            var evt = await bob.WaitForAsync(e => e.Name == "message" && e.GetAttribute("from") == Service, TestCluster.Wait);
+            evt.Child("event", PubsubService.EventNamespace)!.Child("items", PubsubService.EventNamespace)!.Child("item", PubsubService.EventNamespace)!
+                .GetAttribute("id").Should().Be("i1");
+        });
+    }
+
     private static string OptionsForm(string field, string value) =>
         $"<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>{SubscriptionOptions.FormType}</value></field>" +
         $"<field var='{field}'><value>{value}</value></field></x>";

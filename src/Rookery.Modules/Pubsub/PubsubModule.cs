@@ -11,7 +11,7 @@ namespace Rookery.Modules.Pubsub;
 /// the route table by <see cref="PubsubServiceHost"/>; the module lists it in the host's disco#items (XEP-0060 §5.1).
 /// On by default, as ejabberd's and Prosody's default configurations have <c>mod_pubsub</c>.
 /// </summary>
-[Xep(60, "1.26.0", XepStatus.Partial, Note = "pubsub.<host>: leaf nodes with open, presence, roster, authorize and whitelist access (pending subscriptions approved with §8.8.2, no §8.6 approval forms); multi-subscribe; subscription options pubsub#deliver and pubsub#show-values (no digests, include_body, expire); result set management on items and disco#items; no collections or presence-based delivery (on_sub_and_presence)")]
+[Xep(60, "1.26.0", XepStatus.Partial, Note = "pubsub.<host>: leaf nodes with open, presence, roster, authorize and whitelist access (pending subscriptions approved by the §8.6 approval form sent to the owners or with §8.8.2; no §8.7 get-pending command); multi-subscribe; subscription options pubsub#deliver and pubsub#show-values (no digests, include_body, expire); result set management on items and disco#items; no collections or presence-based delivery (on_sub_and_presence)")]
 public sealed class PubsubModule(IOptions<PubsubOptions> options) : IXmppModule
 {
     /// <summary>The module's name in <c>DisabledModules</c>.</summary>

@@ -10,7 +10,8 @@ namespace Rookery.Modules.Pubsub;
 /// (§5.6) and affiliations (§5.7). A JID may subscribe to a node several times (multi-subscribe, §6.1.6): every
 /// subscribe request adds a subscription with its own id and options, and a request about one of them names it by its
 /// subid when the JID holds several. A bare JID and each full JID are distinct subscribers. On a node of the authorize
-/// access model the subscription of an unaffiliated entity is pending until an owner approves it (§8.8.2).
+/// access model the subscription of an unaffiliated entity is pending until an owner approves it, by answering the
+/// approval form the owners are sent (§8.6, <c>.Authorization.cs</c>) or through the subscriptions list (§8.8.2).
 /// </content>
 public sealed partial class PubsubService
 {
@@ -69,9 +70,15 @@ public sealed partial class PubsubService
             result.Add(OptionsElement(subscription, options, "result"));
         }
 
+        if (subscription.Pending)
+        {
+            // §8.6: the owners are asked to approve it, after the subscriber has its pending result.
+            return new Outcome(result, () => RequestApprovalAsync(node, subscription));
+        }
+
         // §6.1.7: the last published item follows the result (on the same route, so it arrives after it), once approved,
         // as the new subscription's options allow.
-        return config.SendsLastOnSubscribe && !subscription.Pending
+        return config.SendsLastOnSubscribe
             ? new Outcome(result, () => SendLastItemAsync(node, config, subscription, severalHeld: held.Count > 0))
             : result;
     }

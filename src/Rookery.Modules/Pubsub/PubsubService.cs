@@ -158,8 +158,8 @@ public sealed partial class PubsubService : IqService
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // The request was answered with success already, and what follows is a courtesy (the last item):
-                // a failure is logged rather than turned into a second answer to the same iq.
+                // The request was answered with success already, and what follows (the last item, the owners' approval
+                // forms) comes after it: a failure is logged rather than turned into a second answer to the same iq.
                 Log.FollowUpFailed(_logger, e, stanza.From, _service);
             }
         }
@@ -462,9 +462,19 @@ public sealed partial class PubsubService : IqService
         [LoggerMessage(EventId = 5474, Level = LogLevel.Warning, Message = "Stored item {Item} of node {Node} of {Service} does not read back; skipped")]
         public static partial void UnreadableItem(ILogger logger, Exception e, string node, string service, string item);
 
-        [LoggerMessage(EventId = 5475, Level = LogLevel.Warning, Message = "Sending the last published item to {Subscriber} from {Service} failed")]
-        public static partial void FollowUpFailed(ILogger logger, Exception e, Jid subscriber, string service);
+        [LoggerMessage(EventId = 5475, Level = LogLevel.Warning, Message = "What follows the answer to {Requester} from {Service} (the last published item, the owners' approval forms) failed")]
+        public static partial void FollowUpFailed(ILogger logger, Exception e, Jid requester, string service);
 
         // Next free EventId: 5477 (5470 and 5476 are PubsubServiceHost's).
+
+        // §8.6 subscription approval by message: 5700-5709.
+        [LoggerMessage(EventId = 5700, Level = LogLevel.Debug, Message = "{Owner} approved the subscription of {Subscriber} to {Node} of {Service}")]
+        public static partial void SubscriptionApproved(ILogger logger, Jid owner, string subscriber, string node, string service);
+
+        [LoggerMessage(EventId = 5701, Level = LogLevel.Debug, Message = "{Owner} denied the subscription of {Subscriber} to {Node} of {Service}")]
+        public static partial void SubscriptionDenied(ILogger logger, Jid owner, string subscriber, string node, string service);
+
+        [LoggerMessage(EventId = 5702, Level = LogLevel.Warning, Message = "Sending the approval request to {Owner} for node {Node} of {Service} failed")]
+        public static partial void ApprovalRequestFailed(ILogger logger, Exception e, string owner, string node, string service);
     }
 }
