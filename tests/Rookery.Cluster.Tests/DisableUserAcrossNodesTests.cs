@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Rookery.Protocol.Errors;
 using Rookery.TestKit;
 
@@ -19,10 +18,7 @@ public sealed class DisableUserAcrossNodesTests
     {
         await using var cluster = new TestCluster();
         await cluster.CreateUsersAsync("boss", "carol");
-        static void Admins(JsonObject json) => json["Admins"] = new JsonArray("boss@" + TestCluster.Domain);
-        var a = await cluster.StartNodeAsync("node-a", configure: Admins);
-        var b = await cluster.StartNodeAsync("node-b", configure: Admins);
-        await cluster.WaitForLinksAsync("node-a", "node-b");
+        var (a, b) = await cluster.StartTwoNodesWithAdminAsync("boss");
         var domain = TestCluster.Domain;
         await cluster.RunAsync(async () =>
         {

@@ -118,6 +118,19 @@ internal sealed class TestCluster : IAsyncDisposable
         return [.. started];
     }
 
+    /// <summary>
+    /// Starts node-a and node-b with <paramref name="admin"/> (a local part of <see cref="Domain"/>) as the host's admin,
+    /// for the XEP-0133 commands, and waits for their link.
+    /// </summary>
+    public async Task<(TestNode A, TestNode B)> StartTwoNodesWithAdminAsync(string admin)
+    {
+        void Admins(JsonObject json) => json["Admins"] = new JsonArray(admin + "@" + Domain);
+        var a = await StartNodeAsync("node-a", configure: Admins);
+        var b = await StartNodeAsync("node-b", configure: Admins);
+        await WaitForLinksAsync("node-a", "node-b");
+        return (a, b);
+    }
+
     /// <summary>Waits until the registry shows exactly these nodes alive, each reporting its links to all the others up.</summary>
     public async Task WaitForLinksAsync(params string[] names)
     {
