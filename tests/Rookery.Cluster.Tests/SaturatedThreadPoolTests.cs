@@ -54,6 +54,11 @@ public sealed class SaturatedThreadPoolTests(ITestOutputHelper output)
     /// </summary>
     private static List<Sample> SampleWhileSaturated(TestCluster cluster, long nodeId, out TimeSpan probeRanAfter)
     {
+        // Opened before the flood: Npgsql's synchronous open can itself wait on the pool (it timed out once in CI when
+        // opened after it), and only the reads below need to run during the saturation.
+        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Pooling = false, SearchPath = cluster.Schema }.ConnectionString;
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
         var probe = TimeSpan.MaxValue;
@@ -73,11 +78,8 @@ public sealed class SaturatedThreadPoolTests(ITestOutputHelper output)
             probeRan.Set();
         }, (object?)null, preferLocal: false);
 
-        var connectionString = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Pooling = false, SearchPath = cluster.Schema }.ConnectionString;
         try
         {
-            using var connection = new NpgsqlConnection(connectionString);
-            connection.Open();
             using var read = new NpgsqlCommand("SELECT heartbeat_at, state FROM cluster_nodes WHERE node_id = @id", connection);
             read.Parameters.AddWithValue("id", nodeId);
             while (clock.Elapsed < Saturation)
